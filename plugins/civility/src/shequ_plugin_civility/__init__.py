@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: civility (under construction in this commit)."""

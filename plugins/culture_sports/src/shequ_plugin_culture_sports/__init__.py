@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: culture_sports (under construction in this commit)."""

@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: elderly (under construction in this commit)."""

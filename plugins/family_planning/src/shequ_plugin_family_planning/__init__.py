@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: family_planning (under construction in this commit)."""

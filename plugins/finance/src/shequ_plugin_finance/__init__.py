@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: finance (under construction in this commit)."""

@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: party (under construction in this commit)."""

@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: sanitation (under construction in this commit)."""

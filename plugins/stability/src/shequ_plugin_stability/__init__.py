@@ -1,0 +1,1 @@
+"""shequ-sdk plugin: stability (under construction in this commit)."""

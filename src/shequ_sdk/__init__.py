@@ -1,0 +1,36 @@
+"""shequ-sdk (社区 SDK): records, indicators and dashboards for village and community
+self-governance associations.
+
+Plugins import what they need from here::
+
+    from shequ_sdk import hookimpl, Record, RecordTable, Indicator, Rule, Setting, View, field
+"""
+
+from .errors import BatchError, InputError, NotFoundError, PermissionDenied, PluginError, Problem, ShequError
+from .fields import field
+from .hookspecs import hookimpl
+from .models import Association, AssociationMember, Honour, Household, Record, Region, Resident
+from .period import Period
+from .registry import AssociationType, Indicator, RecordTable, Rule, Setting, View
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "hookimpl", "field", "Record", "RecordTable", "Indicator", "Rule", "Setting", "View", "AssociationType",
+    "Period", "Problem", "ShequError", "InputError", "NotFoundError", "BatchError", "PermissionDenied", "PluginError",
+    "Region", "Household", "Resident", "Association", "AssociationMember", "Honour", "open", "registry",
+]
+
+
+def registry():
+    """Everything the loaded plugins contributed (tables, indicators, rules, settings, views)."""
+    from .plugins import registry as _registry
+
+    return _registry()
+
+
+def open(db=None, *, create: bool = False, role=None):  # noqa: A001 - mirrors sqlite3.connect/open
+    """Open a shequ database by path or URL and return a :class:`shequ_sdk.api.Shequ`."""
+    from .api import Shequ
+
+    return Shequ(db, create=create, role=role)

@@ -1,0 +1,188 @@
+"""The ``shequ`` command line (typer + rich).
+
+Every user error prints one line, ``错误: 中文 / English``, and exits 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import BatchError, InputError, ShequError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="社区 SDK 命令行 / shequ-sdk command line")
+out = Console()
+err = Console(stderr=True)
+
+DbOption = typer.Option(None, "--db", help="数据库文件或 URL / database file or URL (default: $SHEQU_DATABASE_URL or shequ.db)")
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]错误 / error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _open(db, create: bool = False):
+    from .api import Shequ
+
+    return Shequ(db, create=create)
+
+
+@app.command("plugins")
+def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):
+    """列出插件 / List plugins with their contributions and any failures."""
+    from .plugins import registry, state
+
+    reg = registry()
+    st = state()
+    items = []
+    for name, info in st.plugins.items():
+        mine = reg.by_plugin(name)
+        items.append({
+            "name": name, "distribution": info.distribution, "version": info.version, "builtin": info.builtin,
+            "association_types": sorted(mine.get("association_types", [])), "tables": sorted(mine.get("tables", [])),
+            "indicators": sorted(mine.get("indicators", [])), "rules": sorted(mine.get("rules", [])),
+            "settings": sorted(mine.get("settings", [])), "views": sorted(mine.get("views", [])),
+            "error": st.failures.get(name),
+        })
+    for name, error in st.failures.items():
+        if name not in st.plugins:
+            items.append({"name": name, "distribution": None, "version": None, "builtin": False, "association_types": [], "tables": [],
+                          "indicators": [], "rules": [], "settings": [], "views": [], "error": error})
+    if as_json:
+        print(json.dumps({"plugins": items}, ensure_ascii=False, indent=2))
+        return
+    t = Table(title="插件 / Plugins")
+    for col in ("插件 plugin", "版本 version", "协会类型 types", "数据表 tables", "指标 indicators", "状态 status"):
+        t.add_column(col)
+    for it in items:
+        t.add_row(it["name"], it["version"] or "", "\n".join(it["association_types"]), "\n".join(it["tables"]),
+                  "\n".join(it["indicators"]), f"[red]失败 failed: {it['error']}[/]" if it["error"] else "[green]正常 ok[/]")
+    out.print(t)
+
+
+@app.command("init")
+def init_cmd(db: Optional[str] = DbOption):
+    """创建数据库结构 / Create the database schema (existing tables are kept)."""
+    s = _open(db, create=True)
+    out.print(f"已初始化 / initialised: {s.url}")
+    s.close()
+
+
+@app.command("demo")
+def demo_cmd(db: Optional[str] = typer.Option("demo.db", "--db", help="演示数据库 / demo database"),
+             force: bool = typer.Option(False, "--force", help="覆盖已有文件 / replace an existing file")):
+    """生成演示数据库（再现原文数字）/ Build the demo database from every plugin's demo data."""
+    from .db import is_sqlite, resolve_url
+
+    url = resolve_url(db)
+    if is_sqlite(url):
+        path = Path(url.split("sqlite:///", 1)[1])
+        if path.exists():
+            if not force:
+                fail(f"{path} 已存在（加 --force 覆盖）/ {path} exists (use --force to replace it)")
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    s = _open(db, create=True)
+    with out.status("正在生成演示数据 / building the demo…"):
+        s.build_demo()
+    out.print(f"演示数据库已生成 / demo database built: {s.url}")
+    s.close()
+
+
+@app.command("indicators")
+def indicators_cmd(
+    region: str = typer.Option(..., "--region", help="地区名称、代码或路径 / region name, code or path"),
+    period: str = typer.Option(..., "--period", help="期间 / period: 2010, 2010Q4, 2010-12"),
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+    lang: str = typer.Option("zh", "--lang", help="zh 或 en"),
+):
+    """打印某地区某期间的全部指标 / Print every indicator for a region and period."""
+    from .indicators import format_value, json_value
+    from .period import Period
+
+    p = Period.parse(period)
+    s = _open(db)
+    r = s.region(region)
+    values = s.indicator_values(r, p)
+    s.close()
+    if as_json:
+        print(json.dumps({k: json_value(v) for k, v in values.items()}, ensure_ascii=False, indent=2))
+        return
+    reg = s.registry
+    t = Table(title=f"{r.name} · {p.label(lang)}")
+    t.add_column("指标 key")
+    t.add_column("名称 label")
+    t.add_column("值 value", justify="right")
+    for key, value in values.items():
+        ind = reg.indicators[key]
+        t.add_row(key, ind.label(lang), format_value(ind, value, lang))
+    out.print(t)
+
+
+@app.command("check")
+def check_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json")):
+    """运行全部校验规则 / Run every validation rule; exit 1 if any error is found."""
+    s = _open(db)
+    problems = s.check()
+    s.close()
+    errors = [p for p in problems if p.extra.get("severity", "error") == "error"]
+    if as_json:
+        print(json.dumps([p.as_dict() | {"severity": p.extra.get("severity", "error")} for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            tag = "[red]错误 error[/]" if p.extra.get("severity", "error") == "error" else "[yellow]提示 warning[/]"
+            out.print(f"{tag} [{p.rule}] {p}", highlight=False)
+        out.print(f"共 {len(errors)} 个错误、{len(problems) - len(errors)} 个提示 / {len(errors)} errors, {len(problems) - len(errors)} warnings")
+    if errors:
+        raise typer.Exit(1)
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: run the app, turning every ShequError into one line and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BatchError as exc:
+        err.print(f"[bold red]错误 / error:[/] {exc}", highlight=False, soft_wrap=True)
+        for p in exc.problems[1:20]:
+            err.print(f"  {p}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except ShequError as exc:
+        err.print(f"[bold red]错误 / error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("已中断 / interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the unexpected: still one line
+        kind = type(exc).__name__
+        if hasattr(exc, "format_message") and kind.endswith(("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage", "BadArgumentUsage")):
+            err.print(f"[bold red]错误 / error:[/] 参数有误 / bad arguments: {exc.format_message()}", highlight=False, soft_wrap=True)
+            sys.exit(2)
+        if kind == "Abort":
+            sys.exit(1)
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        if isinstance(exc, (OperationalError, ProgrammingError)) and not os.environ.get("SHEQU_DEBUG"):
+            first = str(exc.orig).splitlines()[0] if getattr(exc, "orig", None) else str(exc).splitlines()[0]
+            err.print(f"[bold red]错误 / error:[/] 数据库操作失败（数据库结构可能过旧，可运行 shequ init）/ database error (the schema may be out of date; try shequ init): {first}",
+                      highlight=False, soft_wrap=True)
+            sys.exit(2)
+        if os.environ.get("SHEQU_DEBUG"):
+            raise
+        err.print(f"[bold red]内部错误 / internal error:[/] {type(exc).__name__}: {exc}（设置 SHEQU_DEBUG=1 查看详情 / set SHEQU_DEBUG=1 for details）",
+                  highlight=False, soft_wrap=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The one place that makes engines and sessions.
+
+A database is named by a path (an embedded SQLite file, the default) or by a SQLAlchemy URL
+(``postgresql+psycopg://…``); ``SHEQU_DATABASE_URL`` supplies it when none is given. SQLite runs
+in WAL mode with foreign keys on.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+from .errors import InputError, NotFoundError
+
+DEFAULT_PATH = "shequ.db"
+
+
+def resolve_url(db: str | os.PathLike | None = None) -> str:
+    """Turn a path, URL or ``None`` (→ ``SHEQU_DATABASE_URL`` or ``shequ.db``) into a URL."""
+    if db is None:
+        db = os.environ.get("SHEQU_DATABASE_URL") or DEFAULT_PATH
+    s = str(db)
+    if "://" in s:
+        try:
+            make_url(s)
+        except Exception as exc:
+            raise InputError(f"数据库地址无效: {s!r}", f"invalid database URL {s!r}: {exc}") from None
+        return s
+    return f"sqlite:///{Path(s).expanduser().resolve()}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str, *, must_exist: bool = False) -> Engine:
+    if is_sqlite(url):
+        path = url.split("sqlite:///", 1)[-1]
+        if must_exist and path not in ("", ":memory:") and not Path(path).exists():
+            raise NotFoundError(f"数据库文件不存在: {path}（先运行 shequ init 或 shequ demo）", f"database file not found: {path} (run shequ init or shequ demo first)")
+        if path not in ("", ":memory:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return engine
+
+
+def all_tables():
+    """Core tables plus the tables of every loaded plugin, in dependency order."""
+    from . import models
+    from .plugins import registry
+
+    tables = [m.__table__ for m in models.CORE_TABLES]
+    tables += [t.model.__table__ for t in registry().tables.values() if t.model.__table__ not in tables]
+    return tables
+
+
+def create_all(engine: Engine) -> None:
+    """Create every missing table and index (core and plugins). Existing tables are kept."""
+    SQLModel.metadata.create_all(engine, tables=all_tables())
+
+
+def has_schema(engine: Engine) -> bool:
+    return inspect(engine).has_table("region")
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work commits on success and rolls back entirely on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,90 @@
+"""Errors that carry a message in Chinese and in English.
+
+Every error a user can cause is an ``InputError`` (or a subclass). The CLI prints
+``str(error)`` — ``中文 / English`` — on one line and exits 2; the UI shows ``error.zh``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+
+class ShequError(Exception):
+    """Base of every error raised on purpose by shequ-sdk."""
+
+    def __init__(self, zh: str, en: str | None = None):
+        self.zh = zh
+        self.en = en or zh
+        super().__init__(f"{self.zh} / {self.en}" if en and en != zh else zh)
+
+
+class InputError(ShequError):
+    """Bad input from a user: unknown region, malformed period, invalid value…"""
+
+
+class NotFoundError(InputError):
+    """A region, table, indicator or record that does not exist."""
+
+
+class PermissionDenied(ShequError):
+    """The caller's role does not allow the read or write; the message names the rule."""
+
+
+class PluginError(ShequError):
+    """A plugin registered something invalid; the message names the plugin."""
+
+
+@dataclass
+class Problem:
+    """One problem with one value: where it is, what it was, and why it is wrong."""
+
+    message_zh: str
+    message_en: str
+    row: int | None = None  # 1-based row number within the batch or file
+    field: str | None = None
+    value: Any = None
+    table: str | None = None
+    rule: str | None = None
+    sheet: str | None = None
+    extra: dict = dc_field(default_factory=dict)
+
+    def where(self, lang: str = "zh") -> str:
+        parts = []
+        if self.sheet:
+            parts.append(f"工作表 {self.sheet}" if lang == "zh" else f"sheet {self.sheet}")
+        if self.table:
+            parts.append(f"表 {self.table}" if lang == "zh" else f"table {self.table}")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行" if lang == "zh" else f"row {self.row}")
+        if self.field:
+            parts.append(f"字段 {self.field}" if lang == "zh" else f"field {self.field}")
+        if self.value is not None:
+            parts.append(f"值 {self.value!r}" if lang == "zh" else f"value {self.value!r}")
+        return ("，" if lang == "zh" else ", ").join(parts)
+
+    def text(self, lang: str = "zh") -> str:
+        msg = self.message_zh if lang == "zh" else self.message_en
+        where = self.where(lang)
+        return f"{where}：{msg}" if (where and lang == "zh") else (f"{where}: {msg}" if where else msg)
+
+    def __str__(self) -> str:
+        return f"{self.text('zh')} / {self.text('en')}"
+
+    def as_dict(self) -> dict:
+        return {
+            "table": self.table, "sheet": self.sheet, "row": self.row, "field": self.field,
+            "value": None if self.value is None else str(self.value), "rule": self.rule,
+            "message_zh": self.message_zh, "message_en": self.message_en,
+        }
+
+
+class BatchError(InputError):
+    """A batch was refused: nothing of it was written. ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        first = self.problems[0] if self.problems else Problem("未知错误", "unknown error")
+        more_zh = f"（另有 {len(self.problems) - 1} 个问题）" if len(self.problems) > 1 else ""
+        more_en = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        super().__init__(first.text("zh") + more_zh + "，未写入任何数据", first.text("en") + more_en + "; nothing was written")

@@ -1,0 +1,187 @@
+"""The plugin contract: every hook a shequ-sdk plugin can implement.
+
+A plugin is a module (or object) with functions decorated by ``@shequ_sdk.hookimpl`` whose
+names match the hooks below. Installed distributions are found through the ``shequ_sdk``
+entry-point group; the SDK's own defaults (``shequ_sdk.default_plugins``) use the same hooks.
+
+Contributions arrive through ``register`` callbacks. The SDK checks each one and files it
+under the plugin's name; a bad contribution raises ``PluginError`` naming the plugin, and the
+plugin is listed as failed by ``shequ plugins`` while the others keep working.
+
+Every hook is called for every plugin; none is "first result wins". The ``register_*`` hooks
+return nothing. The guide in ``docs/plugins.md`` documents each hook with a runnable example;
+``tests/test_plugin_guide.py`` keeps it in step with this file.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("shequ_sdk")
+hookimpl = pluggy.HookimplMarker("shequ_sdk")
+
+
+@hookspec
+def register_association_types(register):
+    """Register the association types (协会类型) this plugin adds.
+
+    When: once, the first time the registry is built (``shequ_sdk.registry()``).
+
+    Parameters:
+        register: call ``register(AssociationType(...))`` once per type. The key is unique
+            across plugins, lower-case, such as ``"sanitation"``.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_association_types(register):
+            register(AssociationType(key="sanitation", name_zh="环卫协会", name_en="Sanitation association"))
+    """
+
+
+@hookspec
+def register_tables(register):
+    """Register record tables: SQLModel classes that subclass ``shequ_sdk.Record``.
+
+    When: once, when the registry is built; tables are created by ``shequ init`` / ``shequ_sdk.open``.
+
+    Parameters:
+        register: call ``register(RecordTable(model=..., label_zh=..., label_en=..., ...))``.
+            ``RecordTable`` carries the Chinese and English label, the region level rows belong
+            to, the date or period column, the owning association type and the natural key.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_tables(register):
+            register(RecordTable(model=CollectionRun, label_zh="清运记录", label_en="Collection runs",
+                                 association_type="sanitation", date_field="run_date",
+                                 natural_key=("region_id", "run_date", "vehicle")))
+    """
+
+
+@hookspec
+def register_indicators(register):
+    """Register indicators, computed in SQL for any region and period.
+
+    When: once, when the registry is built; evaluated by ``shequ indicators``, the pandas API
+    and the dashboards.
+
+    Parameters:
+        register: call ``register(Indicator(...))``. Keys are namespaced ``plugin.name``.
+            ``numerator(q)`` and optional ``denominator(q)`` return a ``select`` of
+            ``region_id`` and ``value``; the SDK sums each over the area and divides, so a
+            township or county rate is recomputed, never averaged.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_indicators(register):
+            register(Indicator(key="sanitation.collections", label_zh="清运次数", label_en="Collection runs",
+                               unit_zh="次", unit_en="runs",
+                               numerator=lambda q: q.count(CollectionRun, date=CollectionRun.run_date)))
+    """
+
+
+@hookspec
+def register_rules(register):
+    """Register validation rules for record tables and for the database as a whole.
+
+    When: once, when the registry is built. Row rules run on every write to their table
+    (a batch with any error is refused whole) and in ``shequ check``; database rules run in
+    ``shequ check``.
+
+    Parameters:
+        register: call ``register(Rule(key=..., label_zh=..., label_en=..., table=...,
+            check_row=..., check_db=...))``. Checks yield ``Problem`` objects that name the
+            field and value; the SDK adds the table and row number.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_rules(register):
+            def not_future(row, ctx):
+                if row.run_date > ctx.today:
+                    yield Problem("清运日期不能晚于今天", "a collection run cannot be dated in the future",
+                                  field="run_date", value=row.run_date)
+            register(Rule(key="sanitation.run_not_future", label_zh="清运日期不晚于今天",
+                          label_en="Run not in the future", table="sanitation_collection_run", check_row=not_future))
+    """
+
+
+@hookspec
+def register_settings(register):
+    """Register configurable values with their defaults (deadlines, thresholds, star lists…).
+
+    When: once, when the registry is built. Values are read with
+    ``shequ_sdk.config.get(session, key, region)``, which looks for an override on the region,
+    then its township, then its county, then falls back to the default.
+
+    Parameters:
+        register: call ``register(Setting(key="plugin.name", default=..., label_zh=..., label_en=...))``.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_settings(register):
+            register(Setting(key="finance.quarterly_due_day", default=15,
+                             label_zh="季度公开截止日", label_en="Quarterly due day"))
+    """
+
+
+@hookspec
+def register_views(register):
+    """Register dashboard views (township charts, village-page panels, data-entry panels).
+
+    When: each time a dashboard page is built; a view whose ``render`` raises is shown as an
+    error card and the rest of the page renders.
+
+    Parameters:
+        register: call ``register(View(key="plugin.name", label_zh=..., label_en=...,
+            render=callable))``; ``render(store)`` returns a Panel or HoloViews object.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_views(register):
+            register(View(key="sanitation.trend", label_zh="清运率走势", label_en="Collection rate",
+                          render=lambda store: store.indicator_trend("sanitation.collection_rate")))
+    """
+
+
+@hookspec
+def populate(ctx):
+    """Write demo or synthetic data for this plugin.
+
+    When: by ``shequ demo`` (``ctx.mode == "demo"``: reproduce the seed articles' figures) and by
+    ``shequ generate`` (``ctx.mode == "synthetic"``: a plausible county). The core's own
+    implementation runs first and creates the regions and households.
+
+    Parameters:
+        ctx: a ``PopulateContext`` with ``session``, ``mode``, ``rng`` (a ``random.Random``
+            seeded for this plugin), ``villages``, ``years``, ``region(name)``,
+            ``households(region)``, ``write(model, rows)`` (the validated batch write path)
+            and ``progress``.
+
+    Returns: nothing. All implementations are called, in plugin registration order.
+
+    Example::
+
+        @hookimpl
+        def populate(ctx):
+            for village in ctx.villages:
+                ctx.write(CollectionRun, [{"region_id": village.id, "run_date": d, "vehicle": "环卫车1"}
+                                          for d in ctx.days()])
+    """

@@ -1,0 +1,195 @@
+"""The indicator engine: plugin SQL per village, summed over an area, then divided.
+
+Each indicator's ``numerator(q)`` / ``denominator(q)`` returns a ``select`` of ``region_id`` and
+``value``. The engine wraps it as a subquery, joins ``region`` and groups by the requested
+level (village, township or county), so a township rate is Σ numerators ÷ Σ denominators over
+its villages — recomputed, never averaged. One SQL statement per indicator and part answers a
+whole county at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Optional, Sequence
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+from .errors import InputError, NotFoundError
+from .models import Region
+from .period import Period
+from .plugins import registry
+from .registry import Indicator
+from .regions import level_column, scope_condition
+
+
+@dataclass
+class IndicatorQuery:
+    """Handed to ``Indicator.numerator`` / ``denominator``: the period, the area and helpers.
+
+    - ``start`` / ``end``: first and last day of the period; ``as_of``: the day "now" means.
+    - ``scope``: a subquery of the region ids in the requested area (push it down with
+      ``Table.region_id.in_(q.scope)``; the helpers below do).
+    - ``count``, ``count_distinct``, ``sum``: the common shapes, already filtered and grouped.
+    """
+
+    period: Period
+    scope_region: Region
+    as_of: dt.date
+    session: Session
+
+    @property
+    def start(self) -> dt.date:
+        return self.period.start
+
+    @property
+    def end(self) -> dt.date:
+        return self.period.end
+
+    @property
+    def scope(self):
+        return select(Region.id).where(scope_condition(self.scope_region)).scalar_subquery()
+
+    def in_scope(self, region_col) -> ColumnElement:
+        return region_col.in_(select(Region.id).where(scope_condition(self.scope_region)))
+
+    def in_period(self, date_col) -> ColumnElement:
+        return and_(date_col >= self.start, date_col <= self.end)
+
+    def active_on(self, start_col, end_col, day: Optional[dt.date] = None) -> ColumnElement:
+        """Rows whose [start, end] span covers ``day`` (default: the period's last day)."""
+        day = day or min(self.end, self.as_of)
+        return and_((start_col.is_(None)) | (start_col <= day), (end_col.is_(None)) | (end_col > day))
+
+    def _shape(self, model, value, where: Sequence[ColumnElement], date=None, region_col=None):
+        region_col = region_col if region_col is not None else model.region_id
+        conds = [self.in_scope(region_col), *where]
+        if date is not None:
+            conds.append(self.in_period(date))
+        return select(region_col.label("region_id"), value.label("value")).where(*conds).group_by(region_col)
+
+    def count(self, model, *where: ColumnElement, date=None, region_col=None):
+        """Rows of ``model`` per village, optionally within the period by ``date`` column."""
+        return self._shape(model, func.count(), where, date, region_col)
+
+    def count_distinct(self, model, column, *where: ColumnElement, date=None, region_col=None):
+        return self._shape(model, func.count(func.distinct(column)), where, date, region_col)
+
+    def sum(self, model, column, *where: ColumnElement, date=None, region_col=None):
+        return self._shape(model, func.coalesce(func.sum(column), 0), where, date, region_col)
+
+
+def _finish(ind: Indicator, num, den):
+    if ind.denominator is not None:
+        if not den:
+            return None
+        if ind.value_type == "money":
+            return (Decimal(int(num or 0)) / Decimal(int(den))).quantize(Decimal("0.01"))
+        return float(num or 0) / float(den)
+    if ind.value_type == "money":
+        return (Decimal(int(num or 0)) / 100).quantize(Decimal("0.01"))
+    if ind.value_type == "count":
+        return int(num or 0)
+    return num if num is not None else 0
+
+
+def _grouped(session: Session, stmt, group_col, scope) -> dict[int, Any]:
+    sub = stmt.subquery()
+    q = (
+        select(group_col.label("g"), func.sum(sub.c.value))
+        .select_from(sub.join(Region, Region.id == sub.c.region_id))
+        .where(scope)
+        .group_by(group_col)
+    )
+    return {g: v for g, v in session.execute(q)}
+
+
+def compute(
+    session: Session,
+    *,
+    region: Region,
+    period: Period,
+    keys: Optional[Iterable[str]] = None,
+    level: Optional[str] = None,
+    as_of: Optional[dt.date] = None,
+) -> dict[int, dict[str, Any]]:
+    """Indicator values for ``region``'s area in ``period``.
+
+    With ``level=None`` the result is ``{region.id: {key: value}}`` (the whole area). With
+    ``level="village"`` / ``"township"`` / ``"county"`` it holds one entry per region of that
+    level inside the area. Indicators that do not support the period's kind are left out.
+    """
+    reg = registry()
+    chosen = _choose(reg, keys)
+    as_of = as_of or dt.date.today()
+    scope = scope_condition(region)
+    if level is None:
+        group_col = level_column(_level_of(region))
+    else:
+        group_col = level_column(level)
+    q = IndicatorQuery(period=period, scope_region=region, as_of=as_of, session=session)
+    out: dict[int, dict[str, Any]] = {}
+    if level is None:
+        out[region.id] = {}
+    else:
+        members = session.execute(select(group_col).where(scope).distinct()).scalars()
+        for gid in members:
+            if gid is not None:
+                out.setdefault(gid, {})
+    for ind in chosen:
+        if period.kind not in ind.period_kinds:
+            continue
+        if ind.prepare is not None:
+            ind.prepare(session, q)
+        nums = _grouped(session, ind.numerator(q), group_col, scope)
+        dens = _grouped(session, ind.denominator(q), group_col, scope) if ind.denominator else {}
+        for gid, values in out.items():
+            values[ind.key] = _finish(ind, nums.get(gid), dens.get(gid))
+    return out
+
+
+def _level_of(region: Region) -> str:
+    from .models import LEVEL_OF_KIND
+
+    return LEVEL_OF_KIND[region.kind]
+
+
+def _choose(reg, keys) -> list[Indicator]:
+    if keys is None:
+        return list(reg.indicators.values())
+    out = []
+    for key in keys:
+        if key in reg.indicators:
+            out.append(reg.indicators[key])
+            continue
+        # a bare plugin name selects all of its indicators
+        family = [i for k, i in reg.indicators.items() if k.split(".")[0] == key]
+        if not family:
+            raise NotFoundError(f"未知的指标 {key!r}", f"unknown indicator {key!r}")
+        out += family
+    return out
+
+
+def values_for(session: Session, region: Region, period: Period, keys=None, as_of=None) -> dict[str, Any]:
+    """``{key: value}`` for one region and period — what ``shequ indicators`` prints."""
+    return compute(session, region=region, period=period, keys=keys, as_of=as_of)[region.id]
+
+
+def json_value(value):
+    """A JSON-safe form: money stays exact as a string with two decimals."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def format_value(ind: Indicator, value, lang: str = "zh") -> str:
+    if value is None:
+        return "—"
+    if ind.value_type == "ratio" or (ind.denominator is not None and ind.value_type != "money"):
+        return f"{value * 100:.1f}%"
+    if ind.value_type == "money":
+        return f"{value:,.2f} {ind.unit_zh if lang == 'zh' else ind.unit_en}"
+    return f"{value:,} {ind.unit_zh if lang == 'zh' else ind.unit_en}"

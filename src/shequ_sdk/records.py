@@ -1,0 +1,324 @@
+"""The validated write path: every batch is checked whole, then written in one transaction.
+
+``write(session=…, table=…, rows=[…])`` validates every row — types, required fields, choices,
+ID-number checksums, phone numbers, bounds, the row's region and level, and every registered
+row rule — and raises :class:`~shequ_sdk.errors.BatchError` listing every problem (row, field,
+value, reason in Chinese and English) before anything is written. Callers own the transaction
+(see ``db.transaction``), so a failure anywhere rolls the whole batch back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Optional
+
+import pydantic
+from sqlalchemy import insert, select, tuple_, update
+from sqlmodel import Session, SQLModel
+
+from .errors import BatchError, InputError, Problem
+from .fields import FieldInfo, describe_model
+from .ids import id_number_problem, normalise_id_number, phone_problem
+from .models import LEVEL_OF_KIND, Region
+from .plugins import registry
+from .registry import RecordTable
+
+MAX_PROBLEMS = 500
+
+
+@dataclass
+class RowContext:
+    """What a row rule may consult: the session, the table, today, and a per-batch cache."""
+
+    session: Session
+    table: RecordTable
+    today: dt.date
+    row_number: int = 0
+    cache: dict = field(default_factory=dict)
+    batch: list = field(default_factory=list)
+
+    def region(self, region_id: int) -> Optional[Region]:
+        regions = self.cache.setdefault("__regions__", {})
+        if region_id not in regions:
+            regions[region_id] = self.session.get(Region, region_id)
+        return regions[region_id]
+
+    def memo(self, key, compute):
+        """Cache ``compute()`` under ``key`` for the rest of the batch (lookups rules repeat)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+
+@dataclass
+class WriteResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[int] = field(default_factory=list)
+
+
+def resolve_table(table) -> RecordTable:
+    reg = registry()
+    if isinstance(table, RecordTable):
+        return table
+    if isinstance(table, str):
+        return reg.table(table)
+    if isinstance(table, type) and issubclass(table, SQLModel):
+        try:
+            return reg.table_for_model(table)
+        except KeyError:
+            raise InputError(f"数据表 {table.__name__} 未注册", f"table {table.__name__} is not registered") from None
+    raise InputError(f"无法识别的数据表 {table!r}", f"not a table: {table!r}")
+
+
+@lru_cache(maxsize=None)
+def _validator(model: type[SQLModel]) -> type[pydantic.BaseModel]:
+    """A plain pydantic model with the table's fields: fast to validate, no ORM state."""
+    fields = {}
+    for name, finfo in model.model_fields.items():
+        fields[name] = (finfo.annotation, finfo)
+    return pydantic.create_model(f"{model.__name__}Row", __config__=pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True), **fields)
+
+
+_PYDANTIC_ZH = {
+    "missing": "必填字段不能为空",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_parsing": "应为 是/否",
+    "date_parsing": "应为日期（如 2010-12-31）",
+    "date_from_datetime_parsing": "应为日期（如 2010-12-31）",
+    "date_from_datetime_inexact": "应为日期（不含时间）",
+    "datetime_parsing": "应为日期时间",
+    "datetime_from_date_parsing": "应为日期时间",
+    "string_type": "应为文字",
+    "string_too_long": "文字过长",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "greater_than": "数值过小",
+    "less_than": "数值过大",
+    "extra_forbidden": "不是该表的字段",
+    "int_type": "应为整数",
+    "date_type": "应为日期",
+    "bool_type": "应为 是/否",
+}
+
+
+def _pydantic_problems(exc: pydantic.ValidationError, raw: dict, infos: dict[str, FieldInfo]) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else None
+        zh = _PYDANTIC_ZH.get(err["type"], "值无效")
+        ctx = err.get("ctx") or {}
+        if "ge" in ctx:
+            zh = f"不能小于 {ctx['ge']}"
+        elif "le" in ctx:
+            zh = f"不能大于 {ctx['le']}"
+        elif "gt" in ctx:
+            zh = f"必须大于 {ctx['gt']}"
+        info = infos.get(name)
+        label = f"{info.label_zh}（{name}）" if info else name
+        out.append(Problem(f"{label}{zh}" if info else zh, err["msg"], field=name, value=raw.get(name) if name else None))
+    return out
+
+
+def field_problems(row: Any, infos: list[FieldInfo]) -> list[Problem]:
+    """Checks that follow from field metadata: choices, ID numbers and phone numbers."""
+    out = []
+    for info in infos:
+        value = getattr(row, info.name, None)
+        if value is None or value == "":
+            continue
+        if info.choices and value not in info.choices:
+            allowed = "、".join(zh for zh, _ in info.choices.values())
+            out.append(Problem(f"{info.label_zh}的值不在可选范围内（可选：{allowed}）", f"{info.label_en} must be one of {', '.join(info.choices)}",
+                               field=info.name, value=value))
+        if info.id_number:
+            problem = id_number_problem(value)
+            if problem:
+                out.append(Problem(problem[0], problem[1], field=info.name, value=value))
+        if info.phone:
+            problem = phone_problem(value)
+            if problem:
+                out.append(Problem(problem[0], problem[1], field=info.name, value=value))
+    return out
+
+
+def _normalise(raw: dict, infos: dict[str, FieldInfo]) -> dict:
+    """Accept Chinese choice labels and full-width ID characters where codes are stored."""
+    out = dict(raw)
+    for name, value in raw.items():
+        info = infos.get(name)
+        if info is None or value is None:
+            continue
+        if info.choices and isinstance(value, str) and value not in info.choices:
+            for code, (zh, en) in info.choices.items():
+                if value.strip() in (zh, en):
+                    out[name] = code
+                    break
+        if info.id_number and isinstance(value, str):
+            out[name] = normalise_id_number(value)
+    return out
+
+
+def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Optional[dt.date] = None, start_row: int = 1) -> tuple[list[Any], list[Problem]]:
+    """Validate rows (dicts or model instances) for ``table``; return ``(validated, problems)``."""
+    rt = resolve_table(table)
+    reg = registry()
+    infos = describe_model(rt.model)
+    by_name = {i.name: i for i in infos}
+    validator = _validator(rt.model)
+    rules = [r for r in reg.rules.values() if r.table == rt.key and r.check_row is not None and r.severity == "error"]
+    ctx = RowContext(session=session, table=rt, today=today or dt.date.today())
+    validated, problems = [], []
+    for n, raw in enumerate(rows, start=start_row):
+        if isinstance(raw, SQLModel):
+            raw = raw.model_dump(exclude_unset=False)
+        raw = {k: v for k, v in dict(raw).items() if not (k == "id" and v is None)}
+        raw = _normalise(raw, by_name)
+        row_problems: list[Problem] = []
+        try:
+            row = validator.model_validate(raw)
+        except pydantic.ValidationError as exc:
+            row_problems = _pydantic_problems(exc, raw, by_name)
+            row = None
+        if row is not None:
+            row_problems += field_problems(row, infos)
+            region = ctx.region(row.region_id) if hasattr(row, "region_id") else None
+            if hasattr(row, "region_id") and region is None:
+                row_problems.append(Problem("地区不存在", "no such region", field="region_id", value=row.region_id))
+            elif region is not None and rt.level != "any" and LEVEL_OF_KIND[region.kind] != rt.level:
+                row_problems.append(Problem(f"{rt.label_zh}只能登记在{_LEVEL_ZH[rt.level]}，{region.name} 是{_LEVEL_ZH[LEVEL_OF_KIND[region.kind]]}",
+                                            f"{rt.label_en} rows belong to a {rt.level}; {region.name} is a {LEVEL_OF_KIND[region.kind]}",
+                                            field="region_id", value=region.name))
+            if not row_problems:
+                ctx.row_number = n
+                for rule in rules:
+                    try:
+                        found = list(rule.check_row(row, ctx) or ())
+                    except Exception as exc:  # a broken rule is a plugin bug: say which
+                        found = [Problem(f"规则 {rule.key} 出错：{exc}", f"rule {rule.key} failed: {exc}")]
+                    for p in found:
+                        p.rule = p.rule or rule.key
+                    row_problems += found
+        for p in row_problems:
+            p.row = n if p.row is None else p.row
+            p.table = p.table or rt.key
+        problems += row_problems
+        if row is not None:
+            validated.append(row)
+            ctx.batch.append(row)
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return validated, problems
+
+
+_LEVEL_ZH = {"village": "村/社区", "township": "乡镇", "county": "县级", "any": "任意地区"}
+
+
+def write(
+    *,
+    session: Session,
+    table,
+    rows: Iterable[Any],
+    mode: str = "insert",
+    today: Optional[dt.date] = None,
+    return_ids: bool = False,
+    start_row: int = 1,
+) -> WriteResult:
+    """Validate ``rows`` whole, then insert (or upsert by natural key) them in ``session``.
+
+    Nothing is written when any row has a problem: a ``BatchError`` lists them all. The
+    caller's transaction makes the write atomic with whatever else it does.
+    """
+    rt = resolve_table(table)
+    validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row)
+    if problems:
+        raise BatchError(problems)
+    result = WriteResult()
+    if not validated:
+        return result
+    tbl = rt.model.__table__
+    cols = [c.name for c in tbl.columns]
+    dicts = [{k: getattr(r, k) for k in cols if k != "id" or getattr(r, "id", None) is not None} for r in validated]
+    if mode == "upsert":
+        if not rt.natural_key:
+            raise InputError(f"{rt.label_zh} 没有自然键，不能按键更新", f"{rt.label_en} has no natural key to upsert by")
+        dup = _duplicates(dicts, rt.natural_key)
+        if dup:
+            raise BatchError([Problem("文件内自然键重复", "duplicate natural key inside the batch", row=n + start_row, field=",".join(rt.natural_key), value=k, table=rt.key) for n, k in dup])
+        return _upsert(session, rt, dicts)
+    if return_ids:
+        stmt = insert(tbl).returning(tbl.c.id, sort_by_parameter_order=True)
+        result.ids = [r[0] for r in session.execute(stmt, dicts)]
+    else:
+        _insert_many(session, tbl, dicts)
+    result.inserted = len(dicts)
+    session.flush()
+    return result
+
+
+def _insert_many(session: Session, tbl, dicts: list[dict]) -> None:
+    # group rows by the keys they carry so each executemany has a uniform column set
+    groups: dict[tuple, list[dict]] = {}
+    for d in dicts:
+        groups.setdefault(tuple(d), []).append(d)
+    for rows in groups.values():
+        session.execute(insert(tbl), rows)
+
+
+def _duplicates(dicts: list[dict], key: tuple[str, ...]) -> list[tuple[int, tuple]]:
+    seen, dup = {}, []
+    for n, d in enumerate(dicts):
+        k = tuple(d.get(c) for c in key)
+        if k in seen:
+            dup.append((n, k))
+        seen[k] = n
+    return dup
+
+
+def natural_key_of(rt: RecordTable, d: dict) -> tuple:
+    return tuple(d.get(c) for c in rt.natural_key)
+
+
+def _upsert(session: Session, rt: RecordTable, dicts: list[dict]) -> WriteResult:
+    tbl = rt.model.__table__
+    key_cols = [tbl.c[c] for c in rt.natural_key]
+    existing = find_existing(session, rt, dicts)
+    result = WriteResult()
+    to_insert = []
+    for d in dicts:
+        k = natural_key_of(rt, d)
+        old = existing.get(k)
+        if old is None:
+            to_insert.append(d)
+            continue
+        changes = {c: v for c, v in d.items() if c not in ("id",) and old.get(c) != v}
+        if changes:
+            session.execute(update(tbl).where(tbl.c.id == old["id"]).values(**changes))
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    if to_insert:
+        _insert_many(session, tbl, to_insert)
+    result.inserted = len(to_insert)
+    session.flush()
+    return result
+
+
+def find_existing(session: Session, rt: RecordTable, dicts: list[dict]) -> dict[tuple, dict]:
+    """Stored rows whose natural key matches one of ``dicts``: ``{key: row-as-dict}``."""
+    tbl = rt.model.__table__
+    key_cols = [tbl.c[c] for c in rt.natural_key]
+    keys = list({natural_key_of(rt, d) for d in dicts})
+    out: dict[tuple, dict] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        cond = tuple_(*key_cols).in_(chunk) if len(key_cols) > 1 else key_cols[0].in_([k[0] for k in chunk])
+        for r in session.execute(select(tbl).where(cond)).mappings():
+            out[tuple(r[c] for c in rt.natural_key)] = dict(r)
+    return out

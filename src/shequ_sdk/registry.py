@@ -1,0 +1,264 @@
+"""What plugins contribute, as plain dataclasses, and the registry that collects them.
+
+Plugins never touch the registry directly: each ``register_*`` hook receives a ``register``
+callback, which checks the contribution and files it under the calling plugin's name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional
+
+from sqlmodel import SQLModel
+
+from .errors import PluginError, Problem
+from .fields import FieldInfo, describe_model
+from .period import KINDS
+
+LEVELS = ("village", "township", "county", "any")
+VALUE_TYPES = ("count", "money", "ratio", "number")
+
+
+@dataclass
+class AssociationType:
+    """A kind of association a plugin adds, such as ``sanitation`` (环卫协会)."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    description_zh: str = ""
+    description_en: str = ""
+    duties_zh: tuple[str, ...] = ()
+    duties_en: tuple[str, ...] = ()
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass
+class RecordTable:
+    """A record table: a SQLModel class (subclass of ``shequ_sdk.Record``) and what it means.
+
+    - ``level``: the region level its rows belong to (``village`` covers communities too).
+    - ``date_field`` places a row in time; ``period_field`` holds a period label such as
+      ``2010Q4`` (with ``period_kind``). Frames filter by period through whichever is set.
+    - ``natural_key``: the columns that identify a row for idempotent imports.
+    - ``sensitive``: the whole table holds sensitive personal data; names never reach township views.
+    """
+
+    model: type[SQLModel]
+    label_zh: str
+    label_en: str
+    level: str = "village"
+    association_type: Optional[str] = None
+    date_field: Optional[str] = None
+    period_field: Optional[str] = None
+    period_kind: Optional[str] = None
+    natural_key: tuple[str, ...] = ()
+    sensitive: bool = False
+    description_zh: str = ""
+    description_en: str = ""
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.model.__tablename__
+
+    @property
+    def fields(self) -> list[FieldInfo]:
+        return describe_model(self.model)
+
+    def field(self, name: str) -> FieldInfo:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass
+class Indicator:
+    """An indicator computed in SQL for any region and period.
+
+    ``numerator(q)`` (and, for a rate, ``denominator(q)``) receive an
+    :class:`~shequ_sdk.indicators.IndicatorQuery` and return a SQL ``select`` with two columns
+    labelled ``region_id`` and ``value``, one row per village (or per region the rows belong to).
+    The SDK sums each over the villages of the requested area, then divides: rates are never
+    averaged. ``value_type="money"`` numerators return fen and come out as ``Decimal`` yuan.
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    unit_zh: str
+    unit_en: str
+    numerator: Callable[[Any], Any]
+    denominator: Optional[Callable[[Any], Any]] = None
+    value_type: str = "count"
+    period_kinds: tuple[str, ...] = KINDS
+    description_zh: str = ""
+    description_en: str = ""
+    headline: bool = False
+    prepare: Optional[Callable[[Any, Any], None]] = None
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass
+class Rule:
+    """A validation rule.
+
+    ``check_row(row, ctx)`` runs on every row written to ``table`` (and on every stored row in
+    ``shequ check``); it yields :class:`~shequ_sdk.errors.Problem` objects. ``check_db(session)``
+    runs in ``shequ check`` for rules that span rows or tables. Give one or both.
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    table: Optional[str] = None
+    check_row: Optional[Callable[[Any, Any], Iterable[Problem]]] = None
+    check_db: Optional[Callable[[Any], Iterable[Problem]]] = None
+    severity: str = "error"  # "error" refuses a write; "warning" is reported by ``shequ check`` only
+
+
+@dataclass
+class Setting:
+    """A configurable value with a default, overridable per township (or county, or region)."""
+
+    key: str
+    default: Any
+    label_zh: str
+    label_en: str
+    description_zh: str = ""
+    description_en: str = ""
+
+
+@dataclass
+class View:
+    """A dashboard view: ``render(store)`` returns a Panel object for the township dashboard.
+
+    ``store`` is the dashboard's DataStore (region, period, language and data access).
+    ``placement`` is ``"chart"`` (township dashboard), ``"village"`` (village page) or ``"entry"``.
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    render: Callable[[Any], Any]
+    placement: str = "chart"
+    order: int = 100
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass
+class Registry:
+    """Everything the loaded plugins contributed, keyed, with the owning plugin of each key."""
+
+    association_types: dict[str, AssociationType] = field(default_factory=dict)
+    tables: dict[str, RecordTable] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    settings: dict[str, Setting] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    owner: dict[tuple[str, str], str] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def by_plugin(self, plugin: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for (kind, key), who in self.owner.items():
+            if who == plugin:
+                out.setdefault(kind, []).append(key)
+        return out
+
+    def table(self, key: str) -> RecordTable:
+        from .errors import NotFoundError
+
+        try:
+            return self.tables[key]
+        except KeyError:
+            raise NotFoundError(
+                f"未知的数据表 {key!r}（可用: {', '.join(sorted(self.tables))}）",
+                f"unknown table {key!r} (known: {', '.join(sorted(self.tables))})",
+            ) from None
+
+    def table_for_model(self, model) -> RecordTable:
+        for t in self.tables.values():
+            if t.model is model:
+                return t
+        raise KeyError(model)
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_DOTTED = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+
+
+def make_register(registry: Registry, kind: str, plugin: str, cls: type, others: frozenset[str] = frozenset()):
+    """Build the ``register`` callback handed to one plugin's ``register_<kind>`` hook."""
+
+    store = getattr(registry, kind)
+
+    def register(item):
+        if not isinstance(item, cls):
+            raise PluginError(
+                f"插件 {plugin} 注册了错误的类型: 应为 {cls.__name__}，收到 {type(item).__name__}",
+                f"plugin {plugin} registered a {type(item).__name__} where a {cls.__name__} was expected",
+            )
+        key = item.key
+        problem = _check(kind, item, plugin, others)
+        if problem:
+            raise PluginError(f"插件 {plugin} 注册的 {key!r} 无效: {problem[0]}", f"plugin {plugin} registered an invalid {key!r}: {problem[1]}")
+        if key in store:
+            other = registry.owner.get((kind, key), "?")
+            raise PluginError(
+                f"插件 {plugin} 注册的 {key!r} 与插件 {other} 重复", f"plugin {plugin} registered {key!r}, which plugin {other} already registered"
+            )
+        store[key] = item
+        registry.owner[(kind, key)] = plugin
+        return item
+
+    return register
+
+
+def _check(kind: str, item, plugin: str, others: frozenset[str]) -> Optional[tuple[str, str]]:
+    if kind in ("indicators", "rules", "settings", "views"):
+        if not _DOTTED.match(item.key):
+            return ("键名应为 插件.名称 的形式", "the key must look like plugin.name")
+        prefix = item.key.split(".")[0]
+        if prefix != plugin and prefix in others:
+            return (f"前缀 {prefix}. 属于另一个插件", f"the prefix {prefix}. belongs to another plugin")
+    elif not _KEY.match(item.key):
+        return ("键名只能含小写字母、数字和下划线", "the key may hold only lower-case letters, digits and underscores")
+    if kind == "tables":
+        from .models import Record
+
+        if not (isinstance(item.model, type) and issubclass(item.model, Record) and hasattr(item.model, "__table__")):
+            return ("数据表必须是继承 shequ_sdk.Record 的 SQLModel 表类", "a record table must be a SQLModel table class that subclasses shequ_sdk.Record")
+        if item.level not in LEVELS:
+            return (f"level 应为 {LEVELS} 之一", f"level must be one of {LEVELS}")
+        cols = item.model.__table__.c
+        for name in (item.date_field, item.period_field, *item.natural_key):
+            if name and name not in cols:
+                return (f"字段 {name} 不存在", f"no column {name}")
+        if item.period_field and item.period_kind not in KINDS:
+            return ("设置 period_field 时需给出 period_kind", "period_field needs a period_kind")
+    if kind == "indicators":
+        if item.value_type not in VALUE_TYPES:
+            return (f"value_type 应为 {VALUE_TYPES} 之一", f"value_type must be one of {VALUE_TYPES}")
+        if item.value_type == "ratio" and item.denominator is None:
+            return ("比率指标需要 denominator", "a ratio indicator needs a denominator")
+        if not callable(item.numerator):
+            return ("numerator 必须可调用", "numerator must be callable")
+        if any(k not in KINDS for k in item.period_kinds):
+            return (f"period_kinds 只能取 {KINDS}", f"period_kinds must be taken from {KINDS}")
+    if kind == "rules" and item.check_row is None and item.check_db is None:
+        return ("规则需要 check_row 或 check_db", "a rule needs check_row or check_db")
+    if kind == "rules" and item.severity not in ("error", "warning"):
+        return ("severity 应为 error 或 warning", "severity must be error or warning")
+    return None
