@@ -146,9 +146,24 @@ def check_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, 
         raise typer.Exit(1)
 
 
+_commands_loaded = False
+
+
+def load_plugin_commands() -> None:
+    """Let plugins add sub-commands (the ``register_commands`` hook), once."""
+    global _commands_loaded
+    if _commands_loaded:
+        return
+    _commands_loaded = True
+    from .plugins import call_each
+
+    call_each("register_commands", cli=app)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning every ShequError into one line and exit code 2."""
     try:
+        load_plugin_commands()
         app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

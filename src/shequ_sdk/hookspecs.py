@@ -185,3 +185,27 @@ def populate(ctx):
                 ctx.write(CollectionRun, [{"region_id": village.id, "run_date": d, "vehicle": "环卫车1"}
                                           for d in ctx.days()])
     """
+
+
+@hookspec
+def register_commands(cli):
+    """Add sub-commands to the ``shequ`` command line.
+
+    When: each time the CLI starts, before arguments are parsed.
+
+    Parameters:
+        cli: the ``typer.Typer`` application. Add a command with ``@cli.command()`` or a
+            group with ``cli.add_typer(sub, name="finance")``. Raise ``shequ_sdk.InputError``
+            for bad input: the CLI prints it on one line and exits 2.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_commands(cli):
+            @cli.command(name="hello")
+            def hello(name: str = "世界"):
+                "打个招呼 / Say hello"
+                print(f"你好，{name}")
+    """

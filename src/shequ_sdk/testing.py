@@ -1,4 +1,5 @@
-"""Shared fixtures: a database on each backend, plugin state, and strict mode.
+"""pytest fixtures for shequ-sdk and its plugins (loaded by the root ``conftest.py``; a
+third-party plugin can use them with ``pytest_plugins = ["shequ_sdk.testing"]``).
 
 - ``backend_url`` is parametrised over SQLite and PostgreSQL. PostgreSQL needs
   ``SHEQU_TEST_PG_URL`` (``.ci/run`` starts a throwaway server and sets it); without it the
