@@ -1,0 +1,336 @@
+"""Validation rules of the finance plugin.
+
+Row rules run on every write (an error refuses the whole batch) and in ``shequ check``;
+``severity="warning"`` rules and the database rule run in ``shequ check`` only.
+
+What "a posting for a future period" means here (``finance.posting_not_future``): a posting is
+refused when the period it discloses has not started yet on the day of entry (``ctx.today``),
+when its posted date is after today, or when it is dated before the first day of its own
+period — one cannot disclose what has not happened. A posting made *during* its period (an
+interim posting, say on 28 December for Q4) is allowed but reported by ``shequ check`` as a
+warning (``finance.posting_before_period_end``): its figures may be incomplete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from typing import Iterable, Optional
+
+from sqlalchemy import extract, func, select
+
+from shequ_sdk import Association, AssociationMember, InputError, Period, Problem, Rule
+
+from .models import (ASSOCIATION_TYPE, BOARDS, CHART_VALIDITY, CHARTS, DIRECTIONS, REVIEWED_STATUSES, LedgerEntry, Posting,
+                     PostingItem)
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan text, exactly (no float): 123456 -> '1,234.56'."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
+@lru_cache(maxsize=8192)
+def parse_period(label) -> Optional[Period]:
+    try:
+        return Period.parse(label)
+    except InputError:
+        return None
+
+
+# -- postings -----------------------------------------------------------------------------------
+
+def posting_period(row, ctx) -> Iterable[Problem]:
+    p = parse_period(row.period)
+    if p is None:
+        yield Problem("公开期间无法识别，应写作 2010Q4（季度）或 2010-12（按月公开财务）",
+                      "the period is not recognised; write 2010Q4 for a quarter or 2010-12 for a monthly finance posting",
+                      field="period", value=row.period)
+        return
+    if p.kind == "year":
+        yield Problem("公开期间应为季度（如 2010Q4）或月份（如 2010-12），不能是整年",
+                      "a posting covers a quarter (2010Q4) or a month (2010-12), not a whole year", field="period", value=row.period)
+    elif str(p) != row.period:
+        yield Problem(f"公开期间请写作 {p}", f"write the period as {p}", field="period", value=row.period)
+    if p.kind == "month" and row.board != "finance" and row.kind == "regular":
+        yield Problem(f"只有财务公开栏按月定期公开；{BOARDS[row.board][0]}公开栏应按季度（如 {Period.quarter_of(p.start)}）",
+                      f"only the finance board is posted monthly; the {BOARDS[row.board][1]} board is quarterly (e.g. {Period.quarter_of(p.start)})",
+                      field="period", value=row.period)
+
+
+def posting_not_future(row, ctx) -> Iterable[Problem]:
+    label, posted, today = row.period, row.posted_on, ctx.today
+    p = parse_period(label)
+    if p is not None and p.start > today:
+        yield Problem(f"公开期间 {label} 尚未开始（今天是 {today}），不能公开未发生的事项",
+                      f"the period {label} has not started yet (today is {today}); nothing in it can be disclosed",
+                      field="period", value=label)
+    if posted is None:
+        return
+    if posted > today:
+        yield Problem(f"公开日期晚于今天（{today}）", f"the posted date is after today ({today})", field="posted_on", value=posted)
+    if p is not None and posted < p.start:
+        yield Problem(f"公开日期早于所公开的期间 {label}（{p.start} 开始）", f"posted before its own period {label} began ({p.start})",
+                      field="posted_on", value=posted)
+
+
+def posting_before_period_end(row, ctx) -> Iterable[Problem]:
+    p = parse_period(row.period)
+    if p is not None and row.kind == "regular" and row.posted_on is not None and p.start <= row.posted_on <= p.end:
+        yield Problem(f"在期间 {row.period} 结束（{p.end}）前即已公开，数据可能不完整",
+                      f"posted before its period {row.period} ended ({p.end}); the figures may be incomplete",
+                      field="posted_on", value=row.posted_on)
+
+
+def board_fits_region(row, ctx) -> Iterable[Problem]:
+    region = ctx.region(row.region_id)
+    if region is None:
+        return
+    if region.kind == "community" and row.board == "village":
+        yield Problem(f"{region.name} 是社区，应公开居务而不是村务", f"{region.name} is a community: it posts residents' affairs, not village affairs",
+                      field="board", value=row.board)
+    elif region.kind == "village" and row.board == "residents":
+        yield Problem(f"{region.name} 是村，应公开村务而不是居务", f"{region.name} is a village: it posts village affairs, not residents' affairs",
+                      field="board", value=row.board)
+    elif region.kind not in ("village", "community"):
+        yield Problem(f"公开栏属于村或社区，{region.name} 不是", f"disclosure boards belong to a village or community; {region.name} is not one",
+                      field="region_id", value=region.name)
+
+
+def posting_review(row, ctx) -> Iterable[Problem]:
+    status, reviewer, reviewed, posted, until = row.status, row.reviewer_name, row.review_date, row.posted_on, row.display_until
+    if status in REVIEWED_STATUSES:
+        if not reviewer:
+            yield Problem("公开内容须经民主理财/监督组织审核，缺少审核人", "the content must be reviewed before it is posted: the reviewer is missing",
+                          field="reviewer_name", value=reviewer)
+        if reviewed is None:
+            yield Problem("缺少审核日期", "the review date is missing", field="review_date", value=None)
+    if status == "published" and posted is None:
+        yield Problem("已公开的记录须填写公开日期", "a published posting needs its posted date", field="posted_on", value=None)
+    if reviewed is not None:
+        if posted is not None and reviewed > posted:
+            yield Problem(f"审核日期晚于公开日期（{posted}），应先审核后公开", f"reviewed after it was posted ({posted}); review comes first",
+                          field="review_date", value=reviewed)
+        if reviewed > ctx.today:
+            yield Problem("审核日期晚于今天", "the review date is in the future", field="review_date", value=reviewed)
+    if until is not None and posted is not None and until < posted:
+        yield Problem("公开截止日期早于公开日期", "displayed until a day before it was posted", field="display_until", value=until)
+
+
+def _finance_members(ctx, region_id: int) -> set[str]:
+    def load():
+        stmt = (select(AssociationMember.name).join(Association, Association.id == AssociationMember.association_id)
+                .where(Association.region_id == region_id, Association.type_key == ASSOCIATION_TYPE))
+        return set(ctx.session.execute(stmt).scalars())
+
+    return ctx.memo(("finance_members", region_id), load)
+
+
+def reviewer_is_member(row, ctx) -> Iterable[Problem]:
+    if not row.reviewer_name:
+        return
+    members = _finance_members(ctx, row.region_id)
+    if members and row.reviewer_name not in members:
+        yield Problem("审核人不是本村（社区）民主管理监督理财协会的登记会员",
+                      "the reviewer is not a listed member of this village's finance supervision association",
+                      field="reviewer_name", value=row.reviewer_name)
+
+
+# -- posting items ------------------------------------------------------------------------------
+
+def _region_of(ctx, model, key: str, region_id: int, wanted_id: int) -> Optional[int]:
+    """Region of row ``wanted_id`` of ``model``; loads the whole region's ids at once (one query per region per batch)."""
+    known = ctx.cache.get((key, "regions"))
+    if known is None:
+        known = ctx.cache[(key, "regions")] = {}
+        ctx.cache[(key, "loaded")] = set()
+    if wanted_id in known:
+        return known[wanted_id]
+    loaded = ctx.cache[(key, "loaded")]
+    if region_id not in loaded:
+        loaded.add(region_id)
+        for rid in ctx.session.execute(select(model.id).where(model.region_id == region_id)).scalars():
+            known[rid] = region_id
+    if wanted_id not in known:  # another region's row, or none at all
+        known[wanted_id] = ctx.session.execute(select(model.region_id).where(model.id == wanted_id)).scalar()
+    return known[wanted_id]
+
+
+def item_same_region(row, ctx) -> Iterable[Problem]:
+    region = _region_of(ctx, Posting, "finance_posting", row.region_id, row.posting_id)
+    if region is None:
+        yield Problem("所属公开记录不存在", "no such posting", field="posting_id", value=row.posting_id)
+    elif region != row.region_id:
+        yield Problem("公开事项的地区须与所属公开记录一致", "an item's region must be its posting's region", field="region_id", value=row.region_id)
+    if row.ledger_entry_id is not None:
+        entry_region = _region_of(ctx, LedgerEntry, "finance_ledger", row.region_id, row.ledger_entry_id)
+        if entry_region is None:
+            yield Problem("对应账目不存在", "no such ledger entry", field="ledger_entry_id", value=row.ledger_entry_id)
+        elif entry_region != row.region_id:
+            yield Problem("对应账目属于另一个村（社区）", "the ledger entry belongs to another village", field="ledger_entry_id", value=row.ledger_entry_id)
+
+
+def item_amount_direction(row, ctx) -> Iterable[Problem]:
+    if row.amount_fen is not None and row.direction is None:
+        yield Problem("有金额的公开事项须注明收入或支出", "an item with an amount needs its direction (income or expense)",
+                      field="direction", value=None)
+    if row.direction is not None and row.amount_fen is None:
+        yield Problem("注明了收支方向但缺少金额", "a direction is given but no amount", field="amount_fen", value=None)
+    yield from _account_direction(row, ACCOUNT_DIRECTIONS)
+
+
+# an item names no chart version: any chart's account fixes the direction
+ACCOUNT_DIRECTIONS = {code: (zh, en, d) for chart in CHARTS.values() for code, (zh, en, d) in chart.items()}
+
+
+def _account_direction(row, chart: dict) -> Iterable[Problem]:
+    code, direction = row.account_code, row.direction
+    if code is None or direction is None or code not in chart:
+        return
+    zh, en, want = chart[code]
+    if want != direction:
+        yield Problem(f"科目 {code} {zh} 属于{DIRECTIONS[want][0]}，与收支方向不符",
+                      f"account {code} ({en}) is {want}, not {direction}", field="direction", value=direction)
+
+
+def amount_not_negative(row, ctx) -> Iterable[Problem]:
+    amount = row.amount_fen
+    if amount is not None and amount < 0:
+        yield Problem("金额不能为负数（收入或支出用收支方向表示）", "an amount cannot be negative (the direction says income or expense)",
+                      field="amount_fen", value=amount)
+
+
+# -- ledger ---------------------------------------------------------------------------------------
+
+def ledger_account(row, ctx) -> Iterable[Problem]:
+    chart = CHARTS.get(row.chart_version)
+    if chart is None:
+        return  # the chart_version choices already refuse it
+    if row.account_code not in chart:
+        yield Problem(f"科目 {row.account_code} 不在{row.chart_version}年会计制度的损益类科目中",
+                      f"account {row.account_code} is not a profit-and-loss account of the {row.chart_version} chart",
+                      field="account_code", value=row.account_code)
+        return
+    yield from _account_direction(row, chart)
+
+
+def ledger_chart_in_force(row, ctx) -> Iterable[Problem]:
+    span = CHART_VALIDITY.get(row.chart_version)
+    if span and not span[0] <= row.entry_date <= span[1]:
+        yield Problem(f"记账日期不在{row.chart_version}年会计制度的施行期间（{span[0]} 至 {span[1]}）",
+                      f"the entry date is outside the {row.chart_version} chart's period of force ({span[0]} to {span[1]})",
+                      field="entry_date", value=row.entry_date)
+
+
+def ledger_dates(row, ctx) -> Iterable[Problem]:
+    day, reviewed, today = row.entry_date, row.review_date, ctx.today
+    if day > today:
+        yield Problem(f"记账日期晚于今天（{today}）", f"the entry is dated after today ({today})", field="entry_date", value=day)
+    if reviewed is None:
+        return
+    if reviewed < day:
+        yield Problem("民主理财审核日期早于记账日期", "reviewed before the entry was made", field="review_date", value=reviewed)
+    if reviewed > today:
+        yield Problem("审核日期晚于今天", "the review date is in the future", field="review_date", value=reviewed)
+    if not row.reviewer_name:
+        yield Problem("有审核日期但缺少审核人", "a review date without a reviewer", field="reviewer_name", value=None)
+
+
+# -- queries ---------------------------------------------------------------------------------------
+
+def query_dates(row, ctx) -> Iterable[Problem]:
+    received, due, replied, today = row.received_on, row.reply_due, row.replied_on, ctx.today
+    if received > today:
+        yield Problem(f"受理日期晚于今天（{today}）", f"received after today ({today})", field="received_on", value=received)
+    if due is not None and due < received:
+        yield Problem("答复期限早于受理日期", "the reply is due before the query was received", field="reply_due", value=due)
+    if replied is not None:
+        if replied < received:
+            yield Problem("答复日期早于受理日期", "replied before the query was received", field="replied_on", value=replied)
+        if replied > today:
+            yield Problem("答复日期晚于今天", "the reply is dated in the future", field="replied_on", value=replied)
+
+
+def query_reply_recorded(row, ctx) -> Iterable[Problem]:
+    if row.replied_on is not None and not row.reply_text:
+        yield Problem("已答复但未记录答复内容", "replied, but the reply is not recorded", field="reply_text", value=None)
+    if row.reply_text and row.replied_on is None:
+        yield Problem("有答复内容但缺少答复日期", "a reply without a reply date", field="replied_on", value=None)
+
+
+# -- database rule: finance boards agree with the ledger ---------------------------------------------
+
+def board_totals_match_ledger(session) -> Iterable[Problem]:
+    """Each reviewed regular finance posting's income and expense totals equal the ledger's for its period."""
+    P, I, L = Posting.__table__, PostingItem.__table__, LedgerEntry.__table__
+    postings = session.execute(
+        select(P.c.id, P.c.region_id, P.c.period, P.c.title)
+        .where(P.c.board == "finance", P.c.kind == "regular", P.c.status != "draft")
+        .order_by(P.c.id)
+    ).all()
+    if not postings:
+        return
+    posted: dict[tuple[int, str], int] = defaultdict(int)
+    for pid, direction, total in session.execute(
+        select(I.c.posting_id, I.c.direction, func.sum(I.c.amount_fen))
+        .join(P, P.c.id == I.c.posting_id)
+        .where(P.c.board == "finance", P.c.kind == "regular", I.c.amount_fen.is_not(None), I.c.direction.is_not(None))
+        .group_by(I.c.posting_id, I.c.direction)
+    ):
+        posted[(pid, direction)] = int(total)
+    year, month = extract("year", L.c.entry_date), extract("month", L.c.entry_date)
+    ledger: dict[tuple[int, int, int, str], int] = defaultdict(int)
+    for rid, y, m, direction, total in session.execute(
+        select(L.c.region_id, year, month, L.c.direction, func.sum(L.c.amount_fen)).group_by(L.c.region_id, year, month, L.c.direction)
+    ):
+        ledger[(rid, int(y), int(m), direction)] = int(total)
+    for pid, rid, label, title in postings:
+        p = parse_period(label)
+        if p is None or p.kind not in ("quarter", "month"):
+            continue  # finance.posting_period reports it
+        months = p.subperiods("month")
+        for direction, (zh, en) in DIRECTIONS.items():
+            want = sum(ledger.get((rid, mp.year, mp.number, direction), 0) for mp in months)
+            got = posted.get((pid, direction), 0)
+            if got != want:
+                yield Problem(f"财务公开栏 {label}「{title}」公开的{zh}合计 {yuan(got)} 元，与账目{zh} {yuan(want)} 元不符",
+                              f"finance board {label} ({title}) shows {en} of ¥{yuan(got)} but the ledger has ¥{yuan(want)}",
+                              table=Posting.__tablename__, row=pid, field="amount_fen", value=yuan(got))
+
+
+RULES = (
+    Rule(key="finance.posting_period", label_zh="公开期间格式正确", label_en="Posting period is well formed",
+         table="finance_posting", check_row=posting_period),
+    Rule(key="finance.posting_not_future", label_zh="不能公开未来期间", label_en="No posting for a future period",
+         table="finance_posting", check_row=posting_not_future),
+    Rule(key="finance.posting_before_period_end", label_zh="期间结束前公开", label_en="Posted before its period ended",
+         table="finance_posting", check_row=posting_before_period_end, severity="warning"),
+    Rule(key="finance.board_fits_region", label_zh="公开栏与村/社区相符", label_en="Board fits the region's kind",
+         table="finance_posting", check_row=board_fits_region),
+    Rule(key="finance.posting_review", label_zh="先审核后公开", label_en="Reviewed before it is posted",
+         table="finance_posting", check_row=posting_review),
+    Rule(key="finance.reviewer_is_member", label_zh="审核人为理财协会会员", label_en="Reviewer belongs to the association",
+         table="finance_posting", check_row=reviewer_is_member, severity="warning"),
+    Rule(key="finance.item_same_region", label_zh="公开事项与公开记录同属一地", label_en="Item and posting share a region",
+         table="finance_posting_item", check_row=item_same_region),
+    Rule(key="finance.item_amount_direction", label_zh="金额与收支方向齐全", label_en="Amount and direction go together",
+         table="finance_posting_item", check_row=item_amount_direction),
+    Rule(key="finance.item_amount_not_negative", label_zh="公开金额不为负", label_en="Item amount is not negative",
+         table="finance_posting_item", check_row=amount_not_negative),
+    Rule(key="finance.ledger_amount_not_negative", label_zh="账目金额不为负", label_en="Ledger amount is not negative",
+         table="finance_ledger_entry", check_row=amount_not_negative),
+    Rule(key="finance.ledger_account", label_zh="会计科目与收支方向相符", label_en="Account fits the chart and direction",
+         table="finance_ledger_entry", check_row=ledger_account),
+    Rule(key="finance.ledger_chart_in_force", label_zh="会计制度在施行期内", label_en="Chart of accounts in force",
+         table="finance_ledger_entry", check_row=ledger_chart_in_force, severity="warning"),
+    Rule(key="finance.ledger_dates", label_zh="账目日期合理", label_en="Ledger dates are consistent",
+         table="finance_ledger_entry", check_row=ledger_dates),
+    Rule(key="finance.query_dates", label_zh="查询日期合理", label_en="Query dates are consistent",
+         table="finance_query", check_row=query_dates),
+    Rule(key="finance.query_reply_recorded", label_zh="答复内容已记录", label_en="Reply is recorded",
+         table="finance_query", check_row=query_reply_recorded, severity="warning"),
+    Rule(key="finance.board_totals_match_ledger", label_zh="财务公开与账目一致", label_en="Finance boards agree with the ledger",
+         check_db=board_totals_match_ledger),
+)
