@@ -92,10 +92,29 @@ def demo(backend_url, tmp_path_factory):
         shutil.copy(_DEMO_CACHE["sqlite"], target)
         s = shequ_sdk.open(backend_url)
     else:
-        s = shequ_sdk.open(backend_url, create=True)
-        s.build_demo()
+        # build the demo once per session into a template database, then copy it per test
+        base = os.environ["SHEQU_TEST_PG_URL"]
+        if "postgresql" not in _DEMO_CACHE:
+            tpl = _pg_database(base)
+            s = shequ_sdk.open(tpl, create=True)
+            s.build_demo()
+            s.close()
+            _DEMO_CACHE["postgresql"] = tpl
+        _pg_recreate_from(base, backend_url, _DEMO_CACHE["postgresql"])
+        s = shequ_sdk.open(backend_url)
     yield s
     s.close()
+
+
+def _pg_recreate_from(base_url: str, url: str, template_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    name, tpl = url.rsplit("/", 1)[1], template_url.rsplit("/", 1)[1]
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl}"'))
+    admin.dispose()
 
 
 @pytest.fixture
