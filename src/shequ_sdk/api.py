@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Optional
+from dataclasses import dataclass, field as dc_field
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,6 +20,17 @@ from .period import Period
 from .plugins import registry
 from .records import RowContext, WriteResult, resolve_table, write
 from .regions import find_region, villages_in
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for; the CLI starts faster without it
+    import pandas as pd
+
+
+@dataclass
+class GenerateReport:
+    """What ``Shequ.generate`` did: seconds per plugin (in run order) and in all."""
+
+    seconds: float = 0.0
+    plugins: dict[str, float] = dc_field(default_factory=dict)
 
 
 class Shequ:
@@ -108,10 +121,20 @@ class Shequ:
         """Fill an empty database with the demo: the seed articles' places and figures."""
         self._populate(PopulateContext(session=None, mode="demo", seed=2010, years=DEMO_YEARS, today=DEMO_TODAY), progress)
 
-    def generate(self, options: GenerateOptions, progress=None) -> None:
+    def generate(self, options: GenerateOptions, progress=None) -> GenerateReport:
+        """Fill an empty database with a synthetic county through every plugin's ``populate``.
+
+        One transaction: an interrupted or failed run leaves no generated rows. ``progress``
+        receives ``(plugin, stage, done, total)``; the SDK adds the stages
+        ``demo.PLUGIN_START`` and ``demo.PLUGIN_END`` around each plugin.
+        """
+        _check_options(options)
         years = tuple(range(options.last_year - options.years + 1, options.last_year + 1))
         today = dt.date(options.last_year + 1, 3, 31)
-        self._populate(PopulateContext(session=None, mode="synthetic", seed=options.seed, years=years, today=today, options=options), progress)
+        started = time.perf_counter()
+        ctx = PopulateContext(session=None, mode="synthetic", seed=options.seed, years=years, today=today, options=options)
+        self._populate(ctx, progress)
+        return GenerateReport(seconds=time.perf_counter() - started, plugins=dict(ctx.timings))
 
     def _populate(self, ctx: PopulateContext, progress) -> None:
         with self.transaction() as s:
@@ -121,3 +144,89 @@ class Shequ:
             if progress is not None:
                 ctx.progress = progress
             populate(s, ctx)
+
+    def row_counts(self) -> dict[str, int]:
+        """``{table key: rows}`` for the region table and every registered record table."""
+        from sqlalchemy import func
+
+        out = {}
+        with Session(self.engine) as s:
+            out["region"] = s.execute(select(func.count()).select_from(Region)).scalar_one()
+            for key, rt in self.registry.tables.items():
+                out[key] = s.execute(select(func.count()).select_from(rt.model.__table__)).scalar_one()
+        return out
+
+    # -- pandas (shequ_sdk.frames) ---------------------------------------------------------
+    def frame(self, table, *, region=None, period=None, columns=None, where=None, with_region: bool = False,
+              yuan: bool = False, lang: str = "zh", codes: bool = False, unmasked=False, limit: Optional[int] = None) -> "pd.DataFrame":
+        """Rows of a record table as a typed DataFrame, every filter applied in SQL.
+
+        Sensitive columns come out masked; ``unmasked=True`` (or a list of columns) needs a role
+        that ``frames.may_unmask`` allows. See :func:`shequ_sdk.frames.frame`.
+        """
+        from . import frames
+
+        with Session(self.engine) as s:
+            return frames.frame(s, table, region=region, period=period, columns=columns, where=where, with_region=with_region,
+                                yuan=yuan, lang=lang, codes=codes, unmasked=unmasked, role=self.role, limit=limit)
+
+    def indicators(self, keys=None, *, regions=None, periods=None, level: Optional[str] = "village", lang: str = "zh",
+                   as_of: Optional[dt.date] = None, exact: bool = False) -> "pd.DataFrame":
+        """Indicators as a long DataFrame (region_code, region_name, period, indicator, value, …).
+
+        One SQL query per indicator and period per area, grouped by ``level`` in the database.
+        See :func:`shequ_sdk.frames.indicators`.
+        """
+        from . import frames
+
+        with Session(self.engine) as s:
+            return frames.indicators(s, keys, regions=regions, periods=periods, level=level, lang=lang, as_of=as_of, exact=exact)
+
+    def wide(self, long: "Optional[pd.DataFrame]" = None, *, lang: Optional[str] = None, **indicator_args) -> "pd.DataFrame":
+        """One column per indicator: ``sdk.wide(sdk.indicators(...))`` or ``sdk.wide(periods=…, …)``."""
+        from . import frames
+
+        if long is None:
+            long = self.indicators(**indicator_args)
+        elif indicator_args:
+            raise InputError("给出长表时不能再给指标参数", "give either a long frame or indicator arguments, not both")
+        return frames.wide(long, lang=lang)
+
+    def labels(self, table, lang: str = "zh") -> dict[str, str]:
+        """``{column: label}`` of a record table in Chinese or English (incl. derived columns)."""
+        from . import frames
+
+        return frames.column_labels(table, lang)
+
+    def table_labels(self, lang: str = "zh") -> dict[str, str]:
+        """``{table key: label}`` for every registered record table."""
+        return {k: t.label(lang) for k, t in self.registry.tables.items()}
+
+    def indicator_labels(self, lang: str = "zh") -> dict[str, str]:
+        """``{indicator key: label}`` for every registered indicator."""
+        from . import frames
+
+        return frames.indicator_labels(lang)
+
+    def indicator_catalog(self, lang: str = "zh") -> "pd.DataFrame":
+        """Every registered indicator with its plugin, label, unit, value type and period kinds."""
+        from . import frames
+
+        return frames.indicator_catalog(lang)
+
+    def regions_frame(self, within=None, *, lang: str = "zh") -> "pd.DataFrame":
+        """Regions (all, or those in ``within``) with kind, code, township and county names."""
+        from . import frames
+
+        with Session(self.engine) as s:
+            return frames.regions_frame(s, within, lang=lang)
+
+
+def _check_options(options: GenerateOptions) -> None:
+    # the synthetic county's 12-digit region codes hold township 100+i (< 600) and village 200+j (< 1000)
+    limits = {"townships": (1, 499), "villages_per_township": (1, 799), "households_per_village": (1, 10_000), "years": (1, 50),
+              "last_year": (1950, 2100)}
+    for name, (lo, hi) in limits.items():
+        value = getattr(options, name)
+        if not isinstance(value, int) or not lo <= value <= hi:
+            raise InputError(f"生成参数 {name} 应为 {lo}–{hi} 之间的整数，收到 {value!r}", f"generate option {name} must be an integer from {lo} to {hi}, got {value!r}")

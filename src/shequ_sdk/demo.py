@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 import zlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
@@ -20,6 +21,11 @@ from .synthetic import Faker
 
 DEMO_YEARS = (2009, 2010)
 DEMO_TODAY = dt.date(2011, 3, 31)  # the demo's "now": every 2009–2010 deadline has passed
+
+# Stages the SDK itself reports through ``ctx.progress`` around each plugin's ``populate``, so a
+# progress display sees every plugin start and end even if the plugin never reports progress.
+PLUGIN_START = "start"
+PLUGIN_END = "end"
 
 
 @dataclass
@@ -49,6 +55,7 @@ class PopulateContext:
     rng: random.Random = field(default_factory=random.Random)
     progress: Callable[[str, str, int, int], None] = lambda plugin, stage, done, total: None
     _villages: Optional[list[Region]] = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per plugin, shared by every for_plugin copy
 
     def for_plugin(self, name: str) -> "PopulateContext":
         return replace(self, plugin=name, rng=random.Random(zlib.crc32(f"{self.seed}:{name}".encode())))
@@ -101,8 +108,12 @@ def populate(session: Session, ctx: PopulateContext) -> dict[str, str]:
     for impl in reversed(caller.get_hookimpls()):
         if impl.plugin_name in st.failures:
             continue
+        ctx.progress(impl.plugin_name, PLUGIN_START, 0, 1)
+        started = time.perf_counter()
         try:
             impl.function(ctx=ctx.for_plugin(impl.plugin_name))
         except InputError as exc:
             raise InputError(f"插件 {impl.plugin_name} 的演示数据无效：{exc.zh}", f"plugin {impl.plugin_name} demo data is invalid: {exc.en}") from exc
+        ctx.timings[impl.plugin_name] = time.perf_counter() - started
+        ctx.progress(impl.plugin_name, PLUGIN_END, 1, 1)
     return {}

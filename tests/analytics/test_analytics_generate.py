@@ -1,0 +1,171 @@
+"""``Shequ.generate`` and ``shequ generate``: the same seed gives the same database (on
+either backend), progress reports every plugin's start and end, a failure leaves nothing
+behind, and the command refuses to overwrite data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+import shequ_sdk
+from shequ_sdk import hookimpl
+from shequ_sdk.demo import PLUGIN_END, PLUGIN_START, GenerateOptions
+from shequ_sdk.models import Region
+from shequ_sdk.plugins import registry
+
+TINY = GenerateOptions(townships=1, villages_per_township=3, households_per_village=20, years=2)
+TINY_ARGS = ("--townships", "1", "--villages-per-township", "3", "--households-per-village", "20", "--years", "2")
+
+
+def dump(sdk) -> dict[str, list[tuple]]:
+    """Every row of the region table and of every registered table, in id order."""
+    out = {}
+    tables = [Region.__table__] + [t.model.__table__ for t in registry().tables.values()]
+    with Session(sdk.engine) as s:
+        for tbl in tables:
+            out[tbl.name] = [tuple(r) for r in s.execute(select(tbl).order_by(tbl.c.id))]
+    return out
+
+
+def generated(url, options=TINY, progress=None):
+    sdk = shequ_sdk.open(url, create=True)
+    report = sdk.generate(options, progress=progress)
+    return sdk, report
+
+
+def test_same_seed_same_database_other_seed_other_database(tmp_path):
+    a, _ = generated(tmp_path / "a.db")
+    b, _ = generated(tmp_path / "b.db")
+    c, _ = generated(tmp_path / "c.db", GenerateOptions(**{**TINY.__dict__, "seed": 7}))
+    try:
+        da, db_, dc = dump(a), dump(b), dump(c)
+        assert da["household"] and len(da["region"]) == 1 + 1 + 3
+        for table in da:
+            assert da[table] == db_[table], f"table {table} differs between two runs with the same seed"
+        assert da["household"] != dc["household"]
+    finally:
+        for s in (a, b, c):
+            s.close()
+
+
+def test_both_backends_generate_the_same_county(backend_url, tmp_path):
+    ref, _ = generated(tmp_path / "reference.db")
+    other, report = generated(backend_url)
+    try:
+        expected, got = dump(ref), dump(other)
+        for table in expected:
+            assert got[table] == expected[table], f"table {table} differs from the SQLite reference"
+        assert "core" in report.plugins and report.seconds > 0
+    finally:
+        ref.close()
+        other.close()
+
+
+def test_progress_reports_each_plugin_start_and_end(tmp_path):
+    events = []
+    sdk, report = generated(tmp_path / "p.db", progress=lambda plugin, stage, done, total: events.append((plugin, stage, done, total)))
+    sdk.close()
+    for plugin in report.plugins:
+        starts = [i for i, e in enumerate(events) if e[:2] == (plugin, PLUGIN_START)]
+        ends = [i for i, e in enumerate(events) if e[:2] == (plugin, PLUGIN_END)]
+        assert len(starts) == len(ends) == 1 and starts[0] < ends[0], plugin
+    core = [e for e in events if e[0] == "core" and e[1] not in (PLUGIN_START, PLUGIN_END)]
+    assert core and core[-1][2] == core[-1][3] == 3  # the core reports its villages
+
+
+class Exploding:
+    """A plugin whose populate fails after the core has written regions and households."""
+
+    @hookimpl(trylast=True)
+    def populate(self, ctx):
+        if ctx.mode == "synthetic":
+            raise RuntimeError("simulated crash half-way through generation")
+
+
+@pytest.fixture
+def exploding():
+    from shequ_sdk.plugins import register_plugin, unregister_plugin
+
+    register_plugin(Exploding(), name="analytics_exploding")
+    yield
+    unregister_plugin("analytics_exploding")
+
+
+def test_a_failed_generation_writes_nothing(backend_url, exploding):
+    sdk = shequ_sdk.open(backend_url, create=True)
+    try:
+        with pytest.raises(RuntimeError):
+            sdk.generate(TINY)
+        assert sdk.row_counts()["household"] == 0 and sdk.row_counts()["region"] == 0
+    finally:
+        sdk.close()
+
+
+def test_options_are_checked(tmp_path):
+    sdk = shequ_sdk.open(tmp_path / "o.db", create=True)
+    try:
+        with pytest.raises(shequ_sdk.InputError) as exc:
+            sdk.generate(GenerateOptions(townships=0))
+        assert "townships" in exc.value.zh and "townships" in exc.value.en
+    finally:
+        sdk.close()
+
+
+# -- the command ------------------------------------------------------------------------------
+
+def test_cli_generates_and_summarises(cli, tmp_path):
+    path = tmp_path / "county.db"
+    code, out, err = cli("generate", "--db", str(path), *TINY_ARGS)
+    assert code == 0, err
+    assert "household" in out and "合计 total" in out and "core" in out
+    assert "core" in err and "完成 done" in err  # the progress display, on stderr
+    sdk = shequ_sdk.open(path)
+    try:
+        counts = sdk.row_counts()
+    finally:
+        sdk.close()
+    assert f"{counts['household']:,}" in out
+
+
+def test_cli_json_summary_matches_the_database(cli, backend_url):
+    code, out, err = cli("generate", "--db", backend_url, *TINY_ARGS, "--seed", "3", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    sdk = shequ_sdk.open(backend_url)
+    try:
+        assert summary["rows"] == sdk.row_counts()
+    finally:
+        sdk.close()
+    assert summary["options"]["seed"] == 3 and summary["total_rows"] == sum(summary["rows"].values())
+    assert list(summary["plugins"])[0] == "core"
+
+
+def test_cli_refuses_to_overwrite_unless_forced(cli, backend_url):
+    assert cli("generate", "--db", backend_url, *TINY_ARGS, "--quiet")[0] == 0
+    code, out, err = cli("generate", "--db", backend_url, *TINY_ARGS, "--quiet")
+    assert code == 2
+    assert "--force" in err and ("已存在" in err or "已有数据" in err)
+    code, out, err = cli("generate", "--db", backend_url, *TINY_ARGS, "--quiet", "--seed", "9", "--force")
+    assert code == 0, err
+    sdk = shequ_sdk.open(backend_url)
+    try:
+        assert sdk.row_counts()["region"] == 5  # replaced, not appended to
+    finally:
+        sdk.close()
+
+
+def test_cli_bad_option_is_one_line(cli, tmp_path):
+    code, out, err = cli("generate", "--db", str(tmp_path / "x.db"), "--townships", "0")
+    assert code == 2 and "参数有误" in err and "Traceback" not in err
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_cli_failure_leaves_no_file(cli, tmp_path, exploding):
+    path = tmp_path / "crash.db"
+    code, out, err = cli("generate", "--db", str(path), *TINY_ARGS, "--quiet")
+    assert code == 3 and "simulated crash" in err
+    assert not path.exists() and not Path(str(path) + "-wal").exists()
