@@ -12,15 +12,19 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 
+_ID_RE = re.compile(r"\d{17}[\dX]")
+_FULLWIDTH_ID = {0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF38: ord("X"), 0xFF58: ord("X")}
+
+
 def id_check_char(first17: str) -> str:
     """The GB 11643 (ISO 7064 MOD 11-2) check character for 17 digits."""
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+    return ID_CHECK[sum(map(int.__mul__, map(int, first17), ID_WEIGHTS)) % 11]
 
 
 def id_number_problem(value: str) -> tuple[str, str] | None:
     """Return ``(zh, en)`` describing what is wrong with an 18-digit ID number, or ``None`` if valid."""
     s = normalise_id_number(value)
-    if not re.fullmatch(r"\d{17}[\dX]", s):
+    if not _ID_RE.fullmatch(s):
         return ("身份证号应为 18 位（前 17 位为数字，末位为数字或 X）", "an ID number has 18 characters: 17 digits and a digit or X")
     try:
         born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
@@ -34,7 +38,7 @@ def id_number_problem(value: str) -> tuple[str, str] | None:
 
 
 def normalise_id_number(value: str) -> str:
-    return str(value).strip().upper().translate({0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF38: ord("X"), 0xFF58: ord("X")})
+    return str(value).strip().upper().translate(_FULLWIDTH_ID)
 
 
 def validate_id_number(value: str) -> str:

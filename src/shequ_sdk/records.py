@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any, Iterable, Optional
 
 import pydantic
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
 from .errors import BatchError, InputError, Problem
@@ -46,6 +46,7 @@ class RowContext:
     row_number: int = 0
     cache: dict = field(default_factory=dict)
     batch: list = field(default_factory=list)
+    mode: str = "insert"  # "upsert": rows matching a stored natural key update it, so are not duplicates
 
     def region(self, region_id: int) -> Optional[Region]:
         regions = self.cache.setdefault("__regions__", {})
@@ -135,7 +136,7 @@ def _plan(model: type[SQLModel]) -> _Plan:
         infos=infos,
         by_name={i.name: i for i in infos},
         normalise=[i for i in infos if i.choices or i.id_number],
-        checks=[i for i in infos if i.choices or i.id_number or i.phone],
+        checks=[i for i in infos if i.choices or i.id_number or i.phone or (i.required and i.python_type is str)],
         columns=columns,
     )
 
@@ -186,9 +187,12 @@ def _pydantic_problems(exc: pydantic.ValidationError, raw: dict, infos: dict[str
 def field_problems(row: Any, infos: list[FieldInfo]) -> list[Problem]:
     """Checks that follow from field metadata: choices, ID numbers and phone numbers."""
     out = []
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name, None))
     for info in infos:
-        value = getattr(row, info.name, None)
+        value = get(info.name)
         if value is None or value == "":
+            if info.required and value == "":
+                out.append(Problem(f"{info.label_zh}不能为空", f"{info.label_en} must not be blank", field=info.name, value=value))
             continue
         if info.choices and value not in info.choices:
             allowed = "、".join(zh for zh, _ in info.choices.values())
@@ -221,7 +225,8 @@ def _normalise(raw: dict, infos: list[FieldInfo]) -> dict:
     return raw
 
 
-def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Optional[dt.date] = None, start_row: int = 1) -> tuple[list[RowView], list[Problem]]:
+def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Optional[dt.date] = None, start_row: int = 1,
+                  mode: str = "insert") -> tuple[list[RowView], list[Problem]]:
     """Validate rows (dicts or model instances) for ``table``; return ``(validated, problems)``.
 
     Valid rows come back as :class:`RowView` dicts with defaults filled in and values coerced.
@@ -230,7 +235,7 @@ def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Option
     reg = registry()
     plan = _plan(rt.model)
     rules = [r for r in reg.rules.values() if r.table == rt.key and r.check_row is not None and r.severity == "error"]
-    ctx = RowContext(session=session, table=rt, today=today or dt.date.today())
+    ctx = RowContext(session=session, table=rt, today=today or dt.date.today(), mode=mode)
     defaults = plan.defaults
     merged = [{**defaults, **(r.model_dump() if isinstance(r, SQLModel) else r)} for r in rows]
     if plan.normalise:
@@ -338,7 +343,7 @@ def write(
 
 
 def _write(session, rt, rows, mode, today, return_ids, start_row) -> WriteResult:
-    validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row)
+    validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row, mode=mode)
     if problems:
         raise BatchError(problems)
     result = WriteResult()
@@ -354,13 +359,33 @@ def _write(session, rt, rows, mode, today, return_ids, start_row) -> WriteResult
             raise BatchError([Problem("文件内自然键重复", "duplicate natural key inside the batch", row=n + start_row, field=",".join(rt.natural_key), value=k, table=rt.key) for n, k in dup])
         return _upsert(session, rt, dicts)
     if return_ids:
-        stmt = insert(tbl).returning(tbl.c.id, sort_by_parameter_order=True)
-        result.ids = [r[0] for r in session.execute(stmt, dicts)]
+        result.ids = _insert_returning_ids(session, rt, dicts)
     else:
         _insert_many(session, rt, dicts)
     result.inserted = len(dicts)
     session.flush()
     return result
+
+
+def _insert_returning_ids(session: Session, rt: RecordTable, dicts: list[dict]) -> list[int]:
+    """Insert rows and return their ids in order.
+
+    SQLite holds the write lock for the whole transaction and gives an ``INTEGER PRIMARY KEY``
+    row ``max(id) + 1``, so a batch without explicit ids gets consecutive ids: one
+    ``executemany`` and a check of the new maximum replace a round trip per row. PostgreSQL
+    uses ``INSERT … RETURNING`` in batches.
+    """
+    tbl = rt.model.__table__
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and all(d.get("id") is None for d in dicts):
+        before = conn.execute(select(func.coalesce(func.max(tbl.c.id), 0))).scalar_one()
+        _insert_many(session, rt, dicts)
+        after = conn.execute(select(func.max(tbl.c.id))).scalar_one()
+        if after - before == len(dicts):
+            return list(range(before + 1, after + 1))
+        raise RuntimeError(f"{tbl.name}: ids not consecutive after a bulk insert ({before}→{after} for {len(dicts)} rows)")
+    stmt = insert(tbl).returning(tbl.c.id, sort_by_parameter_order=True)
+    return [r[0] for r in session.execute(stmt, dicts)]
 
 
 def _insert_many(session: Session, rt: RecordTable, dicts: list[dict]) -> None:

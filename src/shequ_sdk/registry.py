@@ -195,6 +195,16 @@ class Registry:
         raise KeyError(model)
 
 
+def _drop_redundant_region_index(table) -> None:
+    """``Record.region_id`` is indexed for scoping; when the table declares a composite index
+    that starts with ``region_id`` the single-column one only slows writes, so drop it."""
+    composite = any(len(ix.columns) > 1 and list(ix.columns)[0].name == "region_id" for ix in table.indexes)
+    if composite:
+        for ix in list(table.indexes):
+            if [c.name for c in ix.columns] == ["region_id"]:
+                table.indexes.discard(ix)
+
+
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOTTED = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
@@ -221,6 +231,8 @@ def make_register(registry: Registry, kind: str, plugin: str, cls: type, others:
             )
         store[key] = item
         registry.owner[(kind, key)] = plugin
+        if kind == "tables":
+            _drop_redundant_region_index(item.model.__table__)
         return item
 
     return register
