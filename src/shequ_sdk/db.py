@@ -28,7 +28,7 @@ def resolve_url(db: str | os.PathLike | None = None) -> str:
     s = str(db)
     if "://" in s:
         try:
-            make_url(s)
+            make_url(s).get_dialect()  # an unknown driver is the user's typo, not an internal error
         except Exception as exc:
             raise InputError(f"数据库地址无效: {s!r}", f"invalid database URL {s!r}: {exc}") from None
         return s

@@ -192,9 +192,12 @@ def registry() -> Registry:
         if st.registry is not None:
             return st.registry
         reg = Registry()
+        # first registered wins a clash: the SDK's defaults, then entry points by name, then
+        # run-time plugins — so a newcomer reusing a key is the one reported, never the core
+        order = {name: i for i, (name, _) in enumerate(st.pm.list_name_plugin())}
         for kind, (hook_name, cls) in REGISTER_HOOKS.items():
             caller = getattr(st.pm.hook, hook_name)
-            for impl in reversed(caller.get_hookimpls()):
+            for impl in sorted(caller.get_hookimpls(), key=lambda i: order.get(i.plugin_name, len(order))):
                 if impl.plugin_name in st.failures:
                     continue
                 others = frozenset(st.plugins) - {impl.plugin_name}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Optional
 
 from sqlalchemy import or_
@@ -66,9 +66,11 @@ def create_region(
 
 
 def _overlaps(a0, a1, b0, b1) -> bool:
+    """Whether [a0, a1) and [b0, b1) share a day. ``valid_to`` is the day a region is
+    abolished (撤销日期), so it is exclusive — as in ``IndicatorQuery.active_on``."""
     lo = max(a0 or date.min, b0 or date.min)
     hi = min(a1 or date.max, b1 or date.max)
-    return lo <= hi
+    return lo < hi
 
 
 def find_region(session: Session, name_or_code: str | int | Region, *, on: Optional[date] = None) -> Region:
@@ -92,13 +94,15 @@ def find_region(session: Session, name_or_code: str | int | Region, *, on: Optio
             if not rows:
                 found = []
                 break
-            parent = rows[0]
+            # same-named siblings are successive versions (a merged village): take the one in force
+            in_force = [r for r in rows if (_overlaps(r.valid_from, r.valid_to, on, on + timedelta(days=1)) if on else r.valid_to is None)]
+            parent = (in_force or rows)[0]
         else:
             found = [parent]
     else:
         found = session.exec(select(Region).where(Region.name == text)).all()
     if on is not None:
-        found = [r for r in found if _overlaps(r.valid_from, r.valid_to, on, on)] or found
+        found = [r for r in found if _overlaps(r.valid_from, r.valid_to, on, on + timedelta(days=1))] or found
     if not found:
         raise NotFoundError(f"找不到地区 {text!r}", f"unknown region {text!r}")
     if len(found) > 1:

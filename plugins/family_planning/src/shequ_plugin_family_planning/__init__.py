@@ -10,8 +10,8 @@ from shequ_sdk import AssociationType, RecordTable, hookimpl
 
 from .indicators import INDICATORS
 from .models import FamilyContact, FamilyService, SpecialFamily
-from .populate import TYPE_KEY
-from .populate import populate as _populate
+from .data import TYPE_KEY
+from .data import populate as _populate
 from .roster import masked, register_roster_command, special_family_roster
 from .rules import RULES, SETTINGS
 

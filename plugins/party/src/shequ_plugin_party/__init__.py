@@ -89,7 +89,7 @@ def register_settings(register):
 
 @hookimpl
 def populate(ctx):
-    from .populate import populate_demo, populate_synthetic
+    from .data import populate_demo, populate_synthetic
 
     if ctx.mode == "demo":
         populate_demo(ctx)

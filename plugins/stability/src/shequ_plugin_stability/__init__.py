@@ -12,8 +12,8 @@ from shequ_sdk import AssociationType, RecordTable, hookimpl
 from .indicators import INDICATORS, fill_due_dates
 from .models import CASE_NO as CASE_NO_PATTERN
 from .models import FollowUpVisit, MediationCase, MediationParty, Patrol
-from .populate import TYPE_KEY
-from .populate import populate as _populate
+from .data import TYPE_KEY
+from .data import populate as _populate
 from .register import case_register, masked, register_case_command
 from .rules import RULES
 from .settings import SETTINGS
