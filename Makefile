@@ -1,16 +1,25 @@
 # The two commands of the quick start. Both bootstrap uv and the locked environment.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PYTHON ?= python3
+# uv from PATH when it runs; otherwise through the interpreter, because pip may put the uv
+# script where PATH does not look (~/.local/bin, /usr/local/bin, a pyenv version's bin).
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo $(PYTHON) -m uv)
 DEMO_DB ?= demo.db
 PORT ?= 5006
 
-.PHONY: demo test sync bench serve clean
+.PHONY: demo test sync bench serve clean uv-bootstrap
 
-$(UV):
-	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet --break-system-packages uv
+# plain pip first (venv, pyenv, python.org builds); Debian's own Python refuses it (PEP 668)
+uv-bootstrap:
+	@$(UV) --version >/dev/null 2>&1 || { \
+	  echo "uv not found: installing it with $(PYTHON) -m pip"; \
+	  export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore; \
+	  $(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv \
+	    || $(PYTHON) -m pip install --quiet --break-system-packages uv; }
+	@$(UV) --version >/dev/null
 
-.venv/.synced: uv.lock pyproject.toml $(wildcard plugins/*/pyproject.toml) | $(UV)
+.venv/.synced: uv.lock pyproject.toml $(wildcard plugins/*/pyproject.toml) | uv-bootstrap
 	$(UV) sync --locked --all-packages
 	touch $@
 
@@ -24,6 +33,11 @@ demo: $(DEMO_DB)
 
 test: .venv/.synced
 	$(UV) run --no-sync pytest $(PYTEST_ARGS)
+
+# county-scale benchmarks against same-run baselines (docs/performance.md); the county is generated
+# once into benchmarks/.data/ and reused. BENCH_ARGS e.g. "--only 1,3 --runs 3" or "--pg postgresql+psycopg://…"
+bench: .venv/.synced
+	$(UV) run --no-sync python benchmarks/county_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -215,3 +215,26 @@ def test_unknown_tables_are_input_errors(sdk):
     assert "未知的数据表" in exc.value.zh and "unknown table" in exc.value.en and "household" in exc.value.en
     with pytest.raises(InputError):
         sdk.write(42, [{}])
+
+
+def test_stored_duplicate_is_a_one_line_input_error(sdk):
+    """A unique constraint only the database can see becomes an InputError, and nothing is written."""
+    import pytest
+
+    from shequ_sdk import InputError
+    from shequ_sdk.models import Household
+    from shequ_sdk.regions import create_region
+
+    with sdk.transaction() as s:
+        c = create_region(session=s, name="县", kind="county")
+        t = create_region(session=s, name="镇", kind="township", parent=c)
+        v = create_region(session=s, name="村", kind="village", parent=t)
+    sdk.write("household", [{"region_id": v.id, "number": "0001", "head_name": "张三"}])
+    with pytest.raises(InputError) as info:
+        sdk.write("household", [{"region_id": v.id, "number": "0002", "head_name": "李四"},
+                                {"region_id": v.id, "number": "0001", "head_name": "王五"}])
+    assert "重复" in info.value.zh and "nothing was written" in info.value.en
+    with sdk.transaction() as s:
+        from sqlalchemy import func, select
+
+        assert s.execute(select(func.count()).select_from(Household)).scalar_one() == 1

@@ -10,7 +10,7 @@ whole county at once.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence
 
@@ -26,6 +26,9 @@ from .registry import Indicator
 from .regions import level_column, scope_condition
 
 
+_SCOPE = object()
+
+
 @dataclass
 class IndicatorQuery:
     """Handed to ``Indicator.numerator`` / ``denominator``: the period, the area and helpers.
@@ -34,12 +37,14 @@ class IndicatorQuery:
     - ``scope``: a subquery of the region ids in the requested area (push it down with
       ``Table.region_id.in_(q.scope)``; the helpers below do).
     - ``count``, ``count_distinct``, ``sum``: the common shapes, already filtered and grouped.
+    - ``memo(key, fn)``: a value computed once per computation and shared by the indicators.
     """
 
     period: Period
     scope_region: Region
     as_of: dt.date
     session: Session
+    _memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def start(self) -> dt.date:
@@ -49,12 +54,26 @@ class IndicatorQuery:
     def end(self) -> dt.date:
         return self.period.end
 
+    def _scope_select(self):
+        # built once per computation: every indicator's statement embeds it
+        found = self._memo.get(_SCOPE)
+        if found is None:
+            found = self._memo[_SCOPE] = select(Region.id).where(scope_condition(self.scope_region))
+        return found
+
     @property
     def scope(self):
-        return select(Region.id).where(scope_condition(self.scope_region)).scalar_subquery()
+        return self._scope_select().scalar_subquery()
 
     def in_scope(self, region_col) -> ColumnElement:
-        return region_col.in_(select(Region.id).where(scope_condition(self.scope_region)))
+        return region_col.in_(self._scope_select())
+
+    def memo(self, key, compute):
+        """``compute()`` once per computation (all indicators, one area and period): for work a
+        numerator and its denominator share, such as days due worked out in Python."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def in_period(self, date_col) -> ColumnElement:
         return and_(date_col >= self.start, date_col <= self.end)
@@ -86,8 +105,8 @@ def _finish(ind: Indicator, num, den):
     if ind.denominator is not None:
         if not den:
             return None
-        if ind.value_type == "money":
-            return (Decimal(int(num or 0)) / Decimal(int(den))).quantize(Decimal("0.01"))
+        if ind.value_type == "money":  # fen per unit of the denominator, shown in yuan
+            return (Decimal(int(num or 0)) / Decimal(int(den)) / 100).quantize(Decimal("0.01"))
         return float(num or 0) / float(den)
     if ind.value_type == "money":
         return (Decimal(int(num or 0)) / 100).quantize(Decimal("0.01"))
@@ -135,7 +154,9 @@ def compute(
     if level is None:
         out[region.id] = {}
     else:
-        members = session.execute(select(group_col).where(scope).distinct()).scalars()
+        # grouping by region id, only villages and communities are members of the "village" level
+        villages_only = (Region.kind.in_(("village", "community")),) if level == "village" else ()
+        members = session.execute(select(group_col).where(scope, *villages_only).distinct()).scalars()
         for gid in members:
             if gid is not None:
                 out.setdefault(gid, {})

@@ -9,6 +9,7 @@ value, reason in Chinese and English) before anything is written. Callers own th
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gc
 import sqlite3
@@ -18,6 +19,7 @@ from operator import itemgetter
 from typing import Any, Iterable, Optional
 
 import pydantic
+from pydantic_core import SchemaValidator, core_schema
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
@@ -26,13 +28,29 @@ from .fields import FieldInfo, describe_model
 from .ids import id_number_problem, normalise_id_number, phone_problem
 from .models import LEVEL_OF_KIND, Region
 from .plugins import registry
-from .registry import RecordTable
+from .registry import RecordTable, Rule
 
 MAX_PROBLEMS = 500
 
+
+def _integrity_errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import IntegrityError
+
+    errors: list[type[BaseException]] = [IntegrityError, sqlite3.IntegrityError]
+    try:
+        import psycopg
+
+        errors.append(psycopg.errors.IntegrityError)
+    except ImportError:  # psycopg is optional when only SQLite is used
+        pass
+    return tuple(errors)
+
+
+_INTEGRITY_ERRORS = _integrity_errors()
+
 # Rows go to the SQLite driver directly (see _insert_many); store dates and times exactly as
 # SQLAlchemy's SQLite types do, so reads through SQLAlchemy parse them back.
-sqlite3.register_adapter(dt.date, lambda v: v.isoformat())
+sqlite3.register_adapter(dt.date, dt.date.isoformat)  # a C method: no Python frame per value
 sqlite3.register_adapter(dt.datetime, lambda v: v.strftime("%Y-%m-%d %H:%M:%S.%f"))
 
 
@@ -107,6 +125,7 @@ class _Plan:
     normalise: list  # FieldInfos whose raw values may need mapping (choice labels, ID numbers)
     checks: list  # FieldInfos with choice / ID / phone checks
     columns: list
+    fast: Optional[SchemaValidator] = None  # the whole batch in one call when every row is valid (see _fast_validator)
 
 
 @lru_cache(maxsize=None)
@@ -129,9 +148,10 @@ def _plan(model: type[SQLModel]) -> _Plan:
     defaults.pop("id", None)
     infos = describe_model(model)
     columns = [c.name for c in model.__table__.columns]
-    return _Plan(
+    one = pydantic.TypeAdapter(td)
+    plan = _Plan(
         adapter=pydantic.TypeAdapter(list[td]),
-        one=pydantic.TypeAdapter(td),
+        one=one,
         defaults=defaults,
         infos=infos,
         by_name={i.name: i for i in infos},
@@ -139,6 +159,94 @@ def _plan(model: type[SQLModel]) -> _Plan:
         checks=[i for i in infos if i.choices or i.id_number or i.phone or (i.required and i.python_type is str)],
         columns=columns,
     )
+    plan.fast = _fast_validator(one.core_schema, plan)
+    return plan
+
+
+# -- the fast path ------------------------------------------------------------------------------
+#
+# A batch is validated first by one pydantic-core validator that does in Rust what the careful
+# path below does in Python row by row: fill defaults, map choice labels to codes and refuse other
+# values, refuse blank required text, normalise and check ID numbers and phones, and build the
+# RowViews. It accepts exactly the rows the careful path accepts, with the same values; when it
+# refuses anything, the careful path runs instead and names every problem (row, field, value).
+
+class _Refused(ValueError):
+    """Raised inside the fast validator: the careful path will describe the problem."""
+
+
+def _fast_id_number(value):
+    if type(value) is str:
+        normal = normalise_id_number(value)
+        if id_number_problem(normal) is None:
+            return normal
+    raise _Refused("id number")
+
+
+def _fast_phone(value):
+    if value and phone_problem(value):
+        raise _Refused("phone")
+    return value
+
+
+def _innermost(schema: dict) -> tuple[dict, Optional[dict]]:
+    """The value schema under a ``nullable`` wrapper, and the wrapper (or None)."""
+    if schema.get("type") == "nullable":
+        return schema["schema"], schema
+    return schema, None
+
+
+def _fast_validator(td_schema: dict, plan: _Plan) -> Optional[SchemaValidator]:
+    if td_schema.get("type") != "typed-dict":
+        return None  # an unusual model (definitions, references): the careful path handles it
+    schema = copy.deepcopy(td_schema)
+    for name, fld in schema["fields"].items():
+        info = plan.by_name.get(name)
+        inner, wrapper = _innermost(fld["schema"])
+        if info is not None:
+            if info.choices:
+                lookup: dict = {}
+                for code, labels in info.choices.items():
+                    lookup.setdefault(code, code)
+                for code, labels in info.choices.items():
+                    for label in labels:
+                        lookup.setdefault(label, code)
+                if inner.get("type") == "str":
+                    # a code or a label (exact) maps to the code; anything else is refused here
+                    inner = core_schema.no_info_before_validator_function(lookup.get, core_schema.literal_schema(list(info.choices)))
+                else:
+                    codes = frozenset(info.choices)
+                    inner = core_schema.no_info_after_validator_function(_member_of(codes), inner)
+            elif info.id_number:
+                if inner.get("type") != "str":
+                    return None
+                inner = core_schema.no_info_before_validator_function(_fast_id_number, core_schema.str_schema())
+            if info.phone:
+                inner = core_schema.no_info_after_validator_function(_fast_phone, inner)
+            if info.required and info.python_type is str and not info.choices and inner.get("type") == "str":
+                inner = {**inner, "strip_whitespace": True, "min_length": max(1, inner.get("min_length") or 0)}
+        if wrapper is not None:
+            wrapper["schema"] = inner
+        else:
+            fld["schema"] = inner
+        if name in plan.defaults:
+            fld["schema"] = core_schema.with_default_schema(fld["schema"], default=plan.defaults[name])
+            fld["required"] = False
+    schema.pop("ref", None)
+    item = core_schema.no_info_after_validator_function(RowView, schema)
+    try:
+        return SchemaValidator(core_schema.list_schema(item))
+    except Exception:  # pragma: no cover - a schema pydantic-core cannot rebuild: stay on the careful path
+        return None
+
+
+def _member_of(codes: frozenset):
+    def check(value):
+        if value not in codes:
+            raise _Refused("choice")
+        return value
+
+    return check
 
 
 _PYDANTIC_ZH = {
@@ -236,69 +344,96 @@ def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Option
     plan = _plan(rt.model)
     rules = [r for r in reg.rules.values() if r.table == rt.key and r.check_row is not None and r.severity == "error"]
     ctx = RowContext(session=session, table=rt, today=today or dt.date.today(), mode=mode)
-    defaults = plan.defaults
-    merged = [{**defaults, **(r.model_dump() if isinstance(r, SQLModel) else r)} for r in rows]
-    if plan.normalise:
-        for m in merged:
-            _normalise(m, plan.normalise)
-    raws = merged
-    row_problems: dict[int, list[Problem]] = {}
-    try:
-        values: list[Optional[dict]] = plan.adapter.validate_python(merged)
-    except pydantic.ValidationError:
-        # slow path, only for a batch with errors: find each row's problems
-        values = []
-        for i, m in enumerate(merged):
-            try:
-                values.append(plan.one.validate_python(m))
-            except pydantic.ValidationError as exc:
-                values.append(None)
-                row_problems[i] = _pydantic_problems(exc, raws[i], plan.by_name)
-    rows: list[Optional[RowView]] = [RowView(v) if v is not None else None for v in values]
-    # field checks and region checks, each only where the table needs them
-    if plan.checks:
-        for i, row in enumerate(rows):
-            if row is not None:
-                found = field_problems(row, plan.checks)
-                if found:
-                    row_problems.setdefault(i, []).extend(found)
+    raw = rows if isinstance(rows, list) else list(rows)
+    validated: Optional[list] = None
+    if plan.fast is not None:
+        try:
+            validated = plan.fast.validate_python(raw)
+        except Exception:  # a refused value, or a validator's TypeError on odd input: the careful path explains
+            validated = None
+    if validated is not None:
+        checked: list[Optional[RowView]] = validated
+        row_problems: dict[int, list[Problem]] = {}
+    else:
+        checked, row_problems = _careful(plan, raw)
     if "region_id" in plan.by_name:
         bad = {}
-        for rid in {row["region_id"] for row in rows if row is not None}:
+        for rid in {row["region_id"] for row in checked if row is not None}:
             p = _region_problem(ctx, rt, rid)
             if p is not None:
                 bad[rid] = p
         if bad:
-            for i, row in enumerate(rows):
+            for i, row in enumerate(checked):
                 if row is not None and row["region_id"] in bad:
                     p = bad[row["region_id"]]
                     row_problems.setdefault(i, []).append(Problem(p.message_zh, p.message_en, field=p.field, value=p.value))
-    # plugin rules run on rows that passed the checks above, in order, seeing earlier rows in ctx.batch
     if rules:
-        for i, row in enumerate(rows):
-            if row is None or i in row_problems:
-                continue
-            ctx.row_number = start_row + i
-            for rule in rules:
-                try:
-                    hits = list(rule.check_row(row, ctx) or ())
-                except Exception as exc:  # a broken rule is a plugin bug: say which
-                    hits = [Problem(f"规则 {rule.key} 出错：{exc}", f"rule {rule.key} failed: {exc}")]
-                for p in hits:
-                    p.rule = p.rule or rule.key
-                if hits:
-                    row_problems.setdefault(i, []).extend(hits)
-            ctx.batch.append(row)
-            if len(row_problems) >= MAX_PROBLEMS:
-                break
+        _run_rules(rules, checked, row_problems, ctx, start_row)
     problems: list[Problem] = []
     for i in sorted(row_problems):
         for p in row_problems[i]:
             p.row = start_row + i if p.row is None else p.row
             p.table = p.table or rt.key
             problems.append(p)
-    validated = [row for row in rows if row is not None]
+    if validated is None:
+        validated = [row for row in checked if row is not None]
     return validated, problems[:MAX_PROBLEMS]
+
+
+def _careful(plan: _Plan, raw: list) -> tuple[list[Optional[RowView]], dict[int, list[Problem]]]:
+    """Row-by-row validation that names every problem: the path for a batch the fast validator refused."""
+    defaults = plan.defaults
+    merged = [{**defaults, **(r.model_dump() if isinstance(r, SQLModel) else r)} for r in raw]
+    if plan.normalise:
+        for m in merged:
+            _normalise(m, plan.normalise)
+    row_problems: dict[int, list[Problem]] = {}
+    try:
+        values: list[Optional[dict]] = plan.adapter.validate_python(merged)
+    except pydantic.ValidationError:
+        values = []
+        for i, m in enumerate(merged):
+            try:
+                values.append(plan.one.validate_python(m))
+            except pydantic.ValidationError as exc:
+                values.append(None)
+                row_problems[i] = _pydantic_problems(exc, merged[i], plan.by_name)
+    checked: list[Optional[RowView]] = [RowView(v) if v is not None else None for v in values]
+    if plan.checks:
+        for i, row in enumerate(checked):
+            if row is not None:
+                found = field_problems(row, plan.checks)
+                if found:
+                    row_problems.setdefault(i, []).extend(found)
+    return checked, row_problems
+
+
+def _run_rules(rules: list[Rule], rows: list, row_problems: dict[int, list[Problem]], ctx: RowContext, start_row: int) -> None:
+    """Plugin rules, on rows that passed the checks above, in order, each seeing earlier rows in
+    ``ctx.batch``. A rule's empty answer costs no list: this loop runs once per row and rule."""
+    checks = [(rule, rule.check_row) for rule in rules]
+    append = ctx.batch.append
+    skip = row_problems.__contains__ if row_problems else None
+    for i, row in enumerate(rows):
+        if row is None or (skip is not None and skip(i)):
+            continue
+        ctx.row_number = start_row + i
+        for rule, check in checks:
+            try:
+                hits = check(row, ctx)
+                if not hits:
+                    continue
+                hits = list(hits)  # a generator runs here, inside the try
+            except Exception as exc:  # a broken rule is a plugin bug: say which
+                hits = [Problem(f"规则 {rule.key} 出错：{exc}", f"rule {rule.key} failed: {exc}")]
+            if hits:
+                for p in hits:
+                    p.rule = p.rule or rule.key
+                row_problems.setdefault(i, []).extend(hits)
+                skip = row_problems.__contains__
+        append(row)
+        if len(row_problems) >= MAX_PROBLEMS:
+            break
 
 
 def _region_problem(ctx: RowContext, rt: RecordTable, region_id: int) -> Optional[Problem]:
@@ -337,6 +472,11 @@ def write(
     gc.disable()  # a bulk batch allocates millions of small objects: collections only slow it down
     try:
         return _write(session, rt, rows, mode, today, return_ids, start_row)
+    except _INTEGRITY_ERRORS as exc:
+        # a unique or foreign-key constraint the checks above cannot see (a stored duplicate)
+        detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise InputError(f"{rt.label_zh}：数据与已有记录冲突（重复或违反约束），未写入任何数据：{detail}",
+                         f"{rt.label_en}: the batch conflicts with stored rows (duplicate or constraint); nothing was written: {detail}") from None
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -396,16 +536,20 @@ def _insert_many(session: Session, rt: RecordTable, dicts: list[dict]) -> None:
     conn = session.connection()
     dbapi = conn.connection.driver_connection
     sqlite = conn.dialect.name == "sqlite"
-    # rows with an explicit id and rows without go in separate statements
-    for with_id in (False, True):
-        chunk = [d for d in dicts if (d.get("id") is not None) == with_id]
-        if not chunk:
-            continue
+    # rows with an explicit id and rows without go in separate statements (one pass finds them)
+    given = [d for d in dicts if d.get("id") is not None]
+    if not given:
+        parts = ((False, dicts),)
+    elif len(given) == len(dicts):
+        parts = ((True, dicts),)
+    else:
+        parts = ((False, [d for d in dicts if d.get("id") is None]), (True, given))
+    for with_id, chunk in parts:
         cols = [c for c in plan.columns if with_id or c != "id"]
         quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in cols)
         marks = ", ".join("?" if sqlite else "%s" for _ in cols)
         sql = f"INSERT INTO {conn.dialect.identifier_preparer.quote(tbl.name)} ({quoted}) VALUES ({marks})"
-        params = list(map(itemgetter(*cols), chunk)) if len(cols) > 1 else [(d[cols[0]],) for d in chunk]
+        params = map(itemgetter(*cols), chunk) if len(cols) > 1 else [(d[cols[0]],) for d in chunk]
         cur = dbapi.cursor()
         try:
             cur.executemany(sql, params)

@@ -45,6 +45,11 @@ class RecordTable:
       ``2010Q4`` (with ``period_kind``). Frames filter by period through whichever is set.
     - ``natural_key``: the columns that identify a row for idempotent imports.
     - ``sensitive``: the whole table holds sensitive personal data; names never reach township views.
+    - ``indexes``: the column lists the table's indicators and views filter or join on, e.g.
+      ``(("region_id", "run_date"),)``. The SDK creates each one unless an index of the model
+      (``__table_args__``) already starts with those columns; ``tests/perf/test_explain.py``
+      checks that the indicator queries use them.
+    - ``derived``: the plugin computes the rows (a schedule, a cache); data-entry forms skip it.
     """
 
     model: type[SQLModel]
@@ -60,6 +65,7 @@ class RecordTable:
     description_zh: str = ""
     description_en: str = ""
     indexes: tuple[tuple[str, ...], ...] = ()
+    derived: bool = False
 
     @property
     def key(self) -> str:
@@ -195,6 +201,31 @@ class Registry:
         raise KeyError(model)
 
 
+def ensure_declared_indexes(rt: "RecordTable") -> list:
+    """Create the SQL indexes a table declares in ``RecordTable.indexes``.
+
+    A declared column list is already served when an index of the model (``__table_args__``,
+    ``index=True``) starts with those columns — a wider, covering index answers the same
+    lookups — so only the missing ones are added, named ``ix_<table>_<columns>``. Returns the
+    indexes added. ``shequ init`` / ``Shequ(create=True)`` create them with the table.
+    """
+    import hashlib
+
+    from sqlalchemy import Index
+
+    table = rt.model.__table__
+    added = []
+    for cols in rt.indexes:
+        cols = tuple(cols)
+        if any(tuple(c.name for c in ix.columns)[: len(cols)] == cols for ix in table.indexes):
+            continue
+        name = f"ix_{table.name}_{'_'.join(cols)}"
+        if len(name) > 60:  # PostgreSQL truncates identifiers at 63 bytes: keep names unique
+            name = name[:51] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+        added.append(Index(name, *(table.c[c] for c in cols)))  # binds itself to the table
+    return added
+
+
 def _drop_redundant_region_index(table) -> None:
     """``Record.region_id`` is indexed for scoping; when the table declares a composite index
     that starts with ``region_id`` the single-column one only slows writes, so drop it."""
@@ -232,6 +263,7 @@ def make_register(registry: Registry, kind: str, plugin: str, cls: type, others:
         store[key] = item
         registry.owner[(kind, key)] = plugin
         if kind == "tables":
+            ensure_declared_indexes(item)
             _drop_redundant_region_index(item.model.__table__)
         return item
 
@@ -255,7 +287,7 @@ def _check(kind: str, item, plugin: str, others: frozenset[str]) -> Optional[tup
         if item.level not in LEVELS:
             return (f"level 应为 {LEVELS} 之一", f"level must be one of {LEVELS}")
         cols = item.model.__table__.c
-        for name in (item.date_field, item.period_field, *item.natural_key):
+        for name in (item.date_field, item.period_field, *item.natural_key, *(c for ix in item.indexes for c in ix)):
             if name and name not in cols:
                 return (f"字段 {name} 不存在", f"no column {name}")
         if item.period_field and item.period_kind not in KINDS:

@@ -69,7 +69,7 @@ def register_tables(register):
     register(RecordTable(
         model=Obligation, label_zh="公开与答复期限（派生）", label_en="Disclosure and reply deadlines (derived)",
         association_type=ASSOCIATION_TYPE, date_field="period_start", natural_key=("region_id", "obligation_key"),
-        indexes=(("region_id", "period_start", "period_end"),),
+        indexes=(("region_id", "period_start", "period_end"),), derived=True,
         description_zh="由配置和账目、查询计算出的应公开事项及截止日期，计算指标时自动刷新，请勿手工修改",
         description_en="Derived from settings, ledger and queries; refreshed whenever indicators are computed. Do not edit"))
 
@@ -104,3 +104,6 @@ def register_commands(cli):
     from .commands import add_commands
 
     add_commands(cli)
+
+
+from .views import register_views  # noqa: E402,F401  dashboard views (heatmap, board entry)

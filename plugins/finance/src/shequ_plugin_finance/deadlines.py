@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from shequ_sdk import Period, Region, Setting
 from shequ_sdk import config
-from shequ_sdk.regions import find_region, scope_condition, villages_in
+from shequ_sdk.regions import find_region, scope_condition
 
 from .models import BOARDS, BOARDS_FOR_KIND, LedgerEntry, Obligation, Posting, PostingItem, Query
 
@@ -121,7 +121,11 @@ def _active(region: Region, start: dt.date, end: dt.date) -> bool:
 
 def expected(session: Session, scope: Region, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Every obligation of the villages in ``scope`` whose disclosed period lies in ``[start, end]``."""
-    villages = villages_in(session, scope)
+    # plain rows, not ORM objects: a county refreshes on every computation, so this is hot
+    villages = list(session.execute(
+        select(Region.id, Region.kind, Region.valid_from, Region.valid_to, Region.synthetic, Region.township_id, Region.county_id)
+        .where(scope_condition(scope), Region.kind.in_(("village", "community"))).order_by(Region.id)
+    ))
     if not villages:
         return []
     cfg = {key: config.resolve_for(session, key, villages) for key in SETTING_KEYS}

@@ -184,6 +184,9 @@ class Obligation(Record, table=True):
     __table_args__ = (
         UniqueConstraint("region_id", "obligation_key", name="uq_finance_obligation"),
         Index("ix_finance_obligation_span", "region_id", "period_start", "period_end"),
+        # refresh() finds the obligations of moved ledger entries and queries by their source
+        Index("ix_finance_obligation_ledger_entry", "ledger_entry_id"),
+        Index("ix_finance_obligation_query", "query_id"),
     )
     obligation_key: str = field(label_zh="事项键", label_en="Key", max_length=80)
     kind: str = field(label_zh="类别", label_en="Kind", choices=OBLIGATION_KINDS)

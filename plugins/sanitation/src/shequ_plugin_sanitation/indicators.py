@@ -64,14 +64,22 @@ def _merge_days(spans, lo: dt.date, hi: dt.date) -> int:
 
 
 def days_due(q) -> dict[int, Fraction]:
-    """``{village id: days a collection was due}`` for the villages in scope that were due any."""
+    """``{village id: days a collection was due}`` for the villages in scope that were due any.
+
+    Worked out once per computation: the collection rate's numerator and denominator share it."""
+    return q.memo("sanitation.days_due", lambda: _days_due(q))
+
+
+def _days_due(q) -> dict[int, Fraction]:
     last = _last_day(q)
     if last < q.start:
         return {}
     session = q.session
+    # plain rows, not ORM objects: the ids, validity and township/county that settings resolve by
     villages = list(session.execute(
-        select(Region).where(q.in_scope(Region.id), Region.kind.in_(("village", "community")))
-    ).scalars())
+        select(Region.id, Region.valid_from, Region.valid_to, Region.township_id, Region.county_id)
+        .where(q.in_scope(Region.id), Region.kind.in_(("village", "community")))
+    ))
     if not villages:
         return {}
     spans: dict[int, list] = {}
