@@ -1,0 +1,239 @@
+"""Printable disclosure boards (公开栏): one region's postings for one board and period, as a
+poster in Chinese (A3 by default), in HTML or PDF (WeasyPrint, Noto CJK fonts).
+
+The postings come from the finance plugin's record tables, read through the registry
+(``finance_posting`` and ``finance_posting_item``) and its public ``deadlines`` module; without
+that plugin there is nothing to print. Each posting on the board becomes one section: title,
+region and period, the items (for finance: income and expenditure in 元 with totals), the
+reviewer's and approver's names with signature lines, the posting date and the last display
+day. Long boards flow onto further pages; the table header repeats on each page (``thead``)
+and the totals come once, after the last item. The HTML references no remote resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .errors import InputError, NotFoundError
+from .period import Period
+from .plugins import registry
+from .regions import find_region
+
+POSTING_TABLE = "finance_posting"
+ITEM_TABLE = "finance_posting_item"
+PAGE_SIZES = ("A1", "A2", "A3", "A4", "A5", "B3", "B4", "B5")
+BASE_FONT_PT = {"A1": 20, "A2": 16, "A3": 13, "A4": 10.5, "A5": 9, "B3": 14, "B4": 12, "B5": 10}
+CENT = Decimal("0.01")
+
+
+@dataclass
+class BoardItem:
+    line_no: int
+    title: str
+    content: Optional[str]
+    account: Optional[str]
+    income: Optional[str]
+    expense: Optional[str]
+    amount: Optional[str]
+
+
+@dataclass
+class BoardPosting:
+    title: str
+    kind_label: Optional[str]
+    period_label: str
+    posted_on: Optional[dt.date]
+    display_until: Optional[dt.date]
+    reviewer_name: Optional[str]
+    review_date: Optional[dt.date]
+    approver_name: Optional[str]
+    approval_date: Optional[dt.date]
+    status_label: str
+    draft: bool
+    legal_basis: Optional[str]
+    items: list[BoardItem] = field(default_factory=list)
+    has_amounts: bool = False  # income and expenditure columns
+    single_amount: bool = False  # one 金额 column: amounts without a direction
+    has_accounts: bool = False
+    amount_total: str = "0.00"
+    income_total: str = "0.00"
+    expense_total: str = "0.00"
+    balance: str = "0.00"
+
+
+@dataclass
+class Board:
+    region_name: str
+    board_code: str
+    board_label: str
+    period: Period
+    postings: list[BoardPosting]
+    printed_on: dt.date
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label("zh")
+
+
+def yuan(fen: Optional[int]) -> Optional[str]:
+    """``123450`` fen → ``"1,234.50"``."""
+    if fen is None:
+        return None
+    return f"{(Decimal(int(fen)) / 100).quantize(CENT):,}"
+
+
+def _tables():
+    reg = registry()
+    missing = [k for k in (POSTING_TABLE, ITEM_TABLE) if k not in reg.tables]
+    if missing:
+        raise InputError("打印公开栏需要财务插件（shequ-plugin-finance，民主管理监督理财协会），当前未安装或加载失败",
+                         "printing a disclosure board needs the finance plugin (shequ-plugin-finance), which is not installed or failed to load")
+    return reg.tables[POSTING_TABLE], reg.tables[ITEM_TABLE]
+
+
+def board_code(posting_rt, board: str) -> str:
+    """A board given as 党务 / 村务 / 居务 / 财务 (or its code) → the stored code."""
+    choices = posting_rt.field("board").choices or {}
+    text = board.strip()
+    for code, (zh, en) in choices.items():
+        if text in (code, zh, en, f"{zh}公开", f"{zh}公开栏"):
+            return code
+    allowed = "、".join(zh for zh, _ in choices.values())
+    raise InputError(f"未知的公开栏 {board!r}（可选：{allowed}）", f"unknown board {board!r} (one of {', '.join(choices)})")
+
+
+def _display_until(session: Session, posting) -> Optional[dt.date]:
+    """The posting's last display day, as the finance plugin computes it (own date, else posted + configured days)."""
+    try:
+        deadlines = importlib.import_module("shequ_plugin_finance.deadlines")
+    except ImportError:
+        return posting.display_until
+    return deadlines.effective_display_until(session, posting)
+
+
+def load_board(session: Session, region, period, board: str, *, today: Optional[dt.date] = None) -> Board:
+    """The postings of ``board`` for ``region`` and ``period``, ready to render."""
+    posting_rt, item_rt = _tables()
+    r = find_region(session, region)
+    p = Period.parse(period)
+    code = board_code(posting_rt, board)
+    Posting, Item = posting_rt.model, item_rt.model
+    candidates = session.execute(select(Posting).where(Posting.region_id == r.id, Posting.board == code)).scalars().all()
+    chosen = []
+    for post in candidates:
+        try:
+            pp = Period.parse(post.period)
+        except InputError:
+            continue
+        if pp == p or (pp.kind != p.kind and p.contains(pp)):  # 2010Q4 also shows the monthly 2010-10…12 postings
+            chosen.append((pp, post))
+    choices = posting_rt.field("board").choices or {}
+    label = choices.get(code, (code, code))[0]
+    if not chosen:
+        others = [str(x) for x in sorted({Period.parse(post.period) for post in candidates if _parses(post.period)})]
+        hint_zh = f"（该公开栏已有的期间：{'、'.join(others[-8:])}）" if others else "（该公开栏还没有任何公开记录）"
+        hint_en = f" (periods with postings: {', '.join(others[-8:])})" if others else " (this board has no postings at all)"
+        raise NotFoundError(f"{r.name} {p.label('zh')} 没有{label}公开记录，无法打印{hint_zh}",
+                            f"{r.name} has no {choices.get(code, (code, code))[1]} posting for {p}; nothing to print{hint_en}")
+    chosen.sort(key=lambda t: (t[0], t[1].kind != "regular", t[1].posted_on or dt.date.max, t[1].id))
+    status_choices = posting_rt.field("status").choices or {}
+    kind_choices = posting_rt.field("kind").choices or {}
+    account_choices = item_rt.field("account_code").choices or {}
+    postings = []
+    for pp, post in chosen:
+        items = session.execute(select(Item).where(Item.posting_id == post.id).order_by(Item.line_no, Item.id)).scalars().all()
+        income = sum(it.amount_fen or 0 for it in items if it.direction == "income")
+        expense = sum(it.amount_fen or 0 for it in items if it.direction == "expense")
+        bp = BoardPosting(
+            title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
+            period_label=pp.label("zh"), posted_on=post.posted_on, display_until=_display_until(session, post),
+            reviewer_name=post.reviewer_name, review_date=post.review_date,
+            approver_name=getattr(post, "approver_name", None), approval_date=getattr(post, "approval_date", None),
+            status_label=status_choices.get(post.status, (post.status,))[0], draft=post.status in ("draft", "reviewed"),
+            legal_basis=post.legal_basis,
+            has_accounts=any(it.account_code for it in items),
+            income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),
+            amount_total=yuan(sum(it.amount_fen or 0 for it in items)),
+        )
+        with_amount = [it for it in items if it.amount_fen is not None]
+        bp.single_amount = bool(with_amount) and any(it.direction not in ("income", "expense") for it in with_amount)
+        bp.has_amounts = bool(with_amount) and not bp.single_amount
+        for it in items:
+            amount = yuan(it.amount_fen)
+            bp.items.append(BoardItem(
+                line_no=it.line_no, title=it.title, content=it.content,
+                account=f"{it.account_code} {account_choices[it.account_code][0]}" if it.account_code in account_choices else it.account_code,
+                income=amount if it.direction == "income" else None,
+                expense=amount if it.direction == "expense" else None,
+                amount=amount,
+            ))
+        postings.append(bp)
+    return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today())
+
+
+def _parses(text: str) -> bool:
+    try:
+        Period.parse(text)
+        return True
+    except InputError:
+        return False
+
+
+def page_size(size: str) -> tuple[str, str]:
+    """``A3``, ``a4``, ``A3 landscape`` / ``A3-landscape`` → (CSS ``@page`` size, paper name)."""
+    m = re.fullmatch(r"\s*([A-Za-z]\d)\s*(?:[-_ ]?(landscape|portrait|横向|纵向))?\s*", size or "")
+    if not m or m.group(1).upper() not in PAGE_SIZES:
+        raise InputError(f"不支持的纸张 {size!r}（可选：{', '.join(PAGE_SIZES)}，可加 landscape）",
+                         f"unsupported paper size {size!r} (one of {', '.join(PAGE_SIZES)}, optionally landscape)")
+    paper = m.group(1).upper()
+    orientation = "landscape" if (m.group(2) or "").lower() in ("landscape", "横向") else "portrait"
+    return f"{paper} {orientation}", paper
+
+
+def render_html(board: Board, size: str = "A3") -> str:
+    """The board as a self-contained HTML page (inline CSS, no remote resources)."""
+    import jinja2
+
+    css_size, paper = page_size(size)
+    source = resources.files("shequ_sdk").joinpath("templates/board.html").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env.from_string(source).render(board=board, page_size=css_size, base_pt=BASE_FONT_PT[paper])
+
+
+def render_pdf(html: str) -> bytes:
+    """PDF bytes of a board's HTML (WeasyPrint; fonts from the system, Noto CJK embedded)."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font-subsetting chatter is not the user's business
+    return HTML(string=html, base_url=None).write_pdf()
+
+
+def write_board(sdk, *, region, period, board: str, out, size: str = "A3", today: Optional[dt.date] = None) -> Path:
+    """Render a board to ``out``: ``.pdf`` or ``.html`` by its suffix."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".html", ".htm"):
+        raise InputError(f"公开栏只能输出为 .pdf 或 .html：{out.name}", f"a board is written as .pdf or .html: {out.name}")
+    page_size(size)
+    with Session(sdk.engine) as s:
+        data = load_board(s, region, period, board, today=today)
+    html = render_html(data, size)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".pdf":
+        out.write_bytes(render_pdf(html))
+    else:
+        out.write_text(html, encoding="utf-8")
+    return out
+
