@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field
 
 SENSITIVE_KINDS = ("id", "phone", "name", "text")
@@ -46,7 +47,8 @@ def field(
     - ``choices``: ``{code: (中文, English)}``; the stored value is the code.
     - ``sensitive``: ``"id"``, ``"phone"``, ``"name"`` or ``"text"``; the value is masked on every
       path out of the SDK unless the caller's role may see it.
-    - ``money``: an integer amount in fen (分); shown as yuan with two decimals.
+    - ``money``: an integer amount in fen (分), stored as a 64-bit integer; shown as yuan
+      with two decimals.
     - ``id_number``: validated with the GB 11643 checksum (implies ``sensitive="id"``).
     - ``phone``: validated as a Chinese phone number (implies ``sensitive="phone"``).
     """
@@ -68,6 +70,9 @@ def field(
         "note_en": note_en,
     }
     kwargs: dict[str, Any] = {"sa_column_kwargs": {"info": info}}
+    if money:
+        # fen in 64 bits: a 32-bit integer on PostgreSQL would stop at 21,474,836.47 yuan
+        kwargs["sa_type"] = BigInteger
     if default_factory is not None:
         kwargs["default_factory"] = default_factory
     else:
