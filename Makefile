@@ -28,8 +28,10 @@ sync: .venv/.synced
 $(DEMO_DB): .venv/.synced
 	$(UV) run --no-sync shequ demo --db $(DEMO_DB) --force
 
+# builds the demo database if it is absent, then serves the dashboards (Ctrl-C stops them)
 demo: $(DEMO_DB)
 	$(UV) run --no-sync shequ indicators --db $(DEMO_DB) --region 新尚村社区 --period 2010Q4
+	$(UV) run --no-sync shequ serve --db $(DEMO_DB) --port $(PORT)
 
 test: .venv/.synced
 	$(UV) run --no-sync pytest $(PYTEST_ARGS)

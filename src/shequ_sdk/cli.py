@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import BatchError, InputError, ShequError
@@ -25,7 +26,8 @@ DbOption = typer.Option(None, "--db", help="数据库文件或 URL / database fi
 
 
 def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]错误 / error:[/] {message}", highlight=False, soft_wrap=True)
+    # messages quote user input and plugin data: escape them, or "[x]" is taken for markup
+    err.print(f"[bold red]错误 / error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -63,8 +65,8 @@ def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON 
     for col in ("插件 plugin", "版本 version", "协会类型 types", "数据表 tables", "指标 indicators", "状态 status"):
         t.add_column(col)
     for it in items:
-        t.add_row(it["name"], it["version"] or "", "\n".join(it["association_types"]), "\n".join(it["tables"]),
-                  "\n".join(it["indicators"]), f"[red]失败 failed: {it['error']}[/]" if it["error"] else "[green]正常 ok[/]")
+        t.add_row(escape(it["name"]), it["version"] or "", "\n".join(it["association_types"]), "\n".join(it["tables"]),
+                  "\n".join(it["indicators"]), f"[red]失败 failed: {escape(it['error'])}[/]" if it["error"] else "[green]正常 ok[/]")
     out.print(t)
 
 
@@ -118,13 +120,13 @@ def indicators_cmd(
         print(json.dumps({k: json_value(v) for k, v in values.items()}, ensure_ascii=False, indent=2))
         return
     reg = s.registry
-    t = Table(title=f"{r.name} · {p.label(lang)}")
+    t = Table(title=escape(f"{r.name} · {p.label(lang)}"))
     t.add_column("指标 key")
     t.add_column("名称 label")
     t.add_column("值 value", justify="right")
     for key, value in values.items():
         ind = reg.indicators[key]
-        t.add_row(key, ind.label(lang), format_value(ind, value, lang))
+        t.add_row(key, escape(ind.label(lang)), escape(format_value(ind, value, lang)))
     out.print(t)
 
 
@@ -140,7 +142,7 @@ def check_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, 
     else:
         for p in problems:
             tag = "[red]错误 error[/]" if p.extra.get("severity", "error") == "error" else "[yellow]提示 warning[/]"
-            out.print(f"{tag} [{p.rule}] {p}", highlight=False)
+            out.print(f"{tag} {escape(f'[{p.rule}]')} {escape(str(p))}", highlight=False)
         out.print(f"共 {len(errors)} 个错误、{len(problems) - len(errors)} 个提示 / {len(errors)} errors, {len(problems) - len(errors)} warnings")
     if errors:
         raise typer.Exit(1)
@@ -164,16 +166,19 @@ def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning every ShequError into one line and exit code 2."""
     try:
         load_plugin_commands()
-        app(args=argv, standalone_mode=False)
+        # without standalone mode click returns a command's typer.Exit code instead of raising it
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except BatchError as exc:
-        err.print(f"[bold red]错误 / error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         for p in exc.problems[1:20]:
-            err.print(f"  {p}", highlight=False, soft_wrap=True)
+            err.print(f"  {escape(str(p))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except ShequError as exc:
-        err.print(f"[bold red]错误 / error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("已中断 / interrupted")
@@ -181,7 +186,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     except Exception as exc:  # click usage errors and the unexpected: still one line
         kind = type(exc).__name__
         if hasattr(exc, "format_message") and kind.endswith(("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage", "BadArgumentUsage")):
-            err.print(f"[bold red]错误 / error:[/] 参数有误 / bad arguments: {exc.format_message()}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]错误 / error:[/] 参数有误 / bad arguments: {escape(exc.format_message())}", highlight=False, soft_wrap=True)
             sys.exit(2)
         if kind == "Abort":
             sys.exit(1)
@@ -189,15 +194,20 @@ def main(argv: Optional[list[str]] = None) -> None:
 
         if isinstance(exc, (OperationalError, ProgrammingError)) and not os.environ.get("SHEQU_DEBUG"):
             first = str(exc.orig).splitlines()[0] if getattr(exc, "orig", None) else str(exc).splitlines()[0]
-            err.print(f"[bold red]错误 / error:[/] 数据库操作失败（数据库结构可能过旧，可运行 shequ init）/ database error (the schema may be out of date; try shequ init): {first}",
+            err.print(f"[bold red]错误 / error:[/] 数据库操作失败（数据库结构可能过旧，可运行 shequ init）/ database error (the schema may be out of date; try shequ init): {escape(first)}",
                       highlight=False, soft_wrap=True)
             sys.exit(2)
         if os.environ.get("SHEQU_DEBUG"):
             raise
-        err.print(f"[bold red]内部错误 / internal error:[/] {type(exc).__name__}: {exc}（设置 SHEQU_DEBUG=1 查看详情 / set SHEQU_DEBUG=1 for details）",
+        err.print(f"[bold red]内部错误 / internal error:[/] {type(exc).__name__}: {escape(str(exc))}（设置 SHEQU_DEBUG=1 查看详情 / set SHEQU_DEBUG=1 for details）",
                   highlight=False, soft_wrap=True)
         sys.exit(3)
 
 
 if __name__ == "__main__":
     main()
+
+from .commands import generate as _generate_command  # noqa: E402,F401  registers `shequ generate`
+from .commands import excel as _excel_commands  # noqa: E402,F401  registers `shequ template/import/export/tables`
+from .commands import serve as _serve_command  # noqa: E402,F401  registers `shequ serve`
+from .commands import board as _board_command  # noqa: E402,F401  registers `shequ board`

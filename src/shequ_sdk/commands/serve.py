@@ -1,0 +1,31 @@
+"""``shequ serve``: the dashboards (乡镇看板, 村务录入, …) of ``dashboards/`` on a local web server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .. import cli as climod
+from ..cli import DbOption, app
+
+
+@app.command("serve")
+def serve_cmd(
+    db: Optional[str] = DbOption,
+    port: int = typer.Option(5006, "--port", min=1, max=65535, help="端口 / port"),
+    address: str = typer.Option("127.0.0.1", "--address", help="监听地址（0.0.0.0 供局域网访问）/ address to listen on"),
+    dashboards: Optional[Path] = typer.Option(None, "--dashboards", help="看板目录（默认 ./dashboards）/ dashboards directory"),
+    allow_origin: Optional[List[str]] = typer.Option(None, "--allow-origin", help="允许的浏览器来源 host:port（可重复）/ allowed origin"),
+    show: bool = typer.Option(False, "--show", help="启动后打开浏览器 / open a browser"),
+):
+    """启动看板服务 / Serve every dashboard in dashboards/ (township dashboard, data entry…)."""
+    from ..ui.serving import serve
+
+    s = climod._open(db)
+    try:
+        serve(s, port=port, address=address, directory=dashboards, show=show, allow_origin=allow_origin,
+              announce=lambda text: climod.out.print(text, highlight=False, soft_wrap=True))
+    finally:
+        s.close()

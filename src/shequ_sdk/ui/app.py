@@ -1,0 +1,107 @@
+"""The App base: a page with a header of controls and a main area, served in a template.
+
+``App`` returns a ``BootstrapTemplate`` when served (``shequ serve``, ``panel serve``) and its
+plain layout otherwise, so ``TownshipDashboard(sdk=…)`` shows inline in a notebook cell. The
+template loads nothing from outside the server (no CDN, no web fonts): villages and
+townships often work on closed networks.
+"""
+
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+from .i18n import LANGS, t
+from .store import DataStore
+
+def load_extensions() -> None:
+    """Panel's Tabulator (per page: its script must be on the page before a table arrives) and
+    HoloViews' Bokeh plotting (charts are rendered to Bokeh models on the server)."""
+    import holoviews.plotting.bokeh  # noqa: F401  registers the Bokeh renderer used by hv.render
+
+    pn.extension("tabulator")
+
+
+def in_server() -> bool:
+    """Whether the code runs for a browser session of a Panel server (``shequ serve``, ``panel
+    serve``, ``pn.serve``) rather than in a notebook or a script."""
+    doc = pn.state.curdoc
+    return bool(pn.state.served or (doc is not None and doc.session_context is not None))
+
+
+class App(pn.viewable.Viewer):
+    """A dashboard page: title, language switch, the subclass's controls and main area."""
+
+    title_key = "township.title"
+
+    data_store = param.ClassSelector(class_=DataStore, doc="""The session's data: database, area, period, language.""")
+
+    def __init__(self, sdk=None, **params):
+        load_extensions()
+        if "data_store" not in params:
+            store_params = {k: params.pop(k) for k in list(params) if k in DataStore.param and k != "name"}
+            params["data_store"] = DataStore(sdk=sdk, **store_params)
+        super().__init__(**params)
+        self._layout = None
+        self._template = None
+
+    # -- parts a subclass provides ----------------------------------------------------------
+    def controls(self) -> list:
+        """Widgets in the header (after the language switch)."""
+        return []
+
+    def main(self) -> list:
+        """The page's content."""
+        return []
+
+    def url_params(self) -> dict[str, str]:
+        """Store parameters kept in the page URL (``?region=…&period=…``), so a page can be linked."""
+        return {"lang": "lang"}
+
+    # -- shared parts -------------------------------------------------------------------------
+    def title(self) -> str:
+        return t(self.title_key, self.data_store.lang)
+
+    def language_switch(self):
+        s = self.data_store
+        switch = pn.widgets.RadioButtonGroup(options={v: k for k, v in LANGS.items()}, value=s.lang, button_type="light",
+                                             css_classes=["shequ-lang"], margin=(5, 10))
+        switch.link(s, value="lang")
+        s.param.watch(lambda e: setattr(switch, "value", e.new), "lang")
+        return switch
+
+    def heading_text(self, lang: str) -> str:
+        """The page's heading (the subclass may add the area and period)."""
+        return t(self.title_key, lang)
+
+    def heading(self):
+        s = self.data_store
+        return pn.pane.HTML(pn.bind(lambda **_: f'<h1 class="shequ-title" style="margin:0;font-size:22px">{html.escape(self.heading_text(s.lang))}</h1>',
+                                    lang=s.param.lang, region=s.param.region, period=s.param.period),
+                            margin=(5, 10), sizing_mode="stretch_width")
+
+    def toolbar(self):
+        return pn.Row(self.language_switch(), *self.controls(), sizing_mode="stretch_width", css_classes=["shequ-toolbar"],
+                      styles={"flex-wrap": "wrap", "align-items": "end", "background": "#f5f7fa", "border-radius": "4px"})
+
+    def layout(self):
+        """The page without a template (notebooks)."""
+        if self._layout is None:
+            self._layout = pn.Column(self.heading(), self.toolbar(), *self.main(), sizing_mode="stretch_width", css_classes=["shequ-app"])
+        return self._layout
+
+    def template(self):
+        """The served page: a BootstrapTemplate, every file of it served by this server."""
+        if self._template is None:
+            if pn.state.location is not None and self.url_params():
+                # before the page is built: a linked page opens on its area and period
+                self.data_store.sync_url(pn.state.location, self.url_params())
+            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, "zh"), header_background="#0d47a1")
+            tpl.main.append(self.layout())
+            self._template = tpl
+        return self._template
+
+    def __panel__(self):
+        return self.template() if in_server() else self.layout()

@@ -1,0 +1,263 @@
+"""村务录入 — the village data-entry app.
+
+A village committee member picks the village (or community) and a quarter, then:
+
+- fills in or corrects what the plugins offer as entry views (the three disclosure boards of
+  the finance plugin, …);
+- enters or corrects the records of any village table (the finance ledger, collection runs,
+  star ratings, every other plugin's records) in a form generated from the table's metadata;
+- imports a filled-in spreadsheet: upload, read the report, confirm.
+
+Every session has its own forms and unsaved input; nothing is kept at module level. Saves go
+through the SDK's write path (all rows or none) and refresh this session's data; the
+township dashboard shows them when it is refreshed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import panel as pn
+import param
+
+from ..period import Period
+from ..plugins import registry
+from ..registry import RecordTable
+from .app import App
+from .forms import TableEntry
+from .i18n import t
+from .store import DataStore
+from .views import PluginView, views_for
+
+PLAN_SHOWN = 50
+
+
+def entry_tables() -> list[RecordTable]:
+    """Tables a village enters by hand: village-level (or any-level), not derived; the plugins'
+    tables first (registry order), then the SDK's own (households, residents, associations…)."""
+    reg = registry()
+    tables = [rt for rt in reg.tables.values() if rt.level in ("village", "any") and not getattr(rt, "derived", False)]
+    return sorted(tables, key=lambda rt: reg.owner.get(("tables", rt.key)) == "core")
+
+
+def table_choice_label(rt: RecordTable, lang: str = "zh") -> str:
+    reg = registry()
+    if rt.association_type and rt.association_type in reg.association_types:
+        group = reg.association_types[rt.association_type].name(lang)
+    else:
+        group = "基础信息" if lang == "zh" else "Basic records"
+    return f"{group} · {rt.label(lang)}"
+
+
+def _inside(store: DataStore, village_id: int, area_id: int) -> bool:
+    regions = store.regions().set_index("id")
+    row = regions.loc[village_id]
+    return area_id in (village_id, row["township_id"], row["county_id"])
+
+
+def quarter_options(store: DataStore) -> dict[str, str]:
+    """Quarters from the first data year to the current quarter, newest first."""
+    first = Period("quarter", store.first_year or dt.date.today().year, 1)
+    last = max(Period.quarter_of(dt.date.today()), store.period_obj)
+    return {p.label(store.lang): str(p) for p in reversed(Period.range(first, last))}
+
+
+class RecordsPanel(pn.viewable.Viewer):
+    """Pick a record type, then enter or correct its records (:class:`~shequ_sdk.ui.forms.TableEntry`)."""
+
+    store = param.ClassSelector(class_=DataStore)
+
+    table = param.String(default="", doc="""The table chosen (default: the first one).""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        tables = entry_tables()
+        self.choice = pn.widgets.Select(name=t("entry.table", self.store.lang),
+                                        options={table_choice_label(rt, self.store.lang): rt.key for rt in tables},
+                                        css_classes=["shequ-entry-table"], width=360)
+        if self.table and self.table in self.choice.options.values():
+            self.choice.value = self.table
+        self.table = self.choice.value or ""
+        self.choice.link(self, value="table")
+        self.holder = pn.Column(sizing_mode="stretch_width")
+        self.param.watch(lambda _e: self._show(), "table")
+        self._show()
+
+    def _show(self) -> None:
+        if not self.table:
+            self.holder.objects = [pn.pane.HTML(html.escape(t("entry.no_tables", self.store.lang)))]
+            return
+        self.holder.objects = [TableEntry(store=self.store, table=self.table)]
+
+    def __panel__(self):
+        return pn.Column(self.choice, self.holder, sizing_mode="stretch_width")
+
+
+class ImportPanel(pn.viewable.Viewer):
+    """Spreadsheet import for the chosen village and quarter: a template to download, upload,
+    a dry run with its report, then confirm — through :mod:`shequ_sdk.spreadsheets`."""
+
+    store = param.ClassSelector(class_=DataStore)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        lang = self.store.lang
+        self.template_table = pn.widgets.Select(name=t("entry.table", lang),
+                                                options={table_choice_label(rt, lang): rt.key for rt in entry_tables()}, width=360,
+                                                css_classes=["shequ-template-table"])
+        self.template_button = pn.widgets.FileDownload(callback=self._template_bytes, filename=self._template_name(), label=t("import.template", lang),
+                                                       button_type="light", css_classes=["shequ-template-download"])
+        self.template_table.param.watch(lambda _e: setattr(self.template_button, "filename", self._template_name()), "value")
+        self.upload = pn.widgets.FileInput(accept=".xlsx,.csv", multiple=False, css_classes=["shequ-import-file"])
+        self.check = pn.widgets.Button(name=t("import.check", lang), button_type="primary", css_classes=["shequ-import-check"])
+        self.confirm = pn.widgets.Button(name=t("import.confirm", lang), button_type="success", disabled=True, css_classes=["shequ-import-confirm"])
+        self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"])
+        self.check.on_click(lambda _e: self.run(dry_run=True))
+        self.confirm.on_click(lambda _e: self.run(dry_run=False))
+        self.upload.param.watch(lambda _e: self._reset(), "value")
+        self._checked: Optional[tuple[bytes, str]] = None
+
+    def _template_name(self) -> str:
+        rt = registry().tables.get(self.template_table.value or "")
+        label = rt.label_zh if rt else "模板"
+        return f"{self.store.region.replace('/', '_')}_{self.store.period}_{label}.xlsx"
+
+    def _template_bytes(self) -> io.BytesIO:
+        from ..spreadsheets import write_template_for
+
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "template.xlsx"
+            write_template_for(self.store.sdk, self.template_table.value, region=self.store.region, period=self.store.period, out=out)
+            return io.BytesIO(out.read_bytes())
+
+    def _reset(self) -> None:
+        self._checked = None
+        self.confirm.disabled = True
+        self.report.object = ""
+
+    def run(self, *, dry_run: bool):
+        """Check (``dry_run``) or import the uploaded file; the confirmed import uses the very bytes checked."""
+        from ..spreadsheets import import_file, problem_line
+
+        lang = self.store.lang
+        if dry_run:
+            if not self.upload.value:
+                self.report.object = f'<div class="shequ-import-error" style="color:#b00020">{html.escape(t("import.no_file", lang))}</div>'
+                return None
+            self._checked = (bytes(self.upload.value), self.upload.filename or "upload.xlsx")
+        elif self._checked is None:
+            return None
+        data, name = self._checked
+        safe_name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", Path(name).name) or "upload.xlsx"
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / safe_name
+            path.write_bytes(data)
+            result = import_file(self.store.sdk, path, region=self.store.region, period=self.store.period, dry_run=dry_run)
+        parts = [f'<div class="shequ-import-summary" style="font-weight:600;color:{"#1b5e20" if result.ok else "#b00020"}">'
+                 f'{html.escape(result.summary())}</div>']
+        if result.problems:
+            items = "".join(f"<li>{html.escape(problem_line(p))}</li>" for p in result.problems[:200])
+            parts.append(f'<h4>{html.escape(t("import.problems", lang))}</h4><ul class="shequ-import-problems">{items}</ul>')
+        if dry_run and result.ok and result.plan:
+            items = "".join(f"<li>{html.escape(r.text())}</li>" for r in result.plan[:PLAN_SHOWN])
+            more = (f"<li>{html.escape(t('import.more', lang, n=len(result.plan) - PLAN_SHOWN))}</li>" if len(result.plan) > PLAN_SHOWN else "")
+            parts.append(f'<h4>{html.escape(t("import.plan", lang))}</h4><ul class="shequ-import-plan">{items}{more}</ul>')
+        self.report.object = "".join(parts)
+        self.confirm.disabled = not (dry_run and result.ok)
+        if not dry_run:
+            self._checked = None
+            if result.written:
+                self.store.refresh()
+        return result
+
+    def __panel__(self):
+        return pn.Column(
+            pn.Row(self.template_table, self.template_button, styles={"align-items": "end"}),
+            pn.pane.HTML(f"<div>{html.escape(t('import.upload', self.store.lang))}</div>"),
+            pn.Row(self.upload, self.check, self.confirm),
+            self.report,
+            sizing_mode="stretch_width",
+        )
+
+
+class EntryApp(App):
+    """村务录入: pick a village and a quarter, then enter boards, records or a spreadsheet."""
+
+    title_key = "entry.title"
+
+    def __init__(self, sdk=None, **params):
+        super().__init__(sdk=sdk, **params)
+        s = self.data_store
+        if s.period_kind != "quarter":
+            s.period = s.convert_period("quarter")  # a year opens on its last quarter
+        if s.region_obj.kind not in ("village", "community"):
+            inside = [ref for _, ref, _ in s.village_choices()]
+            area = s.region_obj
+            within = [ref for vid, ref, _ in s.village_choices() if _inside(s, vid, area.id)]
+            if within or inside:
+                s.region = (within or inside)[0]
+        self._tab = 0
+        # the app works by quarter: a year or month (from a link) becomes its quarter
+        s.param.watch(lambda e: setattr(s, "period", s.convert_period("quarter")) if s.period_kind != "quarter" else None, "period")
+
+    def url_params(self) -> dict[str, str]:
+        return {"region": "village", "period": "quarter", "lang": "lang"}
+
+    def heading_text(self, lang: str) -> str:
+        s = self.data_store
+        try:
+            label = Period.parse(s.period).label(lang)
+        except Exception:
+            label = s.period
+        return f"{t(self.title_key, lang)} · {s.region} · {label}"
+
+    def controls(self) -> list:
+        s = self.data_store
+        villages = {label: ref for _, ref, label in s.village_choices()}
+        if s.region not in villages.values():
+            villages[s.region] = s.region
+        village = pn.widgets.Select(name=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"], width=240)
+        village.link(s, value="region")
+        quarter = pn.widgets.Select(name=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"], width=180)
+        quarter.link(s, value="period")
+        s.param.watch(lambda e: setattr(village, "value", e.new), "region")
+
+        def on_period(event):
+            options = quarter_options(s)
+            if quarter.options != options:
+                quarter.options = options
+            quarter.value = event.new
+
+        s.param.watch(on_period, "period")
+
+        def on_lang(_event):
+            village.name, quarter.name = s.t("village"), s.t("quarter")
+            quarter.options = quarter_options(s)
+            quarter.value = s.period
+
+        s.param.watch(on_lang, "lang")
+        return [village, quarter]
+
+    def tabs(self, **_):
+        s = self.data_store
+        if Period.parse(s.period).kind != "quarter" or s.region_obj.kind not in ("village", "community"):
+            return pn.pane.HTML(html.escape(s.t("entry.pick")))
+        items = []
+        for spec in views_for("entry"):
+            items.append((spec.label(s.lang), PluginView(data_store=s, spec=spec)))
+        items.append((s.t("entry.records"), RecordsPanel(store=s)))
+        items.append((s.t("entry.import"), ImportPanel(store=s)))
+        tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"])
+        tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
+        return tabs
+
+    def main(self) -> list:
+        s = self.data_store
+        # rebuilt when the village, quarter or language changes: unsaved input belongs to one village and quarter
+        return [pn.panel(pn.bind(self.tabs, region=s.param.region, period=s.param.period, lang=s.param.lang), sizing_mode="stretch_width")]

@@ -1,0 +1,544 @@
+"""Data-entry forms generated from record metadata — never written by hand per table.
+
+Each column of a registered table becomes a widget chosen from its :class:`~shequ_sdk.fields.FieldInfo`:
+
+=====================================  ===============================================
+metadata                               widget
+=====================================  ===============================================
+``choices``                            ``Select`` of the Chinese (or English) labels
+foreign key to another record table    ``Select`` of that table's rows in the village
+``money=True`` (integer fen)           text box in 元, converted to fen exactly
+``int`` / ``float``                    ``IntInput`` / ``FloatInput``
+``bool``                               ``Checkbox`` (``Select`` 是/否/空 when it may be blank)
+``date`` / ``datetime``                ``DatePicker`` / ``DatetimePicker``
+anything else                          ``TextInput``
+=====================================  ===============================================
+
+Required fields are marked ``*``. Values go to the SDK's write path unchanged
+(``shequ_sdk.records.write``), which validates the whole batch and writes all of it or
+nothing; each :class:`~shequ_sdk.errors.Problem` is shown under the field it names
+(``Problem.field``), in Chinese. Blank inputs are left out of the row, so the SDK reports a
+missing required field itself and fills defaults for the rest.
+
+Sensitive values already on file are never sent to the browser: a loaded record shows them
+masked as a placeholder, and a blank input keeps the stored value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Optional
+
+import panel as pn
+import param
+from pydantic_core import PydanticUndefined
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..errors import BatchError, Problem
+from ..fields import FieldInfo
+from ..ids import mask
+from ..models import Region
+from ..plugins import registry
+from ..records import write
+from ..registry import RecordTable
+from .i18n import t
+from .store import DataStore
+
+HIDDEN = ("id", "region_id", "synthetic")
+FK_LABEL_COLUMNS = ("number", "case_no", "voucher_no", "name", "title", "obligation_key")
+FK_DETAIL_COLUMNS = ("head_name", "name", "board", "period", "title", "mode", "stock_date")
+FK_LIMIT = 2000
+_FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
+
+
+class FieldValueError(ValueError):
+    """A value the form itself cannot turn into the column's type (an amount that is not money)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(zh)
+        self.zh, self.en = zh, en
+
+
+def field_label(info: FieldInfo, lang: str = "zh") -> str:
+    """The field's label as the form shows it: money in 元, required fields marked ``*``."""
+    label = info.label(lang)
+    if info.money:
+        base = _FEN_UNIT.sub("", label)
+        label = f"{base}（元）" if lang == "zh" else f"{base} (yuan)"
+    return f"{label} *" if info.required else label
+
+
+def yuan_to_fen(text: str) -> int:
+    """``"1,234.5"`` → ``123450``. Exact (Decimal); more than two decimals is refused."""
+    s = str(text).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+    s = s.removesuffix("元").strip()
+    try:
+        amount = Decimal(s)
+    except InvalidOperation:
+        raise FieldValueError(t("entry.money_bad", "zh"), t("entry.money_bad", "en")) from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise FieldValueError(t("entry.money_bad", "zh"), t("entry.money_bad", "en"))
+    return int(amount * 100)
+
+
+def fen_to_yuan_text(fen) -> str:
+    if fen is None:
+        return ""
+    return f"{Decimal(int(fen)) / 100:.2f}"
+
+
+def model_default(rt: RecordTable, name: str):
+    """The column's declared default (``None`` when it has none or a factory)."""
+    f = rt.model.model_fields.get(name)
+    if f is None or f.default is PydanticUndefined or f.default_factory is not None:
+        return None
+    return f.default
+
+
+def problem_text(p: Problem, info: Optional[FieldInfo], lang: str = "zh") -> str:
+    """A problem's message without the field label the write path puts in front of it (the
+    message sits under that field already)."""
+    text = p.message_zh if lang == "zh" else p.message_en
+    if info is not None and lang == "zh":
+        for prefix in (f"{info.label_zh}（{info.name}）", info.label_zh):
+            if text.startswith(prefix) and len(text) > len(prefix):
+                return text[len(prefix):].lstrip("：: ")
+    return text
+
+
+def fk_options(session: Session, info: FieldInfo, region: Region, lang: str = "zh") -> Optional[dict[str, Any]]:
+    """``{label: id}`` of the rows of the table ``info`` points to, in ``region`` (and its
+    township and county, where shared things such as a township old people's home are
+    registered). ``None`` when the target is not a record table (e.g. ``region``)."""
+    if not info.foreign_key:
+        return None
+    target = info.foreign_key.split(".")[0]
+    reg = registry()
+    rt = reg.tables.get(target)
+    if rt is None:
+        return None
+    tbl = rt.model.__table__
+    label_col = next((c for c in FK_LABEL_COLUMNS if c in tbl.c), None)
+    detail_col = next((c for c in FK_DETAIL_COLUMNS if c in tbl.c and c != label_col), None)
+    cols = [tbl.c.id] + [tbl.c[c] for c in (label_col, detail_col) if c]
+    ids = [i for i in (region.id, region.township_id, region.county_id) if i]
+    rows = session.execute(select(*cols).where(tbl.c.region_id.in_(ids)).order_by(tbl.c.id.desc()).limit(FK_LIMIT)).all()
+    infos = {f.name: f for f in rt.fields}
+    out: dict[str, Any] = {}
+    for row in rows:
+        parts = []
+        for name, value in zip((label_col, detail_col), row[1:]):
+            if name is None or value is None:
+                continue
+            fi = infos.get(name)
+            if fi is not None and fi.sensitive:
+                value = mask(value, fi.sensitive)
+            elif fi is not None and fi.choices:
+                value = fi.choice_label(value, lang)
+            parts.append(str(value))
+        text = f"{parts[0]}（{parts[1]}）" if len(parts) > 1 else (parts[0] if parts else f"#{row[0]}")
+        out[f"{text} · #{row[0]}"] = row[0]
+    return out
+
+
+class FieldInput:
+    """One column's widget and the error line under it."""
+
+    def __init__(self, info: FieldInfo, *, form_id: str, lang: str = "zh", options: Optional[dict[str, Any]] = None,
+                 default: Any = None):
+        self.info = info
+        self.lang = lang
+        self.form_id = form_id
+        self.default = default
+        self.secret: Any = None  # a stored sensitive value, kept on the server
+        self.fk_options = options
+        self.widget = self._make_widget()
+        self.error = pn.pane.HTML("", margin=(0, 10, 4, 10), css_classes=["shequ-field-error-pane"])
+        self.panel = pn.Column(self.widget, self.error, margin=0, css_classes=["shequ-field", f"shequ-field-{info.name}"])
+        self.set(default)
+        self._initial = self.raw()
+
+    # -- widget -----------------------------------------------------------------------------
+    def _css(self) -> list[str]:
+        return ["shequ-input", f"shequ-input-{self.form_id}-{self.info.name}"]
+
+    def _make_widget(self):
+        info, lang = self.info, self.lang
+        label = field_label(info, lang)
+        note = info.note_zh if lang == "zh" else info.note_en
+        common: dict[str, Any] = {"name": label, "css_classes": self._css(), "sizing_mode": "stretch_width"}
+        if note:
+            common["description"] = note
+        blank = t("entry.blank", lang)
+        if self.fk_options is not None:
+            return pn.widgets.Select(options={blank: None, **self.fk_options}, **common)
+        if info.choices:
+            options = {blank: None}  # a required choice starts blank: the write path reports it if left so
+            options.update({(zh if lang == "zh" else en): code for code, (zh, en) in info.choices.items()})
+            return pn.widgets.Select(options=options, **common)
+        if info.money:
+            return pn.widgets.TextInput(placeholder=t("entry.money_hint", lang), **common)
+        tp = info.python_type
+        if tp is bool:
+            if self.default is None and not info.required:
+                return pn.widgets.Select(options={blank: None, t("entry.yes", lang): True, t("entry.no", lang): False}, **common)
+            return pn.widgets.Checkbox(**common)
+        if tp is int:
+            return pn.widgets.IntInput(value=None, **common)
+        if tp is float:
+            return pn.widgets.FloatInput(value=None, **common)
+        if tp is dt.date:
+            return pn.widgets.DatePicker(value=None, **common)
+        if tp is dt.datetime:
+            return pn.widgets.DatetimePicker(value=None, **common)
+        return pn.widgets.TextInput(**common)
+
+    # -- values -----------------------------------------------------------------------------
+    def raw(self):
+        return self.widget.value
+
+    def set(self, value) -> None:
+        """Show a stored value (codes, fen, dates as the database holds them)."""
+        info = self.info
+        self.secret = None
+        w = self.widget
+        if info.sensitive and value not in (None, ""):
+            # never send a stored sensitive value to the browser: show it masked, keep it here
+            self.secret = value
+            w.value = "" if isinstance(w, pn.widgets.TextInput) else None
+            if hasattr(w, "placeholder"):
+                w.placeholder = t("entry.keep_secret", self.lang, masked=mask(value, info.sensitive))
+            return
+        if info.sensitive and hasattr(w, "placeholder"):
+            w.placeholder = ""
+        if info.money:
+            w.value = fen_to_yuan_text(value)
+        elif isinstance(w, pn.widgets.Select):
+            w.value = value if value in w.options.values() else next(iter(w.options.values()), None)
+        elif isinstance(w, pn.widgets.Checkbox):
+            w.value = bool(value)
+        elif isinstance(w, pn.widgets.TextInput):
+            w.value = "" if value is None else str(value)
+        elif isinstance(w, pn.widgets.DatetimePicker):
+            w.value = value
+        elif isinstance(w, pn.widgets.DatePicker):
+            w.value = value.date() if isinstance(value, dt.datetime) else value
+        else:
+            w.value = value
+
+    def changed(self) -> bool:
+        return self.raw() != self._initial
+
+    def value(self) -> tuple[bool, Any]:
+        """``(present, value)`` for the write path; raises :class:`FieldValueError` for a bad amount."""
+        w, info = self.widget, self.info
+        v = w.value
+        if isinstance(v, str):
+            v = v.strip()
+        if v is None or v == "":
+            if self.secret is not None:
+                return True, self.secret
+            return False, None
+        if info.money:
+            return True, yuan_to_fen(v)
+        return True, v
+
+    def show(self, text: Optional[str]) -> None:
+        if not text:
+            self.error.object = ""
+            return
+        self.error.object = (f'<div class="shequ-field-error" data-form="{html.escape(self.form_id)}" data-field="{html.escape(self.info.name)}" '
+                             f'role="alert" style="color:#b00020;font-size:13px">{html.escape(text)}</div>')
+
+    @property
+    def disabled(self) -> bool:
+        return self.widget.disabled
+
+    @disabled.setter
+    def disabled(self, value: bool) -> None:
+        self.widget.disabled = value
+
+
+class RecordForm(pn.viewable.Viewer):
+    """A form for one row of a record table, generated from its field metadata.
+
+    ``fixed`` values (the village, a board, a period…) are not shown and always written;
+    ``defaults`` prefill a new record; ``match`` finds an existing record in the village to
+    correct (its natural key is then read-only, since changing it would make another record).
+    """
+
+    store = param.ClassSelector(class_=DataStore, doc="""The entry session's store: the village (region) and quarter (period).""")
+
+    table = param.String(doc="""Registered table key, such as finance_ledger_entry.""")
+
+    fixed = param.Dict(default={}, doc="""Column values the form writes without showing them.""")
+
+    defaults = param.Dict(default={}, doc="""Prefilled values of a new record.""")
+
+    match = param.Dict(default=None, allow_None=True, doc="""Column values that find the existing record to correct.""")
+
+    title = param.String(default="", doc="""Heading of the form.""")
+
+    form_id = param.String(default="", doc="""CSS name of the form; each input gets the class shequ-input-<form_id>-<field>.""")
+
+    record_id = param.Integer(default=None, allow_None=True, doc="""The stored record being corrected (None: a new one).""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.rt: RecordTable = registry().table(self.table)
+        self.form_id = self.form_id or self.table
+        self.lang = self.store.lang
+        region = self.store.region_obj
+        self.fixed = {"region_id": region.id, **self.fixed}
+        with Session(self.store.sdk.engine) as s:
+            self.inputs: dict[str, FieldInput] = {}
+            for info in self.rt.fields:
+                if info.name in HIDDEN or info.name in self.fixed:
+                    continue
+                default = self.defaults.get(info.name, model_default(self.rt, info.name))
+                options = fk_options(s, info, region, self.lang) if info.foreign_key else None
+                self.inputs[info.name] = FieldInput(info, form_id=self.form_id, lang=self.lang, options=options, default=default)
+        self.general = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-form-errors"])
+        self.status = pn.pane.HTML("", sizing_mode="stretch_width")
+        if self.match is not None:
+            self.load_match()
+
+    # -- loading ---------------------------------------------------------------------------
+    def load_match(self) -> None:
+        tbl = self.rt.model.__table__
+        conds = [tbl.c[k] == v for k, v in {**self.match, "region_id": self.fixed["region_id"]}.items()]
+        with Session(self.store.sdk.engine) as s:
+            row = s.execute(select(tbl).where(*conds).order_by(tbl.c.id)).mappings().first()
+        if row is not None:
+            self._show_record(dict(row))
+        else:
+            self.new()
+
+    def load(self, record_id: int) -> None:
+        """Fill the form with a stored record of this village, to correct it."""
+        tbl = self.rt.model.__table__
+        with Session(self.store.sdk.engine) as s:
+            row = s.execute(select(tbl).where(tbl.c.id == int(record_id), tbl.c.region_id == self.fixed["region_id"])).mappings().first()
+        if row is None:
+            self.new()
+            return
+        self._show_record(dict(row))
+
+    def _show_record(self, row: dict) -> None:
+        self.record_id = row["id"]
+        for name, fi in self.inputs.items():
+            fi.set(row.get(name))
+            fi.disabled = name in self.rt.natural_key
+            fi._initial = fi.raw()
+            fi.show(None)
+        self.general.object = ""
+        self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.editing", self.lang, id=row["id"]))}</span>'
+
+    def new(self) -> None:
+        """Empty the form for a new record (defaults prefilled)."""
+        self.record_id = None
+        for name, fi in self.inputs.items():
+            fi.set(self.defaults.get(name, model_default(self.rt, name)))
+            fi.disabled = False
+            fi._initial = fi.raw()
+            fi.show(None)
+        self.general.object = ""
+        self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.creating", self.lang))}</span>'
+
+    def reload(self) -> None:
+        if self.record_id is not None:
+            self.load(self.record_id)
+        elif self.match is not None:
+            self.load_match()
+
+    # -- collecting -------------------------------------------------------------------------
+    def touched(self) -> bool:
+        """Whether the user entered anything (a new record left as prefilled is skipped)."""
+        return self.record_id is not None or any(fi.changed() for fi in self.inputs.values())
+
+    def collect(self) -> tuple[Optional[dict], list[tuple[str, str]]]:
+        """``(row, problems)``: the row for the write path, or the fields the form itself cannot read."""
+        row = dict(self.fixed)
+        problems = []
+        for name, fi in self.inputs.items():
+            try:
+                present, value = fi.value()
+            except FieldValueError as exc:
+                problems.append((name, exc.zh if self.lang == "zh" else exc.en))
+                continue
+            if present:
+                row[name] = value
+        return row, problems
+
+    def clear_problems(self) -> None:
+        for fi in self.inputs.values():
+            fi.show(None)
+        self.general.object = ""
+
+    def show_problem(self, p: Problem) -> None:
+        fi = self.inputs.get(p.field or "")
+        if fi is not None:
+            fi.show(problem_text(p, fi.info, self.lang))
+            return
+        text = p.message_zh if self.lang == "zh" else p.message_en
+        where = f"{p.field}：" if p.field and self.lang == "zh" else (f"{p.field}: " if p.field else "")
+        self.general.object += (f'<div class="shequ-form-error" role="alert" style="color:#b00020">{html.escape(where + text)}</div>')
+
+    def __panel__(self):
+        head = pn.pane.HTML(f'<h4 style="margin:4px 0">{html.escape(self.title)}</h4>') if self.title else None
+        grid = pn.GridBox(*[fi.panel for fi in self.inputs.values()], ncols=3, sizing_mode="stretch_width")
+        parts = [p for p in (head, self.status, grid, self.general) if p is not None]
+        return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-record-form", f"shequ-form-{self.form_id}"],
+                         styles={"border-bottom": "1px solid #eee"})
+
+
+class BatchForm(pn.viewable.Viewer):
+    """Several :class:`RecordForm` of one table saved together: one call of the write path, in
+    one transaction — every row is written, or (when any field of any row is wrong) none."""
+
+    store = param.ClassSelector(class_=DataStore)
+
+    forms = param.List(default=[], item_type=RecordForm, doc="""The forms; all of one table.""")
+
+    title = param.String(default="")
+
+    css_name = param.String(default="batch", doc="""CSS name: the save button gets class shequ-save-<css_name>.""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        tables = {f.table for f in self.forms}
+        if len(tables) > 1:
+            raise ValueError(f"a BatchForm holds forms of one table, got {sorted(tables)}")
+        self.lang = self.store.lang
+        self.on_saved: list[Callable[[int], None]] = []
+        self.button = pn.widgets.Button(name=t("entry.save", self.lang), button_type="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"])
+        self.button.on_click(lambda _e: self.save())
+        self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-save-message"])
+
+    def _say(self, text: str, ok: bool) -> None:
+        colour = "#1b5e20" if ok else "#b00020"
+        kind = "ok" if ok else "error"
+        self.message.object = f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
+
+    def save(self) -> int:
+        """Validate and write; returns the number of rows written (0 when refused)."""
+        rows, owners, local = [], [], 0
+        for form in self.forms:
+            form.clear_problems()
+            if not form.touched():
+                continue
+            row, problems = form.collect()
+            for name, text in problems:
+                form.inputs[name].show(text)
+            local += len(problems)
+            rows.append(row)
+            owners.append(form)
+        if local:
+            self._say(t("entry.invalid", self.lang, n=local), False)
+            return 0
+        if not rows:
+            self._say(t("entry.nothing", self.lang), False)
+            return 0
+        rt = self.forms[0].rt
+        try:
+            with self.store.sdk.transaction() as s:
+                write(session=s, table=rt.key, rows=rows, mode="upsert" if rt.natural_key else "insert")
+        except BatchError as exc:
+            for p in exc.problems:
+                owner = owners[p.row - 1] if p.row and 1 <= p.row <= len(owners) else owners[0]
+                owner.show_problem(p)
+            self._say(t("entry.invalid", self.lang, n=len(exc.problems)), False)
+            return 0
+        except Exception as exc:  # a database constraint the rules did not foresee: nothing was written
+            owners[0].show_problem(Problem(f"保存失败：{exc}", f"saving failed: {exc}"))
+            self._say(t("entry.invalid", self.lang, n=1), False)
+            return 0
+        for form in owners:
+            if form.record_id is None and form.match is None:
+                form.new()
+            else:
+                form.reload()
+        self.store.refresh()
+        self._say(t("entry.saved", self.lang, n=len(rows), table=rt.label(self.lang)), True)
+        for callback in self.on_saved:
+            callback(len(rows))
+        return len(rows)
+
+    def __panel__(self):
+        head = pn.pane.HTML(f'<h3 style="margin:4px 0">{html.escape(self.title)}</h3>') if self.title else None
+        parts = [p for p in (head, *self.forms, pn.Row(self.button, self.message, sizing_mode="stretch_width")) if p is not None]
+        return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-batch-form", f"shequ-batch-{self.css_name}"])
+
+
+class TableEntry(pn.viewable.Viewer):
+    """Enter or correct the records of one table for the village and quarter: the generated
+    form, its save button, and the records already on file (click one to correct it)."""
+
+    store = param.ClassSelector(class_=DataStore)
+
+    table = param.String()
+
+    max_rows = param.Integer(default=200, doc="""Records listed at most.""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.rt = registry().table(self.table)
+        self.lang = self.store.lang
+        self.form = RecordForm(store=self.store, table=self.table, defaults=self.period_defaults(), form_id=self.table)
+        self.form.new()
+        self.batch = BatchForm(store=self.store, forms=[self.form], css_name=self.table)
+        self.batch.on_saved.append(lambda _n: self._refresh_list())
+        self.new_button = pn.widgets.Button(name=t("entry.new", self.lang), button_type="light", css_classes=["shequ-new"])
+        self.new_button.on_click(lambda _e: self.form.new())
+        self.list_holder = pn.Column(sizing_mode="stretch_width")
+        self._refresh_list()
+
+    def period_defaults(self) -> dict:
+        """A new record's period column: the chosen quarter, or its year for yearly tables."""
+        rt = self.rt
+        if not rt.period_field:
+            return {}
+        p = self.store.period_obj
+        if rt.period_kind == "year":
+            info = rt.field(rt.period_field)
+            return {rt.period_field: p.year if info.python_type is int else str(p.year)}
+        if rt.period_kind == "quarter":
+            return {rt.period_field: str(p) if p.kind == "quarter" else None}
+        return {}
+
+    def records(self):
+        s = self.store
+        period = s.table_period(self.rt)
+        return s.sdk.frame(self.table, region=s.region, period=period, lang=self.lang, limit=self.max_rows)
+
+    def _refresh_list(self) -> None:
+        df = self.records()
+        key = "entry.existing" if (self.rt.date_field or self.rt.period_field) else "entry.existing_all"
+        more = t("entry.too_many", self.lang, n=self.max_rows) if len(df) >= self.max_rows else ""
+        head = pn.pane.HTML(f'<h4 style="margin:8px 0 2px 0">{html.escape(t(key, self.lang))}（{len(df)}）{html.escape(more)}</h4>')
+        if df.empty:
+            self.list_holder.objects = [head]
+            return
+        shown = df[[c for c in df.columns if c not in ("region_id", "synthetic")]].copy()
+        for c in shown.columns:
+            if str(shown[c].dtype).startswith("datetime"):
+                shown[c] = shown[c].dt.strftime("%Y-%m-%d")
+            elif str(shown[c].dtype) == "category":
+                shown[c] = shown[c].astype(object)
+            elif str(shown[c].dtype) in ("Int64", "boolean"):
+                shown[c] = shown[c].astype(object)
+            elif c.endswith("_yuan"):
+                shown[c] = shown[c].map(lambda v: None if v is None else float(v))
+        shown = shown.where(shown.notna(), None)
+        table = pn.widgets.Tabulator(shown, show_index=False, disabled=True, titles=df.attrs.get("labels", {}), sizing_mode="stretch_width",
+                                     layout="fit_data_table", height=min(400, 40 + 32 * len(shown)), selectable=False,
+                                     hidden_columns=[c for c in shown.columns if c.endswith("_fen")], css_classes=["shequ-existing"])
+        table.on_click(lambda e: self.form.load(int(table.value.iloc[e.row]["id"])))
+        self.list_holder.objects = [head, table]
+
+    def __panel__(self):
+        return pn.Column(pn.Row(self.new_button), self.batch, self.list_holder, sizing_mode="stretch_width")

@@ -1,0 +1,98 @@
+"""The dashboards' own words, in Chinese and English.
+
+Labels of tables, fields and indicators are not here: they are metadata that plugins register.
+This file holds only what the dashboards themselves say (titles, buttons, messages).
+"""
+
+from __future__ import annotations
+
+LANGS = {"zh": "中文", "en": "English"}
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # titles
+    "township.title": ("乡镇看板", "Township dashboard"),
+    "entry.title": ("村务录入", "Village data entry"),
+    "village.title": ("村/社区主页", "Village page"),
+    "index.title": ("社区 SDK 看板", "shequ-sdk dashboards"),
+    # selectors
+    "language": ("语言", "Language"),
+    "area": ("县/乡镇", "County or township"),
+    "village": ("村/社区", "Village or community"),
+    "period_kind": ("期间类型", "Period type"),
+    "period": ("期间", "Period"),
+    "quarter": ("季度", "Quarter"),
+    "kind.year": ("年度", "Year"),
+    "kind.quarter": ("季度", "Quarter"),
+    "kind.month": ("月度", "Month"),
+    "refresh": ("刷新数据", "Refresh"),
+    # township dashboard
+    "kpis": ("核心指标", "Headline indicators"),
+    "kpis.note": ("数值与命令 shequ indicators 的输出一致", "Values are exactly what `shequ indicators` prints"),
+    "village_table": ("各村（社区）核心指标", "Headline indicators by village"),
+    "village_table.hint": ("点击村名打开该村主页；点击表头排序", "Click a village to open its page; click a header to sort"),
+    "download_csv": ("下载 CSV", "Download CSV"),
+    "download_xlsx": ("下载 Excel", "Download Excel"),
+    "charts": ("专题图表", "Charts"),
+    "no_villages": ("该地区没有村或社区", "This area has no villages or communities"),
+    "no_data": ("本期间没有数据", "No data for this period"),
+    "view_error": ("视图「{label}」无法显示", "The view “{label}” could not be shown"),
+    "view_error.rest": ("其余部分不受影响。错误：{error}", "The rest of the page is unaffected. Error: {error}"),
+    "loading": ("正在加载…", "Loading…"),
+    # village page
+    "back": ("← 返回看板", "← Back to the dashboard"),
+    "associations": ("协会与社会组织", "Associations"),
+    "honours": ("荣誉", "Honours"),
+    "recent_records": ("近期记录", "Recent records"),
+    "recent.count": ("{table}：本年 {count} 条", "{table}: {count} this year"),
+    "recent.sensitive": ("含个人敏感信息，看板只显示条数", "Holds sensitive personal data: the dashboard shows only the count"),
+    "none": ("无", "None"),
+    "village_views": ("专题", "Topics"),
+    # entry app
+    "entry.pick": ("请选择村（社区）和季度", "Pick a village and a quarter"),
+    "entry.boards": ("三栏公开", "Disclosure boards"),
+    "entry.records": ("录入记录", "Records"),
+    "entry.import": ("表格导入", "Spreadsheet import"),
+    "entry.table": ("记录类型", "Record type"),
+    "entry.new": ("新建", "New"),
+    "entry.save": ("保存", "Save"),
+    "entry.saved": ("已保存 {n} 条记录（{table}）", "Saved {n} record(s) ({table})"),
+    "entry.nothing": ("没有需要保存的内容", "Nothing to save"),
+    "entry.invalid": ("有 {n} 处需要修改，未保存任何数据", "{n} problem(s) to fix; nothing was saved"),
+    "entry.existing": ("本期已有记录（点击一行可修改）", "Records already entered for this period (click a row to correct it)"),
+    "entry.existing_all": ("已有记录（点击一行可修改）", "Records on file (click a row to correct it)"),
+    "entry.editing": ("正在修改第 {id} 号记录", "Correcting record no. {id}"),
+    "entry.creating": ("新记录", "New record"),
+    "entry.keep_secret": ("已登记：{masked}（留空则保持不变）", "On file: {masked} (leave blank to keep)"),
+    "entry.required": ("必填", "required"),
+    "entry.money_hint": ("单位：元", "in yuan"),
+    "entry.money_bad": ("请输入金额（元），最多两位小数，如 1234.50", "Enter an amount in yuan with at most two decimals, e.g. 1234.50"),
+    "entry.number_bad": ("应为数字", "must be a number"),
+    "entry.blank": ("（空）", "(blank)"),
+    "entry.yes": ("是", "yes"),
+    "entry.no": ("否", "no"),
+    "entry.no_tables": ("没有可录入的数据表", "No tables to enter"),
+    "entry.too_many": ("只显示前 {n} 条", "Showing the first {n}"),
+    # spreadsheet import
+    "import.template": ("下载填报模板", "Download a template"),
+    "import.upload": ("上传 .xlsx 或 CSV 文件", "Upload an .xlsx or CSV file"),
+    "import.check": ("检查文件", "Check the file"),
+    "import.confirm": ("确认导入", "Confirm the import"),
+    "import.no_file": ("请先选择文件", "Choose a file first"),
+    "import.plan": ("将要写入", "What the import will do"),
+    "import.problems": ("问题", "Problems"),
+    "import.done": ("导入完成", "Imported"),
+    "import.more": ("… 另有 {n} 行", "… {n} more"),
+    # errors
+    "error.title": ("出错了", "Something went wrong"),
+}
+
+
+def t(key: str, lang: str = "zh", **fmt) -> str:
+    """The string ``key`` in ``lang`` (``zh`` or ``en``), with ``{placeholders}`` filled in."""
+    zh, en = STRINGS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**fmt) if fmt else text
+
+
+def pick(zh: str, en: str, lang: str = "zh") -> str:
+    return zh if lang == "zh" else en

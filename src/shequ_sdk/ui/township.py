@@ -1,0 +1,108 @@
+"""乡镇看板 — the township dashboard.
+
+Selectors for the area (a county or a township) and the period (year, quarter or month);
+headline indicator cards; the plugins' views (the disclosure heatmap first, then charts); the
+village table with downloads; and each village's page (drill-down) on a click::
+
+    import shequ_sdk
+    from shequ_sdk.ui import TownshipDashboard
+
+    TownshipDashboard(sdk=shequ_sdk.open("demo.db"), region="茅草街镇", period="2010")   # a notebook cell
+"""
+
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+from ..errors import ShequError
+from .app import App, in_server
+from .i18n import t
+from .views import KpiCards, PluginViews, VillagePage, VillageTable
+
+# Plugin views with an order below this come above the village table (the disclosure heatmap).
+TABLE_ORDER = 50
+
+
+class TownshipDashboard(App):
+    """The township dashboard (乡镇看板); Chinese by default, English on the switch."""
+
+    title_key = "township.title"
+
+    defer = param.Boolean(default=None, allow_None=True, doc="""
+        Render plugin views and the village table after the page has loaded, so the indicator
+        cards appear first. None: when served.""")
+
+    def url_params(self) -> dict[str, str]:
+        return {"region": "region", "period": "period", "lang": "lang", "village": "village"}
+
+    def heading_text(self, lang: str) -> str:
+        s = self.data_store
+        try:
+            label = s.period_obj.label(lang)
+        except ShequError:
+            label = s.period
+        return f"{t(self.title_key, lang)} · {s.region} · {label}"
+
+    # -- controls ----------------------------------------------------------------------------
+    def controls(self) -> list:
+        s = self.data_store
+        areas = {label: ref for _, ref, _, label in s.areas()}
+        if s.region and s.region not in areas.values():
+            areas[s.region] = s.region  # a village or a path given in the URL
+        area = pn.widgets.Select(name=s.t("area"), options=areas, value=s.region, css_classes=["shequ-area"], width=200)
+        area.link(s, value="region")
+        kinds = pn.widgets.RadioButtonGroup(options={t(f"kind.{k}", s.lang): k for k in ("year", "quarter", "month")},
+                                            value=s.period_kind, button_type="light", css_classes=["shequ-period-kind"], margin=(5, 10))
+        period = pn.widgets.Select(name=s.t("period"), options=s.period_options(), value=s.period, css_classes=["shequ-period"], width=160)
+        refresh = pn.widgets.Button(name=s.t("refresh"), button_type="light", css_classes=["shequ-refresh"], margin=(5, 10))
+        refresh.on_click(lambda _e: s.refresh())
+
+        def on_kind(event):
+            if event.new != s.period_kind:
+                s.period = s.convert_period(event.new)
+
+        def on_period_widget(event):
+            if event.new and event.new != s.period:
+                s.period = event.new
+
+        def on_store(event):
+            # the period changed (widget, kind switch or URL): keep both selectors in step
+            kinds.value = s.period_kind
+            options = s.period_options()
+            if period.options != options:
+                period.options = options
+            period.value = s.period
+
+        def on_lang(event):
+            area.name, period.name, refresh.name = s.t("area"), s.t("period"), s.t("refresh")
+            kinds.options = {t(f"kind.{k}", s.lang): k for k in ("year", "quarter", "month")}
+            period.options = s.period_options()
+            period.value = s.period
+
+        kinds.param.watch(on_kind, "value")
+        period.param.watch(on_period_widget, "value")
+        s.param.watch(on_store, "period")
+        s.param.watch(lambda e: setattr(area, "value", e.new), "region")
+        s.param.watch(on_lang, "lang")
+        return [area, kinds, period, refresh]
+
+    # -- content -----------------------------------------------------------------------------
+    def main(self) -> list:
+        s = self.data_store
+        defer = in_server() if self.defer is None else self.defer
+        kpi_title = pn.pane.HTML(pn.bind(lambda lang: f'<h2 style="font-size:18px;margin:8px 0 4px 0">{html.escape(t("kpis", lang))}</h2>', s.param.lang))
+        top_views = PluginViews(data_store=s, placement="chart", max_order=TABLE_ORDER, defer=defer)
+        table_title = pn.pane.HTML(pn.bind(lambda lang: f'<h2 style="font-size:18px;margin:12px 0 4px 0">{html.escape(t("village_table", lang))}</h2>',
+                                           s.param.lang))
+        table = VillageTable(data_store=s, defer=defer)
+        charts_title = pn.pane.HTML(pn.bind(lambda lang: f'<h2 style="font-size:18px;margin:12px 0 4px 0">{html.escape(t("charts", lang))}</h2>',
+                                            s.param.lang))
+        charts = PluginViews(data_store=s, placement="chart", min_order=TABLE_ORDER, defer=defer)
+        body = pn.Column(kpi_title, KpiCards(data_store=s), top_views, table_title, table, charts_title, charts,
+                         sizing_mode="stretch_width", css_classes=["shequ-township"], visible=not s.village)
+        page = VillagePage(data_store=s)
+        s.param.watch(lambda e: setattr(body, "visible", not e.new), "village")
+        return [body, page]

@@ -1,0 +1,367 @@
+"""Views of the township dashboard and the village page: small ``Viewer`` classes over a DataStore.
+
+Each view has ``data_store`` and a ``__panel__``; it reads only through the store, so the same
+view renders in ``shequ serve`` and inline in a notebook::
+
+    store = DataStore(sdk=shequ_sdk.open("demo.db"), region="茅草街镇", period="2010")
+    KpiCards(data_store=store)          # in a notebook cell
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+from typing import Any, Optional
+
+import pandas as pd
+import panel as pn
+import param
+
+from ..plugins import registry
+from ..registry import View as ViewSpec
+from .charts import axis_label, display_number, message, table_pane
+from .i18n import t
+from .store import DataStore
+
+log = logging.getLogger("shequ_sdk.ui")
+
+KPI_STYLE = """<style>
+.shequ-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+.shequ-kpi{background:#fff;border:1px solid #e0e0e0;border-left:4px solid #1565c0;border-radius:4px;padding:8px 10px}
+.shequ-kpi .label{font-size:13px;color:#555}
+.shequ-kpi .value{font-size:22px;font-weight:600;color:#222;margin-top:2px;white-space:nowrap}
+.shequ-kpis-caption{font-size:12px;color:#777;margin:4px 0 0 0}
+</style>"""
+
+
+class View(pn.viewable.Viewer):
+    """Base of every dashboard view: it reads through ``data_store``."""
+
+    view_type = "view"
+
+    data_store = param.ClassSelector(class_=DataStore, doc="""The session's DataStore (area, period, language, data).""")
+
+    defer = param.Boolean(default=False, doc="""Render after the page has loaded (served pages), so a slow view never delays the rest.""")
+
+    def _deps(self) -> dict[str, Any]:
+        s = self.data_store
+        return {"region": s.param.region, "period": s.param.period, "lang": s.param.lang, "version": s.param.version}
+
+
+class KpiCards(View):
+    """One card per headline indicator of the area and period, formatted exactly as
+    ``shequ indicators`` prints it (:func:`shequ_sdk.indicators.format_value`)."""
+
+    view_type = "kpis"
+
+    keys = param.List(default=None, allow_None=True, item_type=str, doc="""
+        Indicator keys to show; None shows every headline indicator that supports the period's kind.""")
+
+    def html(self) -> str:
+        s = self.data_store
+        keys = self.keys if self.keys is not None else s.headline_keys()
+        values = s.indicator_values(keys) if keys else {}
+        cards = []
+        for key in keys:
+            if key not in values:
+                continue
+            ind = s.indicator(key)
+            cards.append(
+                f'<div class="shequ-kpi" data-key="{html.escape(key)}" title="{html.escape(ind.description_zh if s.lang == "zh" else ind.description_en)}">'
+                f'<div class="label">{html.escape(ind.label(s.lang))}</div>'
+                f'<div class="value">{html.escape(s.format(key, values[key]))}</div></div>')
+        if not cards:
+            return f'<div class="shequ-kpis-empty">{html.escape(s.t("no_data"))}</div>'
+        return (f'{KPI_STYLE}<div class="shequ-kpis" data-region="{html.escape(s.region)}" data-period="{html.escape(s.period)}">'
+                f'{"".join(cards)}</div><div class="shequ-kpis-caption">{html.escape(s.t("kpis.note"))}</div>')
+
+    def __panel__(self):
+        return pn.pane.HTML(pn.bind(lambda **_: self.html(), **self._deps()), sizing_mode="stretch_width", css_classes=["shequ-kpi-cards"])
+
+
+class VillageTable(View):
+    """Every village of the area with each plugin's headline indicators: sortable, downloadable
+    (CSV, XLSX through the masked, formula-safe export of :mod:`shequ_sdk.spreadsheets`), and a
+    click on a village's name opens its page (sets ``data_store.village``)."""
+
+    view_type = "table"
+
+    def frame(self) -> pd.DataFrame:
+        """Columns: ``region_id``, ``region_name``, (``township_name``), one per headline indicator
+        (rates in per cent, money in yuan)."""
+        s = self.data_store
+        keys = s.headline_keys()
+        wide = s.village_indicators(keys)
+        out = pd.DataFrame({"region_id": wide["region_id"].astype("int64"), "region_name": wide["region_name"].astype(str)})
+        if s.region_obj.kind == "county":
+            regions = s.regions().set_index("id")
+            out["township_name"] = [str(regions.at[r, "township_name"]) for r in out["region_id"]]
+        for key in keys:
+            ind = s.indicator(key)
+            out[key] = pd.array([display_number(ind, v) for v in wide[key]], dtype="Float64") if key in wide else pd.NA
+        return out
+
+    def titles(self) -> dict[str, str]:
+        s = self.data_store
+        titles = {"region_name": s.t("village"), "township_name": s.pick("乡镇", "Township")}
+        for key in s.headline_keys():
+            titles[key] = axis_label(s.indicator(key), s.lang)
+        return titles
+
+    def formatters(self) -> dict:
+        """Number formats per indicator column: counts as integers, rates with one decimal, yuan with two."""
+        from bokeh.models.widgets.tables import NumberFormatter
+
+        from .charts import is_rate
+
+        out = {}
+        for key in self.data_store.headline_keys():
+            ind = self.data_store.indicator(key)
+            fmt = "0.0" if is_rate(ind) else {"count": "0,0", "money": "0,0.00"}.get(ind.value_type, "0,0.[00]")
+            out[key] = NumberFormatter(format=fmt, text_align="right")
+        return out
+
+    def labelled(self) -> pd.DataFrame:
+        """The table as downloaded: labelled columns, no internal ids."""
+        df = self.frame().drop(columns=["region_id"])
+        df = df.astype({c: "float64" for c in df.columns if str(df[c].dtype) == "Float64"})
+        return df.rename(columns=self.titles())
+
+    def csv_bytes(self) -> bytes:
+        from ..spreadsheets import to_csv_bytes
+
+        return to_csv_bytes(self.labelled())
+
+    def xlsx_bytes(self) -> bytes:
+        from ..spreadsheets import to_xlsx_bytes
+
+        s = self.data_store
+        title = f"{s.region} · {s.period_obj.label(s.lang)} · {s.t('village_table')}"
+        return to_xlsx_bytes(self.labelled(), sheet_name=s.t("village_table")[:31], title=title)
+
+    def filename(self, ext: str) -> str:
+        s = self.data_store
+        name = s.region.replace("/", "_")
+        return f"{name}_{s.period}_{s.pick('各村核心指标', 'villages')}.{ext}"
+
+    def _build(self, **_):
+        import io
+
+        s = self.data_store
+        if s.region_obj.kind in ("village", "community"):
+            return message(s.t("no_villages"))
+        df = self.frame()
+        if df.empty:
+            return message(s.t("no_villages"))
+        shown = df.astype({c: "float64" for c in df.columns if str(df[c].dtype) == "Float64"})
+        many = len(shown) > 25
+        table = pn.widgets.Tabulator(
+            shown, show_index=False, disabled=True, hidden_columns=["region_id"], titles=self.titles(), formatters=self.formatters(),
+            sizing_mode="stretch_width", layout="fit_data_table", selectable=False,
+            pagination="local" if many else None, page_size=25 if many else None,
+            stylesheets=[".tabulator-cell[tabulator-field='region_name']{color:#0d47a1;cursor:pointer;text-decoration:underline}"],
+            css_classes=["shequ-village-table"],
+        )
+
+        def open_village(event):
+            row = table.value.iloc[event.row]
+            s.village = s.ref(int(row["region_id"]))
+
+        table.on_click(open_village, column="region_name")
+        csv = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.csv_bytes()), filename=self.filename("csv"),
+                                      label=s.t("download_csv"), button_type="light", css_classes=["shequ-download-csv"])
+        xlsx = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.xlsx_bytes()), filename=self.filename("xlsx"),
+                                       label=s.t("download_xlsx"), button_type="light", css_classes=["shequ-download-xlsx"])
+        hint = pn.pane.HTML(f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>')
+        return pn.Column(pn.Row(csv, xlsx, hint), table, sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return pn.panel(pn.bind(self._build, **self._deps()), defer_load=self.defer, sizing_mode="stretch_width")
+
+
+def error_card(label: str, exc: BaseException, lang: str = "zh"):
+    """What a view that raised shows instead of itself: its title, a Chinese (or English) notice, the error."""
+    text = f"{type(exc).__name__}: {exc}"
+    return pn.pane.HTML(
+        f'<div class="shequ-view-error" role="alert" style="border-left:4px solid #c62828;background:#fdecea;padding:8px 12px;'
+        f'border-radius:3px"><b>{html.escape(t("view_error", lang, label=label))}</b><br>'
+        f'<span>{html.escape(t("view_error.rest", lang, error=text))}</span></div>', sizing_mode="stretch_width")
+
+
+def render_view(view: ViewSpec, store: DataStore):
+    """``view.render(store)`` as a Panel object; an error card if rendering (or plotting) raises."""
+    try:
+        obj = view.render(store)
+        return _to_panel(obj)
+    except Exception as exc:  # a broken plugin view must not take the page down
+        log.error("view %s failed:\n%s", view.key, traceback.format_exc())
+        return error_card(view.label(store.lang), exc, store.lang)
+
+
+def _to_panel(obj):
+    """Panel object for a view's result. HoloViews objects are plotted here, inside the caller's
+    ``try``, so a plotting error becomes an error card rather than a broken page."""
+    try:
+        import holoviews as hv
+    except ImportError:  # pragma: no cover - holoviews is a dependency
+        hv = None
+    if hv is not None and isinstance(obj, hv.core.Dimensioned):
+        model = hv.render(obj, backend="bokeh")
+        return pn.pane.Bokeh(model, sizing_mode="stretch_width")
+    return pn.panel(obj, sizing_mode="stretch_width")
+
+
+def views_for(placement: str) -> list[ViewSpec]:
+    """The registered views of one placement, by ``order`` then key. Read from the registry on
+    every page build, so a newly installed plugin's view appears without editing dashboards."""
+    return sorted((v for v in registry().views.values() if v.placement == placement), key=lambda v: (v.order, v.key))
+
+
+class PluginView(View):
+    """One plugin view (``shequ_sdk.View``) in a titled box; it re-renders when the area, period,
+    language or data version change, and shows an error card if it raises."""
+
+    view_type = "plugin"
+
+    spec = param.ClassSelector(class_=ViewSpec, doc="""The registered view (key, labels, render, placement, order).""")
+
+    def __panel__(self):
+        spec = self.spec
+        title = pn.pane.HTML(pn.bind(lambda lang: f'<h3 class="shequ-view-title" style="margin:0;font-size:16px">{html.escape(spec.label(lang))}</h3>',
+                                     self.data_store.param.lang), margin=(4, 10, 0, 10))
+        deps = self._deps()
+        if spec.placement == "entry":
+            # an entry view holds unsaved input: a save (which bumps the version) must not rebuild it
+            deps.pop("version")
+        body = pn.panel(pn.bind(lambda **_: render_view(spec, self.data_store), **deps), defer_load=self.defer,
+                        sizing_mode="stretch_width")
+        return pn.Column(title, body, sizing_mode="stretch_width", css_classes=["shequ-view", f"shequ-view-{spec.key.replace('.', '-')}"],
+                         styles={"border": "1px solid #e0e0e0", "border-radius": "4px", "background": "#fff", "flex": "1 1 460px"},
+                         margin=(6, 6))
+
+
+class PluginViews(View):
+    """Every registered view of one ``placement`` (``chart``, ``village`` or ``entry``), in order."""
+
+    view_type = "plugin_views"
+
+    placement = param.Selector(default="chart", objects=["chart", "village", "entry"])
+
+    min_order = param.Integer(default=None, allow_None=True, doc="""Only views with order ≥ this.""")
+
+    max_order = param.Integer(default=None, allow_None=True, doc="""Only views with order < this.""")
+
+    def specs(self) -> list[ViewSpec]:
+        out = []
+        for v in views_for(self.placement):
+            if self.min_order is not None and v.order < self.min_order:
+                continue
+            if self.max_order is not None and v.order >= self.max_order:
+                continue
+            out.append(v)
+        return out
+
+    def __panel__(self):
+        cards = [PluginView(data_store=self.data_store, spec=v, defer=self.defer) for v in self.specs()]
+        return pn.FlexBox(*cards, sizing_mode="stretch_width", flex_wrap="wrap")
+
+
+class VillagePage(View):
+    """A village's page: its headline indicators, associations, honours, recent records and the
+    plugins' ``village`` views. Shown on the township dashboard when ``data_store.village`` is set."""
+
+    view_type = "village"
+
+    recent_rows = param.Integer(default=5, doc="""Rows shown per table under 近期记录.""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._scoped: Optional[DataStore] = None
+
+    def store(self) -> DataStore:
+        """The village's own store (same period, language and day as the dashboard)."""
+        s = self.data_store
+        if (self._scoped is None or self._scoped.region != s.village or self._scoped.period != s.period
+                or self._scoped.lang != s.lang or self._scoped.version != s.version):
+            self._scoped = s.scoped(s.village)
+        return self._scoped
+
+    def associations(self) -> pd.DataFrame:
+        v = self.store()
+        df = v.frame("association", period=None, columns=["name", "type_key", "founded", "dissolved", "leader_name", "leader_phone"])
+        types = registry().association_types
+        df = df.assign(type_key=[types[k].name(v.lang) if k in types else k for k in df["type_key"]])
+        return df
+
+    def honours(self) -> pd.DataFrame:
+        v = self.store()
+        df = v.frame("honour", period=None, columns=["year", "title", "level", "awarded_by"])
+        return df.sort_values("year", ascending=False, kind="stable")
+
+    def recent(self) -> list[tuple[Any, int, Optional[pd.DataFrame]]]:
+        """``(table, count this year, latest rows or None for sensitive tables)`` for each record
+        table with a date or period column that holds rows of this village this year."""
+        v = self.store()
+        year = str(v.period_obj.year)
+        out = []
+        for rt in registry().tables.values():
+            if rt.key in ("association", "honour") or getattr(rt, "derived", False) or not (rt.date_field or rt.period_field):
+                continue
+            n = v.count(rt.key, period=year)
+            if not n:
+                continue
+            if rt.sensitive:
+                out.append((rt, n, None))
+                continue
+            df = v.frame(rt.key, period=year)
+            order = rt.date_field or rt.period_field
+            df = df.sort_values(order, ascending=False, kind="stable").head(self.recent_rows)
+            shown = [c for c in df.columns if c not in ("id", "region_id", "synthetic")][:7]
+            out.append((rt, n, df[shown].rename(columns=df.attrs.get("labels", {}))))
+        return out
+
+    def _page(self, village: str, **_):
+        s = self.data_store
+        if not village:
+            return pn.Spacer(height=0)
+        v = self.store()
+        region = v.region_obj
+        regions = v.regions().set_index("id")
+        path = " / ".join(x for x in (str(regions.at[region.id, "county_name"]), str(regions.at[region.id, "township_name"])) if x and x != "nan")
+        back = pn.widgets.Button(name=s.t("back"), button_type="primary", css_classes=["shequ-back"])
+        back.on_click(lambda _e: setattr(s, "village", ""))
+        head = pn.pane.HTML(f'<h2 class="shequ-village-name" style="margin:0">{html.escape(region.name)}</h2>'
+                            f'<div style="color:#666">{html.escape(path)} · {html.escape(v.period_obj.label(v.lang))}</div>')
+        assoc = self.associations()
+        labels = {"name": v.pick("名称", "Name"), "type_key": v.pick("类型", "Type"), "founded": v.pick("成立日期", "Founded"),
+                  "dissolved": v.pick("撤销日期", "Dissolved"), "leader_name": v.pick("负责人", "Leader"),
+                  "leader_phone": v.pick("负责人电话", "Leader's phone")}
+        parts = [pn.Row(back, head), KpiCards(data_store=v),
+                 pn.pane.HTML(f"<h3>{html.escape(v.t('associations'))}（{len(assoc)}）</h3>"),
+                 table_pane(assoc, css_class="shequ-associations", labels=labels) if len(assoc) else message(v.t("none"))]
+        hon = self.honours()
+        parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('honours'))}（{len(hon)}）</h3>"))
+        parts.append(table_pane(hon, css_class="shequ-honours", labels=hon.attrs.get("labels")) if len(hon) else message(v.t("none")))
+        parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('recent_records'))} · {v.period_obj.year}</h3>"))
+        recent = self.recent()
+        if not recent:
+            parts.append(message(v.t("none")))
+        for rt, n, df in recent:
+            head_text = v.t("recent.count", table=rt.label(v.lang), count=n)
+            if df is None:
+                parts.append(pn.pane.HTML(f'<div class="shequ-recent-sensitive"><b>{html.escape(head_text)}</b> '
+                                          f'<span style="color:#777">（{html.escape(v.t("recent.sensitive"))}）</span></div>'))
+            else:
+                parts.append(pn.pane.HTML(f"<div><b>{html.escape(head_text)}</b></div>"))
+                parts.append(table_pane(df, css_class=f"shequ-recent shequ-recent-{rt.key}"))
+        specs = views_for("village")
+        if specs:
+            parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('village_views'))}</h3>"))
+            parts.append(PluginViews(data_store=v, placement="village"))
+        return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-village-page"])
+
+    def __panel__(self):
+        s = self.data_store
+        return pn.panel(pn.bind(self._page, village=s.param.village, period=s.param.period, lang=s.param.lang, version=s.param.version),
+                        sizing_mode="stretch_width")
