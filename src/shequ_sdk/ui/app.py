@@ -66,7 +66,7 @@ class App(pn.viewable.Viewer):
 
     def language_switch(self):
         s = self.data_store
-        switch = pn.widgets.RadioButtonGroup(options={v: k for k, v in LANGS.items()}, value=s.lang, button_type="light",
+        switch = pn.widgets.RadioButtonGroup(options={v: k for k, v in LANGS.items()}, value=s.lang, color="light",
                                              css_classes=["shequ-lang"], margin=(5, 10))
         switch.link(s, value="lang")
         s.param.watch(lambda e: setattr(switch, "value", e.new), "lang")

@@ -30,6 +30,7 @@ STATUS_SYMBOLS = {"on_time": "✓", "late": "!", "missing": "✗", "not_yet_due"
 
 def _hv():
     import holoviews as hv
+    import holoviews.plotting.bokeh  # noqa: F401  chart options need the Bokeh backend loaded
 
     return hv
 

@@ -78,7 +78,7 @@ class RecordsPanel(pn.viewable.Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         tables = entry_tables()
-        self.choice = pn.widgets.Select(name=t("entry.table", self.store.lang),
+        self.choice = pn.widgets.Select(label=t("entry.table", self.store.lang),
                                         options={table_choice_label(rt, self.store.lang): rt.key for rt in tables},
                                         css_classes=["shequ-entry-table"], width=360)
         if self.table and self.table in self.choice.options.values():
@@ -90,10 +90,12 @@ class RecordsPanel(pn.viewable.Viewer):
         self._show()
 
     def _show(self) -> None:
+        self.entry: Optional[TableEntry] = None
         if not self.table:
             self.holder.objects = [pn.pane.HTML(html.escape(t("entry.no_tables", self.store.lang)))]
             return
-        self.holder.objects = [TableEntry(store=self.store, table=self.table)]
+        self.entry = TableEntry(store=self.store, table=self.table)
+        self.holder.objects = [self.entry]
 
     def __panel__(self):
         return pn.Column(self.choice, self.holder, sizing_mode="stretch_width")
@@ -108,15 +110,15 @@ class ImportPanel(pn.viewable.Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         lang = self.store.lang
-        self.template_table = pn.widgets.Select(name=t("entry.table", lang),
+        self.template_table = pn.widgets.Select(label=t("entry.table", lang),
                                                 options={table_choice_label(rt, lang): rt.key for rt in entry_tables()}, width=360,
                                                 css_classes=["shequ-template-table"])
         self.template_button = pn.widgets.FileDownload(callback=self._template_bytes, filename=self._template_name(), label=t("import.template", lang),
-                                                       button_type="light", css_classes=["shequ-template-download"])
+                                                       color="light", css_classes=["shequ-template-download"])
         self.template_table.param.watch(lambda _e: setattr(self.template_button, "filename", self._template_name()), "value")
         self.upload = pn.widgets.FileInput(accept=".xlsx,.csv", multiple=False, css_classes=["shequ-import-file"])
-        self.check = pn.widgets.Button(name=t("import.check", lang), button_type="primary", css_classes=["shequ-import-check"])
-        self.confirm = pn.widgets.Button(name=t("import.confirm", lang), button_type="success", disabled=True, css_classes=["shequ-import-confirm"])
+        self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"])
+        self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"])
         self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"])
         self.check.on_click(lambda _e: self.run(dry_run=True))
         self.confirm.on_click(lambda _e: self.run(dry_run=False))
@@ -203,6 +205,8 @@ class EntryApp(App):
             if within or inside:
                 s.region = (within or inside)[0]
         self._tab = 0
+        self.records_panel: Optional[RecordsPanel] = None
+        self.import_panel: Optional[ImportPanel] = None
         # the app works by quarter: a year or month (from a link) becomes its quarter
         s.param.watch(lambda e: setattr(s, "period", s.convert_period("quarter")) if s.period_kind != "quarter" else None, "period")
 
@@ -222,9 +226,9 @@ class EntryApp(App):
         villages = {label: ref for _, ref, label in s.village_choices()}
         if s.region not in villages.values():
             villages[s.region] = s.region
-        village = pn.widgets.Select(name=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"], width=240)
+        village = pn.widgets.Select(label=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"], width=240)
         village.link(s, value="region")
-        quarter = pn.widgets.Select(name=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"], width=180)
+        quarter = pn.widgets.Select(label=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"], width=180)
         quarter.link(s, value="period")
         s.param.watch(lambda e: setattr(village, "value", e.new), "region")
 
@@ -237,7 +241,7 @@ class EntryApp(App):
         s.param.watch(on_period, "period")
 
         def on_lang(_event):
-            village.name, quarter.name = s.t("village"), s.t("quarter")
+            village.label, quarter.label = s.t("village"), s.t("quarter")
             quarter.options = quarter_options(s)
             quarter.value = s.period
 
@@ -251,8 +255,11 @@ class EntryApp(App):
         items = []
         for spec in views_for("entry"):
             items.append((spec.label(s.lang), PluginView(data_store=s, spec=spec)))
-        items.append((s.t("entry.records"), RecordsPanel(store=s)))
-        items.append((s.t("entry.import"), ImportPanel(store=s)))
+        # kept on the app (one per session) so a notebook or a test can reach the forms
+        self.records_panel = RecordsPanel(store=s)
+        self.import_panel = ImportPanel(store=s)
+        items.append((s.t("entry.records"), self.records_panel))
+        items.append((s.t("entry.import"), self.import_panel))
         tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
         return tabs

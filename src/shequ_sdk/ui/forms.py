@@ -78,9 +78,10 @@ def yuan_to_fen(text: str) -> int:
     s = s.removesuffix("元").strip()
     try:
         amount = Decimal(s)
+        exact = amount.is_finite() and abs(amount) < Decimal("1e15") and amount == amount.quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise FieldValueError(t("entry.money_bad", "zh"), t("entry.money_bad", "en")) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        exact = False
+    if not exact:
         raise FieldValueError(t("entry.money_bad", "zh"), t("entry.money_bad", "en"))
     return int(amount * 100)
 
@@ -170,7 +171,7 @@ class FieldInput:
         info, lang = self.info, self.lang
         label = field_label(info, lang)
         note = info.note_zh if lang == "zh" else info.note_en
-        common: dict[str, Any] = {"name": label, "css_classes": self._css(), "sizing_mode": "stretch_width"}
+        common: dict[str, Any] = {"label": label, "css_classes": self._css(), "sizing_mode": "stretch_width"}
         if note:
             common["description"] = note
         blank = t("entry.blank", lang)
@@ -415,7 +416,7 @@ class BatchForm(pn.viewable.Viewer):
             raise ValueError(f"a BatchForm holds forms of one table, got {sorted(tables)}")
         self.lang = self.store.lang
         self.on_saved: list[Callable[[int], None]] = []
-        self.button = pn.widgets.Button(name=t("entry.save", self.lang), button_type="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"])
+        self.button = pn.widgets.Button(label=t("entry.save", self.lang), color="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"])
         self.button.on_click(lambda _e: self.save())
         self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-save-message"])
 
@@ -492,7 +493,7 @@ class TableEntry(pn.viewable.Viewer):
         self.form.new()
         self.batch = BatchForm(store=self.store, forms=[self.form], css_name=self.table)
         self.batch.on_saved.append(lambda _n: self._refresh_list())
-        self.new_button = pn.widgets.Button(name=t("entry.new", self.lang), button_type="light", css_classes=["shequ-new"])
+        self.new_button = pn.widgets.Button(label=t("entry.new", self.lang), color="light", css_classes=["shequ-new"])
         self.new_button.on_click(lambda _e: self.form.new())
         self.list_holder = pn.Column(sizing_mode="stretch_width")
         self._refresh_list()

@@ -52,39 +52,42 @@ class TownshipDashboard(App):
         areas = {label: ref for _, ref, _, label in s.areas()}
         if s.region and s.region not in areas.values():
             areas[s.region] = s.region  # a village or a path given in the URL
-        area = pn.widgets.Select(name=s.t("area"), options=areas, value=s.region, css_classes=["shequ-area"], width=200)
+        area = pn.widgets.Select(label=s.t("area"), options=areas, value=s.region, css_classes=["shequ-area"], width=200)
         area.link(s, value="region")
         kinds = pn.widgets.RadioButtonGroup(options={t(f"kind.{k}", s.lang): k for k in ("year", "quarter", "month")},
-                                            value=s.period_kind, button_type="light", css_classes=["shequ-period-kind"], margin=(5, 10))
-        period = pn.widgets.Select(name=s.t("period"), options=s.period_options(), value=s.period, css_classes=["shequ-period"], width=160)
-        refresh = pn.widgets.Button(name=s.t("refresh"), button_type="light", css_classes=["shequ-refresh"], margin=(5, 10))
+                                            value=s.period_kind, color="light", css_classes=["shequ-period-kind"], margin=(5, 10))
+        period = pn.widgets.Select(label=s.t("period"), options=s.period_options(), value=s.period, css_classes=["shequ-period"], width=160)
+        refresh = pn.widgets.Button(label=s.t("refresh"), color="light", css_classes=["shequ-refresh"], margin=(5, 10))
         refresh.on_click(lambda _e: s.refresh())
 
+        updating = []  # non-empty while the selectors are being set from the store
+
         def on_kind(event):
-            if event.new != s.period_kind:
+            if not updating and event.new != s.period_kind:
                 s.period = s.convert_period(event.new)
 
         def on_period_widget(event):
-            if event.new and event.new != s.period:
+            if not updating and event.new and event.new != s.period:
                 s.period = event.new
 
-        def on_store(event):
-            # the period changed (widget, kind switch or URL): keep both selectors in step
-            kinds.value = s.period_kind
-            options = s.period_options()
-            if period.options != options:
-                period.options = options
-            period.value = s.period
+        def sync_selectors(*_):
+            # new options first, then the value: replacing the options alone would select the
+            # first option and send it back to the store
+            updating.append(True)
+            try:
+                kinds.options = {t(f"kind.{k}", s.lang): k for k in ("year", "quarter", "month")}
+                kinds.value = s.period_kind
+                period.param.update(options=s.period_options(), value=s.period)
+            finally:
+                updating.pop()
 
-        def on_lang(event):
-            area.name, period.name, refresh.name = s.t("area"), s.t("period"), s.t("refresh")
-            kinds.options = {t(f"kind.{k}", s.lang): k for k in ("year", "quarter", "month")}
-            period.options = s.period_options()
-            period.value = s.period
+        def on_lang(_event):
+            area.label, period.label, refresh.label = s.t("area"), s.t("period"), s.t("refresh")
+            sync_selectors()
 
         kinds.param.watch(on_kind, "value")
         period.param.watch(on_period_widget, "value")
-        s.param.watch(on_store, "period")
+        s.param.watch(sync_selectors, "period")
         s.param.watch(lambda e: setattr(area, "value", e.new), "region")
         s.param.watch(on_lang, "lang")
         return [area, kinds, period, refresh]

@@ -170,9 +170,9 @@ class VillageTable(View):
 
         table.on_click(open_village, column="region_name")
         csv = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.csv_bytes()), filename=self.filename("csv"),
-                                      label=s.t("download_csv"), button_type="light", css_classes=["shequ-download-csv"])
+                                      label=s.t("download_csv"), color="light", css_classes=["shequ-download-csv"])
         xlsx = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.xlsx_bytes()), filename=self.filename("xlsx"),
-                                       label=s.t("download_xlsx"), button_type="light", css_classes=["shequ-download-xlsx"])
+                                       label=s.t("download_xlsx"), color="light", css_classes=["shequ-download-xlsx"])
         hint = pn.pane.HTML(f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>')
         return pn.Column(pn.Row(csv, xlsx, hint), table, sizing_mode="stretch_width")
 
@@ -329,7 +329,7 @@ class VillagePage(View):
         region = v.region_obj
         regions = v.regions().set_index("id")
         path = " / ".join(x for x in (str(regions.at[region.id, "county_name"]), str(regions.at[region.id, "township_name"])) if x and x != "nan")
-        back = pn.widgets.Button(name=s.t("back"), button_type="primary", css_classes=["shequ-back"])
+        back = pn.widgets.Button(label=s.t("back"), color="primary", css_classes=["shequ-back"])
         back.on_click(lambda _e: setattr(s, "village", ""))
         head = pn.pane.HTML(f'<h2 class="shequ-village-name" style="margin:0">{html.escape(region.name)}</h2>'
                             f'<div style="color:#666">{html.escape(path)} · {html.escape(v.period_obj.label(v.lang))}</div>')

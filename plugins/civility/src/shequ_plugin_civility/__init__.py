@@ -78,3 +78,6 @@ def populate(ctx):
     from .generator import populate as run
 
     run(ctx)
+
+
+from .views import register_views  # noqa: E402,F401  dashboard views

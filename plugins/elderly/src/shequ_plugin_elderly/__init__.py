@@ -76,3 +76,6 @@ def register_settings(register):
 @hookimpl
 def populate(ctx):
     data.populate(ctx)
+
+
+from .views import register_views  # noqa: E402,F401  dashboard views

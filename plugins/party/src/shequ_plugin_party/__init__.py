@@ -95,3 +95,6 @@ def populate(ctx):
         populate_demo(ctx)
     else:
         populate_synthetic(ctx)
+
+
+from .views import register_views  # noqa: E402,F401  dashboard views

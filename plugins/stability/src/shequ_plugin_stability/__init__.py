@@ -87,3 +87,6 @@ def populate(ctx):
 @hookimpl
 def register_commands(cli):
     register_case_command(cli)
+
+
+from .views import register_views  # noqa: E402,F401  dashboard views

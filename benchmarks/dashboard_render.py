@@ -1,0 +1,136 @@
+"""Benchmark the township dashboard: seconds from navigation until the KPI cards and the
+disclosure heatmap are visible, in headless Chromium, served by ``shequ serve``'s own code.
+
+Each measured page view opens a fresh browser context (no cached files, like a first visit)
+and navigates to ``/township`` (the first county, the latest full year) and to
+``/township?region=<first township>``. The first view after the server starts is reported on
+its own (``first``); ``value`` is the median of the following ``--runs``. The baseline is the
+target from the issue: 3 s. Prints one JSON line per page::
+
+    {"name": "dashboard_render_demo_county", "value": 1.9, "unit": "s", "baseline": 3.0, "ratio": 0.63, ...}
+
+    uv run --no-sync python benchmarks/dashboard_render.py                  # the demo database (built in a temp dir)
+    uv run --no-sync python benchmarks/dashboard_render.py --db county.db   # a county-scale database (shequ generate)
+    uv run --no-sync python benchmarks/dashboard_render.py --check          # exit 1 when a page is slower than 3 s
+
+Needs Debian's Chromium (``/usr/bin/chromium``, or ``--chromium``) and fonts-noto-cjk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_SECONDS = 3.0
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_live(base: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/liveness", timeout=10):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def page_view(browser, url: str, timeout_ms: int) -> float:
+    """Seconds from navigation to KPI cards and heatmap cells visible, in a fresh context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        started = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=timeout_ms)
+        page.locator(".shequ-kpi").first.wait_for(state="visible", timeout=timeout_ms)
+        page.locator(".shequ-heatmap td.cell").first.wait_for(state="visible", timeout=timeout_ms)
+        return time.perf_counter() - started
+    finally:
+        context.close()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", help="database to serve (default: the demo, built in a temporary directory)")
+    ap.add_argument("--runs", type=int, default=5, help="page views measured per page after the first (default 5)")
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--timeout", type=float, default=120, help="seconds to wait for one page")
+    ap.add_argument("--check", action="store_true", help=f"exit 1 when a median is above {TARGET_SECONDS} s")
+    ns = ap.parse_args(argv)
+
+    import shequ_sdk
+    from shequ_sdk.ui.serving import serve
+    from playwright.sync_api import sync_playwright
+
+    tmp = tempfile.TemporaryDirectory()
+    if ns.db:
+        db, label = ns.db, Path(ns.db).stem
+        sdk = shequ_sdk.open(db)
+    else:
+        db, label = str(Path(tmp.name) / "demo.db"), "demo"
+        sdk = shequ_sdk.open(db, create=True)
+        sdk.build_demo()
+    started = time.perf_counter()
+    port = free_port()
+    server = serve(sdk, port=port, threaded=True, directory=ROOT / "dashboards", announce=lambda _t: None)
+    base = f"http://127.0.0.1:{port}"
+    wait_live(base)
+    startup = time.perf_counter() - started
+    townships = [a for a in _areas(sdk) if a[1] == "township"]
+    pages = [("county", f"{base}/township")]
+    if townships:
+        pages.append(("township", f"{base}/township?region={quote(townships[0][0])}"))
+    failed = False
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=ns.chromium, args=ARGS)
+            try:
+                for name, url in pages:
+                    first = page_view(browser, url, int(ns.timeout * 1000))
+                    runs = [page_view(browser, url, int(ns.timeout * 1000)) for _ in range(ns.runs)]
+                    value = statistics.median(runs)
+                    failed |= value > TARGET_SECONDS
+                    print(json.dumps({
+                        "name": f"dashboard_render_{label}_{name}", "value": round(value, 3), "unit": "s",
+                        "baseline": TARGET_SECONDS, "ratio": round(value / TARGET_SECONDS, 3), "first": round(first, 3),
+                        "runs": [round(r, 3) for r in runs], "url": url.replace(base, ""), "server_start_s": round(startup, 2),
+                        "db": db,
+                    }, ensure_ascii=False), flush=True)
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+        server.join(10)
+        sdk.close()
+        tmp.cleanup()
+    return 1 if (ns.check and failed) else 0
+
+
+def _areas(sdk) -> list[tuple[str, str]]:
+    from shequ_sdk.ui.store import region_refs
+
+    refs = region_refs(sdk)
+    df = sdk.regions_frame()
+    return [(refs[int(r.id)], str(r.level)) for r in df.itertuples() if str(r.level) in ("county", "township")]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
