@@ -60,7 +60,7 @@ def trend_chart(long: pd.DataFrame, ind: Indicator, *, lang: str = "zh", title: 
     data = pd.DataFrame({"period": df["period"].astype(str).tolist(), "value": [display_number(ind, v) for v in df["value"]]})
     kdim = ("period", t("period", lang))
     vdim = ("value", axis_label(ind, lang))
-    opts = dict(responsive=True, height=CHART_HEIGHT, min_width=280, tools=["hover"], title=title, xrotation=45 if len(data) > 8 else 0)
+    opts = dict(width=560, height=CHART_HEIGHT, tools=["hover"], title=title, xrotation=45 if len(data) > 8 else 0)
     if is_rate(ind):
         opts["ylim"] = (0, 105)
     curve = hv.Curve(data, kdims=[kdim], vdims=[vdim]).opts(**opts, color="#1565c0", line_width=2)
@@ -73,7 +73,7 @@ def village_bars(wide: pd.DataFrame, ind: Indicator, *, lang: str = "zh", title:
     data = pd.DataFrame({"region_name": wide["region_name"].astype(str).tolist(),
                          "value": [display_number(ind, v) for v in wide[ind.key]]}).sort_values("value", ascending=False)
     return hv.Bars(data, kdims=[("region_name", t("village", lang))], vdims=[("value", axis_label(ind, lang))]).opts(
-        responsive=True, height=CHART_HEIGHT, min_width=280, tools=["hover"], title=title, xrotation=45, color="#1565c0")
+        width=560, height=CHART_HEIGHT, tools=["hover"], title=title, xrotation=45, color="#1565c0")
 
 
 def bar_chart(data: pd.DataFrame, x: str, y: str, *, x_label: str, y_label: str, title: str = "", color: str = "#1565c0",
@@ -82,7 +82,7 @@ def bar_chart(data: pd.DataFrame, x: str, y: str, *, x_label: str, y_label: str,
     hv = _hv()
     kdims = [(x, x_label)] + ([(stack, stack_label or stack)] if stack else [])
     bars = hv.Bars(data, kdims=kdims, vdims=[(y, y_label)])
-    opts: dict[str, Any] = dict(responsive=True, height=CHART_HEIGHT, min_width=280, tools=["hover"], title=title)
+    opts: dict[str, Any] = dict(width=560, height=CHART_HEIGHT, tools=["hover"], title=title)
     if stack:
         opts.update(stacked=True, legend_position="right")
     else:

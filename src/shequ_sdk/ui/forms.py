@@ -219,7 +219,11 @@ class FieldInput:
         if info.money:
             w.value = fen_to_yuan_text(value)
         elif isinstance(w, pn.widgets.Select):
-            w.value = value if value in w.options.values() else next(iter(w.options.values()), None)
+            if value is not None and value not in w.options.values():
+                # a stored value outside the listed choices (an old code, a row beyond the list) is
+                # kept, so a correction never clears it silently
+                w.options = {**w.options, f"#{value}": value}
+            w.value = value
         elif isinstance(w, pn.widgets.Checkbox):
             w.value = bool(value)
         elif isinstance(w, pn.widgets.TextInput):

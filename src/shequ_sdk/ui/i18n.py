@@ -12,13 +12,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     # titles
     "township.title": ("乡镇看板", "Township dashboard"),
     "entry.title": ("村务录入", "Village data entry"),
-    "village.title": ("村/社区主页", "Village page"),
-    "index.title": ("社区 SDK 看板", "shequ-sdk dashboards"),
     # selectors
-    "language": ("语言", "Language"),
     "area": ("县/乡镇", "County or township"),
     "village": ("村/社区", "Village or community"),
-    "period_kind": ("期间类型", "Period type"),
     "period": ("期间", "Period"),
     "quarter": ("季度", "Quarter"),
     "kind.year": ("年度", "Year"),
@@ -37,7 +33,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_data": ("本期间没有数据", "No data for this period"),
     "view_error": ("视图「{label}」无法显示", "The view “{label}” could not be shown"),
     "view_error.rest": ("其余部分不受影响。错误：{error}", "The rest of the page is unaffected. Error: {error}"),
-    "loading": ("正在加载…", "Loading…"),
     # village page
     "back": ("← 返回看板", "← Back to the dashboard"),
     "associations": ("协会与社会组织", "Associations"),
@@ -49,7 +44,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "village_views": ("专题", "Topics"),
     # entry app
     "entry.pick": ("请选择村（社区）和季度", "Pick a village and a quarter"),
-    "entry.boards": ("三栏公开", "Disclosure boards"),
     "entry.records": ("录入记录", "Records"),
     "entry.import": ("表格导入", "Spreadsheet import"),
     "entry.table": ("记录类型", "Record type"),
@@ -63,10 +57,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "entry.editing": ("正在修改第 {id} 号记录", "Correcting record no. {id}"),
     "entry.creating": ("新记录", "New record"),
     "entry.keep_secret": ("已登记：{masked}（留空则保持不变）", "On file: {masked} (leave blank to keep)"),
-    "entry.required": ("必填", "required"),
     "entry.money_hint": ("单位：元", "in yuan"),
     "entry.money_bad": ("请输入金额（元），最多两位小数，如 1234.50", "Enter an amount in yuan with at most two decimals, e.g. 1234.50"),
-    "entry.number_bad": ("应为数字", "must be a number"),
     "entry.blank": ("（空）", "(blank)"),
     "entry.yes": ("是", "yes"),
     "entry.no": ("否", "no"),
@@ -80,10 +72,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "import.no_file": ("请先选择文件", "Choose a file first"),
     "import.plan": ("将要写入", "What the import will do"),
     "import.problems": ("问题", "Problems"),
-    "import.done": ("导入完成", "Imported"),
     "import.more": ("… 另有 {n} 行", "… {n} more"),
     # errors
-    "error.title": ("出错了", "Something went wrong"),
 }
 
 

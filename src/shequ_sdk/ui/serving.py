@@ -120,10 +120,13 @@ def session_defaults(sdk) -> dict[str, Any]:
 
 
 def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, show: bool = False, threaded: bool = False,
-          allow_origin: Optional[list[str]] = None, dashboards: Optional[list[Dashboard]] = None, announce: Callable[[str], None] = print):
+          allow_origin: Optional[list[str]] = None, dashboards: Optional[list[Dashboard]] = None, announce: Callable[[str], None] = print,
+          warm: bool = True):
     """Serve the dashboards of ``directory`` on ``address:port``; blocks unless ``threaded``.
 
-    Returns the server (a thread when ``threaded``; call ``.stop()`` then ``.join()``).
+    ``warm`` builds each page once before serving, so the first visitor does not wait for
+    imports and first queries. Returns the server (a thread when ``threaded``; call
+    ``.stop()`` then ``.join()``).
     """
     import panel as pn
 
@@ -139,4 +142,5 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
     announce(f"看板地址 / dashboards: {url}  （" + "，".join(f"{d.title_zh} {url}{d.name}" for d in dashboards) + "）")
     sys.stdout.flush()
     return pn.serve(apps, port=port, address=address, websocket_origin=origins, show=show, threaded=threaded, start=True,
-                    title={d.name: d.title_zh for d in dashboards}, index=str(INDEX_TEMPLATE), liveness=True, verbose=False)
+                    title={d.name: d.title_zh for d in dashboards}, index=str(INDEX_TEMPLATE), liveness=True, verbose=False,
+                    warm=warm)

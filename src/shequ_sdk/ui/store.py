@@ -11,8 +11,11 @@ Plugin views receive the store. What they may rely on:
 - ``store.sdk`` (the open :class:`~shequ_sdk.api.Shequ`), ``store.region`` (name, or path when
   the name is not unique), ``store.period`` (``2010``, ``2010Q4`` or ``2010-12``), ``store.lang``;
 - ``store.region_obj``, ``store.period_obj``, ``store.t(key)``, ``store.pick(zh, en)``;
-- ``store.indicator_values(keys)``, ``store.village_indicators(keys)``, ``store.trend_frame(keys)``,
+- ``store.indicator_values(keys)``, ``store.format(key, value)`` (as ``shequ indicators`` prints it),
+  ``store.village_indicators(keys)``, ``store.trend_frame(keys, periods=…)``, ``store.months_to_date(12)``,
   ``store.indicator_trend(key)`` (a chart), ``store.indicator_by_village(key)`` (a chart);
+- ``store.regions()`` (every region with its township and county), ``store.cached(key, compute)``
+  for a view's own derived data (per area, period, language and data version);
 - ``store.frame(table, ...)``: rows of a record table, masked; sensitive tables lose their
   sensitive columns entirely, so no name from them can reach a township view;
 - ``store.transaction()``: a session for a plugin's own functions (commits derived rows).

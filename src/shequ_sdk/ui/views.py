@@ -207,7 +207,13 @@ def _to_panel(obj):
     except ImportError:  # pragma: no cover - holoviews is a dependency
         hv = None
     if hv is not None and isinstance(obj, hv.core.Dimensioned):
+        from bokeh.models import Plot
+
         model = hv.render(obj, backend="bokeh")
+        # HoloViews asks for WebGL; a village office PC (or headless Chromium) without a GPU
+        # emulates it slowly — small charts draw at once on a plain canvas
+        for plot in model.select({"type": Plot}):
+            plot.output_backend = "canvas"
         return pn.pane.Bokeh(model, sizing_mode="stretch_width")
     return pn.panel(obj, sizing_mode="stretch_width")
 
@@ -262,9 +268,15 @@ class PluginViews(View):
             out.append(v)
         return out
 
-    def __panel__(self):
-        cards = [PluginView(data_store=self.data_store, spec=v, defer=self.defer) for v in self.specs()]
+    def cards(self):
+        cards = [PluginView(data_store=self.data_store, spec=v) for v in self.specs()]
         return pn.FlexBox(*cards, sizing_mode="stretch_width", flex_wrap="wrap")
+
+    def __panel__(self):
+        if not self.defer:
+            return self.cards()
+        # one deferred block for all the views: the browser lays the page out once, not once per view
+        return pn.panel(self.cards, defer_load=True, sizing_mode="stretch_width")
 
 
 class VillagePage(View):

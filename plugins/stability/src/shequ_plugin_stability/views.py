@@ -1,7 +1,7 @@
 """Dashboard view of the stability plugin: how the period's mediation cases ended.
 
 Counts of the cases registered in the period by their status (受理, 调解中, 调解成功, 调解不成,
-不予受理). Only the status column is read: the parties and the mediator never reach a
+不予受理); the title gives the accepted cases as ``stability.mediation_cases`` counts them. Only the status column is read: the parties and the mediator never reach a
 township view (the store drops every sensitive column of this sensitive table anyway).
 """
 
@@ -23,8 +23,10 @@ def mediation_outcomes(store):
     counts = cases["status"].value_counts(sort=False)
     counts = counts[counts > 0]
     data = pd.DataFrame({"status": [str(s) for s in counts.index], "cases": counts.values})
-    title = (f"{store.region} {store.period_obj.label('zh')}受理的调解案件（{len(cases)} 件）" if lang == "zh"
-             else f"Mediation cases registered, {store.region} {store.period_obj.label('en')} ({len(cases)})")
+    # the accepted total is the plugin's indicator, so the title and the KPI card agree
+    accepted = store.format("stability.mediation_cases", store.indicator_values(["stability.mediation_cases"])["stability.mediation_cases"])
+    title = (f"{store.region} {store.period_obj.label('zh')}调解案件办理状态（受理 {accepted}）" if lang == "zh"
+             else f"Mediation cases by status, {store.region} {store.period_obj.label('en')} ({accepted} accepted)")
     return bar_chart(data, "status", "cases", x_label="办理状态" if lang == "zh" else "Status",
                      y_label="案件数" if lang == "zh" else "Cases", title=title, color="#6a1b9a")
 
