@@ -1,0 +1,129 @@
+"""Views come from plugins through the contract: a plugin registered at run time shows up
+without editing dashboards/, and a view that raises becomes an error card while the rest
+of the page renders. Sensitive tables never reach a township view by name."""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+import pytest
+from bokeh.document import Document
+
+from shequ_sdk import View, hookimpl
+from shequ_sdk import plugins
+from shequ_sdk.ui import DataStore, PluginView, TownshipDashboard, VillagePage, render_view, views_for
+
+
+class NewcomerPlugin:
+    """A plugin installed after the dashboards were written: one good view, one broken."""
+
+    @hookimpl
+    def register_views(self, register):
+        register(View(key="newcomer.households", label_zh="新插件：户数", label_en="Newcomer: households", order=55,
+                      render=lambda store: pn.pane.HTML(f'<p class="newcomer">{store.format("core.households", store.indicator_values(["core.households"])["core.households"])}</p>')))
+        register(View(key="newcomer.broken", label_zh="新插件：坏视图", label_en="Newcomer: broken view", order=56,
+                      render=lambda store: 1 / 0))
+        register(View(key="newcomer.bad_plot", label_zh="新插件：坏图", label_en="Newcomer: bad plot", order=57,
+                      render=lambda store: __import__("holoviews").Curve(pd.DataFrame({"x": [1]}), "x", "no_such_column")))
+
+
+@pytest.fixture
+def newcomer():
+    plugins.register_plugin(NewcomerPlugin(), name="newcomer")
+    try:
+        yield
+    finally:
+        plugins.unregister_plugin("newcomer")
+
+
+def page_html(obj) -> str:
+    """Everything a browser would receive for the page: its Bokeh document, as JSON text."""
+    import json
+
+    doc = Document()
+    model = pn.panel(obj).get_root(doc)
+    doc.add_root(model)
+    return json.dumps(doc.to_json(), ensure_ascii=False, default=str)
+
+
+def test_a_newly_installed_plugins_view_appears_and_a_broken_one_is_an_error_card(demo_sdk, newcomer):
+    keys = [v.key for v in views_for("chart")]
+    assert keys[0] == "finance.disclosure_heatmap"  # order 10: above the village table
+    assert {"newcomer.households", "newcomer.broken", "newcomer.bad_plot"} <= set(keys)
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010")
+    spec = {v.key: v for v in views_for("chart")}
+    good = render_view(spec["newcomer.households"], store)
+    assert "1,653 户" in good.object
+    broken = render_view(spec["newcomer.broken"], store)
+    assert "视图「新插件：坏视图」无法显示" in broken.object and "ZeroDivisionError" in broken.object
+    assert "其余部分不受影响" in broken.object
+    plot = render_view(spec["newcomer.bad_plot"], store)  # fails while plotting: caught too
+    assert "shequ-view-error" in plot.object
+
+    html = page_html(TownshipDashboard(sdk=demo_sdk, region="茅草街镇", period="2010", defer=False))
+    assert "新插件：户数" in html and "1,653 户" in html
+    assert "视图「新插件：坏视图」无法显示" in html
+    assert "村务公开及时情况" in html and "shequ-heatmap" in html  # the rest of the page is there
+    assert "各村（社区）核心指标" in html
+
+
+def test_views_follow_the_language(demo_sdk):
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010", lang="en")
+    heat = render_view(views_for("chart")[0], store)
+    assert "on time" in heat.object and "Disclosure boards by quarter, 2010" in heat.object
+
+
+def test_every_installed_plugin_view_renders_without_error(demo_sdk):
+    for area in ("茅草街镇", "宜城市", "新尚村社区"):
+        store = DataStore(sdk=demo_sdk, region=area, period="2010")
+        for spec in views_for("chart"):
+            rendered = render_view(spec, store)
+            assert "shequ-view-error" not in str(getattr(rendered, "object", "")), (area, spec.key, rendered.object)
+    charts = {v.key for v in views_for("chart")}
+    assert {"finance.disclosure_heatmap", "civility.star_distribution", "sanitation.collection_trend", "elderly.occupancy",
+            "stability.mediation_outcomes", "party.coverage_by_mode"} <= charts
+
+
+def _sensitive_people(sdk) -> set[str]:
+    """Every name, ID and phone number a sensitive table holds (read unmasked, straight from
+    SQL) — less the names that are public elsewhere (an association's reviewer who happens to
+    share a name with a library borrower is shown as a reviewer, rightly)."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    reg = sdk.registry
+    secret, public = set(), set()
+    with Session(sdk.engine) as s:
+        for rt in reg.tables.values():
+            tbl = rt.model.__table__
+            for f in rt.fields:
+                if f.python_type is not str:
+                    continue
+                values = {v for v in s.execute(select(tbl.c[f.name]).distinct()).scalars() if v and len(str(v)) >= 2}
+                if rt.sensitive and f.sensitive in ("name", "id", "phone"):
+                    secret |= values
+                elif not f.sensitive:
+                    public |= values
+    return secret - public
+
+
+def test_township_and_village_pages_never_show_sensitive_people(demo_sdk):
+    people = _sensitive_people(demo_sdk)
+    assert len(people) > 20  # mediation parties, family-planning families, five-guarantee residents…
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010")
+    page = page_html(TownshipDashboard(data_store=store, defer=False))
+    store.village = "新尚村社区"
+    village = page_html(VillagePage(data_store=store))
+    assert "新尚村社区" in village and "计生特殊家庭" in village  # the sensitive table is there, as a count
+    for text in (page, village):
+        # a whole cell or value, not a substring (江梅 the borrower is not 江梅梅 the reviewer)
+        leaked = sorted(p for p in people if f"&gt;{p}&lt;" in text or f">{p}<" in text or f'"{p}"' in text)
+        assert not leaked, leaked[:10]
+
+
+def test_store_frames_drop_sensitive_columns_of_sensitive_tables(demo_sdk):
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010")
+    parties = store.frame("stability_mediation_party", period=None)
+    assert {"name", "id_number", "phone", "address"}.isdisjoint(parties.columns) and "role" in parties.columns
+    households = store.frame("household", period=None)
+    assert households["phone"].dropna().str.contains(r"\*").all()  # not a sensitive table: masked, not dropped

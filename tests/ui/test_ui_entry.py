@@ -1,0 +1,92 @@
+"""The data-entry app in Chromium: the three boards reach the database and the heatmap; bad
+values show their Chinese error next to the field and nothing is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from playwright.sync_api import expect
+
+BOARDS = ("party", "residents", "finance")  # 新尚村社区 is a community: 党务, 居务, 财务
+
+
+def reviewer(served) -> str:
+    """Someone who reviewed the community's boards before (a finance association member)."""
+    done = served.sdk.frame("finance_posting", region="新尚村社区", period="2010Q4")
+    return str(done["reviewer_name"].dropna().iloc[0])
+
+
+def open_records(page, label: str) -> None:
+    page.locator(".shequ-entry-tabs .bk-tab", has_text="录入记录").click()
+    page.locator(".shequ-entry-table select").select_option(label=label)
+
+
+def test_entering_a_quarters_boards_saves_them_and_the_heatmap_turns_on_time(app_page, served, ui):
+    page = app_page
+    page.goto(served.url("township", region="茅草街镇", period="2011"))
+    for line in ("party", "affairs", "finance"):
+        expect(ui.heatmap_cell(page, "新尚村社区", "2011Q1", line)).to_have_attribute("data-status", "missing")
+
+    page.goto(served.url("entry", village="新尚村社区", quarter="2011Q1"))
+    expect(page.locator(".shequ-title")).to_contain_text("新尚村社区 · 2011年第1季度")
+    name = reviewer(served)
+    for board in BOARDS:
+        css = f".shequ-input-board-{board}-2011Q1"
+        ui.set_date(page, f"{css}-review_date", "2011-04-08")
+        ui.set_date(page, f"{css}-posted_on", "2011-04-10")
+        page.locator(f"{css}-reviewer_name input").fill(name)
+    page.locator(".shequ-save-finance-boards button").click()
+    expect(page.locator(".shequ-save-ok")).to_contain_text("已保存 3 条记录")
+    ui.save_screenshot(page, "entry-boards-saved.png")
+
+    rows = served.sdk.frame("finance_posting", region="新尚村社区", period="2011Q1", codes=True)
+    assert sorted(rows["board"]) == sorted(BOARDS)
+    assert set(rows["posted_on"].dt.date) == {dt.date(2011, 4, 10)}
+    assert set(rows["status"]) == {"published"} and set(rows["kind"]) == {"regular"}
+
+    page.goto(served.url("township", region="茅草街镇", period="2011"))
+    for line in ("party", "affairs", "finance"):
+        cell = ui.heatmap_cell(page, "新尚村社区", "2011Q1", line)
+        expect(cell).to_have_attribute("data-status", "on_time")
+        expect(cell).to_have_attribute("title", "新尚村社区 · " + {"party": "党务", "affairs": "村务/居务", "finance": "财务"}[line]
+                                       + " · 2011年第1季度：按时（截止 2011-04-20，公开 2011-04-10）")
+
+
+def test_invalid_values_show_their_chinese_error_and_nothing_is_saved(app_page, served, ui):
+    page = app_page
+    ledger_before = len(served.sdk.frame("finance_ledger_entry", region="新尚村社区"))
+    page.goto(served.url("entry", village="新尚村社区", quarter="2010Q4"))
+    open_records(page, "民主管理监督理财协会 · 村级财务收支账目")
+    form = ".shequ-input-finance_ledger_entry"
+    ui.set_date(page, f"{form}-entry_date", "2010-11-02")
+    page.locator(f"{form}-direction select").select_option(label="支出")
+    page.locator(f"{form}-account_code select").select_option(label="管理费用")
+    page.locator(f"{form}-amount_fen input").fill("-5")  # a negative amount, and the voucher number left empty
+    page.locator(".shequ-save-finance_ledger_entry button").click()
+    expect(page.locator(".shequ-field-error[data-field='amount_fen']")).to_have_text("不能小于 0")
+    expect(page.locator(".shequ-field-error[data-field='voucher_no']")).to_have_text("必填字段不能为空")
+    expect(page.locator(".shequ-save-error")).to_contain_text("未保存任何数据")
+    ui.save_screenshot(page, "entry-invalid.png")
+    assert len(served.sdk.frame("finance_ledger_entry", region="新尚村社区")) == ledger_before
+
+    # an amount that is not money is refused by the form itself, in Chinese
+    page.locator(f"{form}-amount_fen input").fill("12.345")
+    page.locator(f"{form}-voucher_no input").fill("记-2010-1102")
+    page.locator(".shequ-save-finance_ledger_entry button").click()
+    expect(page.locator(".shequ-field-error[data-field='amount_fen']")).to_contain_text("最多两位小数")
+    expect(page.locator(".shequ-field-error[data-field='voucher_no']")).to_have_count(0)
+    assert len(served.sdk.frame("finance_ledger_entry", region="新尚村社区")) == ledger_before
+
+    # three boards saved together: one wrong board keeps the other two out of the database
+    page.goto(served.url("entry", village="新尚村社区", quarter="2011Q2"))
+    name = reviewer(served)
+    for board in BOARDS:
+        css = f".shequ-input-board-{board}-2011Q2"
+        ui.set_date(page, f"{css}-posted_on", "2011-07-10")
+        ui.set_date(page, f"{css}-review_date", "2011-07-12" if board == "finance" else "2011-07-08")  # reviewed after posting
+        page.locator(f"{css}-reviewer_name input").fill(name)
+    page.locator(".shequ-save-finance-boards button").click()
+    error = page.locator(".shequ-field-error[data-form='board-finance-2011Q2'][data-field='review_date']")
+    expect(error).to_contain_text("应先审核后公开")
+    expect(page.locator(".shequ-save-error")).to_contain_text("未保存任何数据")
+    assert served.sdk.frame("finance_posting", region="新尚村社区", period="2011Q2").empty
