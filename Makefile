@@ -25,12 +25,19 @@ uv-bootstrap:
 
 sync: .venv/.synced
 
-$(DEMO_DB): .venv/.synced
+# order-only: a re-synced .venv must not rebuild an existing demo database (and lose its entries)
+$(DEMO_DB): | .venv/.synced
 	$(UV) run --no-sync shequ demo --db $(DEMO_DB) --force
 
 # builds the demo database if it is absent, then serves the dashboards (Ctrl-C stops them)
 demo: $(DEMO_DB)
 	$(UV) run --no-sync shequ indicators --db $(DEMO_DB) --region 新尚村社区 --period 2010Q4
+	@echo "乡镇看板 / township dashboard:  http://127.0.0.1:$(PORT)/township"
+	@echo "村务录入 / village data entry:  http://127.0.0.1:$(PORT)/entry"
+	$(UV) run --no-sync shequ serve --db $(DEMO_DB) --port $(PORT)
+
+# the dashboards on an existing database: make serve DEMO_DB=county.db PORT=5007
+serve: .venv/.synced
 	$(UV) run --no-sync shequ serve --db $(DEMO_DB) --port $(PORT)
 
 test: .venv/.synced
