@@ -23,6 +23,7 @@ from pydantic_core import SchemaValidator, core_schema
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
+from .auth import check_write
 from .errors import BatchError, InputError, Problem
 from .fields import FieldInfo, describe_model
 from .ids import id_number_problem, normalise_id_number, phone_problem
@@ -461,17 +462,20 @@ def write(
     today: Optional[dt.date] = None,
     return_ids: bool = False,
     start_row: int = 1,
+    actor=None,
 ) -> WriteResult:
     """Validate ``rows`` whole, then insert (or upsert by natural key) them in ``session``.
 
     Nothing is written when any row has a problem: a ``BatchError`` lists them all. The
-    caller's transaction makes the write atomic with whatever else it does.
+    caller's transaction makes the write atomic with whatever else it does. ``actor``
+    (:class:`shequ_sdk.auth.Actor`, ``None`` for the local single user) must be allowed to
+    write every row (:func:`shequ_sdk.auth.check_write`).
     """
     rt = resolve_table(table)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a bulk batch allocates millions of small objects: collections only slow it down
     try:
-        return _write(session, rt, rows, mode, today, return_ids, start_row)
+        return _write(session, rt, rows, mode, today, return_ids, start_row, actor)
     except _INTEGRITY_ERRORS as exc:
         # a unique or foreign-key constraint the checks above cannot see (a stored duplicate)
         detail = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -482,10 +486,11 @@ def write(
             gc.enable()
 
 
-def _write(session, rt, rows, mode, today, return_ids, start_row) -> WriteResult:
+def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> WriteResult:
     validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row, mode=mode)
     if problems:
         raise BatchError(problems)
+    check_write(session, actor, rt, validated)
     result = WriteResult()
     if not validated:
         return result
