@@ -6,18 +6,18 @@ Plugins import what they need from here::
     from shequ_sdk import hookimpl, Record, RecordTable, Indicator, Rule, Setting, View, field
 """
 
-from .errors import BatchError, InputError, NotFoundError, PermissionDenied, PluginError, Problem, ShequError
+from .errors import BatchError, ConflictError, InputError, NotFoundError, PermissionDenied, PluginError, Problem, ShequError
 from .fields import field
 from .hookspecs import hookimpl
 from .models import Association, AssociationMember, Honour, Household, Record, Region, Resident
 from .period import Period
-from .registry import AssociationType, Indicator, RecordTable, Rule, Setting, View
+from .registry import AssociationType, Indicator, Migrations, RecordTable, Rule, Setting, Verifier, View
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "hookimpl", "field", "Record", "RecordTable", "Indicator", "Rule", "Setting", "View", "AssociationType",
-    "Period", "Problem", "ShequError", "InputError", "NotFoundError", "BatchError", "PermissionDenied", "PluginError",
+    "hookimpl", "field", "Record", "RecordTable", "Indicator", "Rule", "Setting", "View", "AssociationType", "Migrations",
+    "Verifier", "ConflictError", "Period", "Problem", "ShequError", "InputError", "NotFoundError", "BatchError", "PermissionDenied", "PluginError",
     "Region", "Household", "Resident", "Association", "AssociationMember", "Honour", "open", "registry",
 ]
 
@@ -29,8 +29,9 @@ def registry():
     return _registry()
 
 
-def open(db=None, *, create: bool = False, role=None):  # noqa: A001 - mirrors sqlite3.connect/open
-    """Open a shequ database by path or URL and return a :class:`shequ_sdk.api.Shequ`."""
+def open(db=None, *, create: bool = False, role=None, user=None):  # noqa: A001 - mirrors sqlite3.connect/open
+    """Open a shequ database by path or URL and return a :class:`shequ_sdk.api.Shequ`
+    (``user``: an :class:`shequ_sdk.auth.Actor` whose scope every read and write keeps to)."""
     from .api import Shequ
 
-    return Shequ(db, create=create, role=role)
+    return Shequ(db, create=create, role=role, user=user)

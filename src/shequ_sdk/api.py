@@ -37,16 +37,25 @@ class Shequ:
     """A shequ database: regions, records, indicators and checks.
 
     ``Shequ(path_or_url)`` opens an existing database (``create=True`` makes the schema).
+    ``user`` (an :class:`~shequ_sdk.auth.Actor`, or use :meth:`login`) scopes every read and
+    write to what that user may see and change; ``None`` is the local single user.
+    ``role`` decides which sensitive columns ``frame`` may return in clear (default: the user).
     """
 
-    def __init__(self, db=None, *, create: bool = False, role=None):
+    def __init__(self, db=None, *, create: bool = False, role=None, user=None):
         self.url = dbmod.resolve_url(db)
         self.engine = dbmod.make_engine(self.url, must_exist=not create)
-        self.role = role
+        self.user = user
+        self.role = role if role is not None else user
+        self._owns_engine = True
+        from . import migrations
+
         if create:
-            dbmod.create_all(self.engine)
+            migrations.create_schema(self.engine)
         elif not dbmod.has_schema(self.engine):
             raise InputError(f"{self.url} 不是 shequ 数据库（先运行 shequ init）", f"{self.url} is not a shequ database (run shequ init)")
+        else:
+            migrations.check_current(self.engine)
         self.registry = registry()
 
     # -- sessions ---------------------------------------------------------------------
@@ -57,7 +66,47 @@ class Shequ:
             yield session
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:  # a scoped copy (as_user, login) shares its parent's engine
+            self.engine.dispose()
+
+    # -- users and scope ---------------------------------------------------------------------
+    def as_user(self, user) -> "Shequ":
+        """This database seen by ``user`` (an Actor or ``None``): same engine, scoped reads and writes."""
+        import copy
+
+        scoped = copy.copy(self)
+        scoped.user, scoped.role, scoped._owns_engine = user, user, False
+        return scoped
+
+    def login(self, username: str, password: str) -> "Shequ":
+        """Check ``username``'s password (:func:`shequ_sdk.auth.authenticate`, rate-limited) and
+        return this database scoped to that user."""
+        from .auth import authenticate
+
+        with Session(self.engine) as s:
+            actor = authenticate(s, username, password)
+        return self.as_user(actor)
+
+    def _areas(self, session: Session, regions) -> "Optional[list[Region]]":
+        """The regions a read asks for, checked against the user's scope; ``None`` (no region
+        given) becomes the user's scope region, or stays ``None`` without a limit."""
+        from .auth import check_read, scope_region
+
+        if regions is None or (isinstance(regions, (list, tuple, set, frozenset)) and not regions):
+            scope = scope_region(session, self.user)
+            return None if scope is None else [scope]
+        items = list(regions) if isinstance(regions, (list, tuple, set, frozenset)) else [regions]
+        areas = [find_region(session, r) for r in items]
+        check_read(session, self.user, areas)
+        return areas
+
+    def readable_region(self, region=None) -> Optional[Region]:
+        """``region`` if the user may read it, else :class:`PermissionDenied` naming the rule; no
+        region: the user's scope region (``None`` without a limit). For reads that do not go
+        through this class's methods (spreadsheets, boards)."""
+        with Session(self.engine) as s:
+            areas = self._areas(s, None if region in (None, "") else [region])
+            return areas[0] if areas else None
 
     def __enter__(self):
         return self
@@ -80,14 +129,46 @@ class Shequ:
     def write(self, table, rows: Iterable[dict], *, mode: str = "insert", today: Optional[dt.date] = None) -> WriteResult:
         """Validate and write a batch in one transaction: all rows or none."""
         with self.transaction() as s:
-            return write(session=s, table=table, rows=list(rows), mode=mode, today=today)
+            return write(session=s, table=table, rows=list(rows), mode=mode, today=today, actor=self.user)
+
+    def record(self, table, record_id: int, *, unmasked=False) -> dict[str, Any]:
+        """One stored record as ``{column: value, …, "_version": n}`` — the values to correct and
+        the version they are at (the ``seq`` of the record's latest audit entry, 0 when none).
+
+        Save a correction with ``sdk.write(table, [row], mode="upsert")``, keeping ``"id"`` and
+        ``"_version"`` in the row: if someone saved the record since, the write is refused with
+        :class:`~shequ_sdk.errors.ConflictError` (「该记录已被 X 于 T 修改，请重新加载后再保存」).
+        Sensitive columns come masked, as in :meth:`frame`, unless ``unmasked`` (``True`` or a list)
+        and the role may read them; put the real value back before saving a masked column.
+        """
+        from . import audit
+        from .auth import check_read
+        from .frames import _unmask_set
+        from .ids import mask
+        from .errors import NotFoundError
+
+        rt = resolve_table(table)
+        tbl = rt.model.__table__
+        with Session(self.engine) as s:
+            row = s.execute(select(tbl).where(tbl.c.id == int(record_id))).mappings().first()
+            if row is None:
+                raise NotFoundError(f"{rt.label_zh}（{rt.key}）没有记录 #{record_id}", f"{rt.label_en} ({rt.key}) has no record #{record_id}")
+            check_read(s, self.user, [s.get(Region, row["region_id"])])
+            values = dict(row)
+            infos = rt.fields
+            clear = _unmask_set(self.role, rt, infos, unmasked)
+            for info in infos:
+                if info.sensitive and info.name not in clear and values.get(info.name) not in (None, ""):
+                    values[info.name] = mask(values[info.name], info.sensitive)
+            values["_version"] = audit.version(s, rt.key, row["id"])
+        return values
 
     # -- indicators ---------------------------------------------------------------------
     def indicator_values(self, region, period, keys=None, as_of: Optional[dt.date] = None) -> dict[str, Any]:
         """``{indicator key: value}`` for one region and period (the CLI's ``indicators``)."""
         p = Period.parse(period)
         with Session(self.engine) as s:
-            r = find_region(s, region)
+            r = self._areas(s, [region])[0]
             values = values_for(s, r, p, keys=keys, as_of=as_of)
             s.commit()  # indicators may prepare derived rows (deadline schedules)
             return values
@@ -167,6 +248,7 @@ class Shequ:
         from . import frames
 
         with Session(self.engine) as s:
+            region = self._areas(s, region)
             return frames.frame(s, table, region=region, period=period, columns=columns, where=where, with_region=with_region,
                                 yuan=yuan, lang=lang, codes=codes, unmasked=unmasked, role=self.role, limit=limit)
 
@@ -174,12 +256,13 @@ class Shequ:
                    as_of: Optional[dt.date] = None, exact: bool = False) -> "pd.DataFrame":
         """Indicators as a long DataFrame (region_code, region_name, period, indicator, value, …).
 
-        One SQL query per indicator and period per area, grouped by ``level`` in the database.
+        One SQL query per indicator part, period and area, its per-village rows summed to ``level``.
         See :func:`shequ_sdk.frames.indicators`.
         """
         from . import frames
 
         with Session(self.engine) as s:
+            regions = self._areas(s, regions)
             return frames.indicators(s, keys, regions=regions, periods=periods, level=level, lang=lang, as_of=as_of, exact=exact)
 
     def wide(self, long: "Optional[pd.DataFrame]" = None, *, lang: Optional[str] = None, **indicator_args) -> "pd.DataFrame":
@@ -218,8 +301,16 @@ class Shequ:
         """Regions (all, or those in ``within``) with kind, code, township and county names."""
         from . import frames
 
+        from .auth import readable_region_ids
+
         with Session(self.engine) as s:
-            return frames.regions_frame(s, within, lang=lang)
+            if within is not None:
+                within = self._areas(s, [within])[0]
+            df = frames.regions_frame(s, within, lang=lang)
+            allowed = readable_region_ids(s, self.user)
+        if allowed is not None:  # a scoped user sees the names of their scope and its ancestors only
+            df = df[df["id"].isin(allowed)].reset_index(drop=True)
+        return df
 
 
 def _check_options(options: GenerateOptions) -> None:

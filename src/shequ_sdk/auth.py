@@ -15,18 +15,37 @@ Roles (``ROLES``):
 
 The checks here are the one place that decides; they raise :class:`PermissionDenied` with a
 message that names the rule.
+
+Reads (:func:`check_read`, used by every read of :class:`~shequ_sdk.api.Shequ`): a scoped role
+(township, village, reviewer) may read its region and everything below it; a read without a
+region is limited to that scope. Admin and analyst read everything.
+
+Sensitive fields in clear (:meth:`Actor.may_unmask`, consulted by ``frames.may_unmask``):
+
+- ``admin``: every field;
+- ``village``: every sensitive field of tables not registered ``sensitive=True`` (the committee
+  keeps its own register; its reads never leave its village);
+- ``township`` and ``reviewer``: names only, in tables not registered sensitive; ID and phone
+  numbers stay masked;
+- ``analyst``: nothing, ever.
+
+Users (table ``shequ_user``, :class:`~shequ_sdk.models.User`) sign in with a password kept as an
+argon2id hash. After ``MAX_FAILURES`` failed attempts in a row an account is refused for
+``LOCK_SECONDS``, doubled with each further failure (:func:`authenticate`); the message says
+until when.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlmodel import Session
 
-from .errors import PermissionDenied
-from .models import Region
+from .errors import InputError, NotFoundError, PermissionDenied
+from .models import REGION_KINDS, Region, User
 
 ROLES: dict[str, tuple[str, str]] = {
     "admin": ("管理员", "administrator"),
@@ -56,6 +75,21 @@ class Actor:
     def role_label(self, lang: str = "zh") -> str:
         zh, en = ROLES.get(self.role, (self.role, self.role))
         return zh if lang == "zh" else en
+
+    def __str__(self) -> str:  # how frames' unmasking errors name the role
+        return f"{self.username}（{self.role_label('zh')} / {self.role_label('en')}）"
+
+    def may_unmask(self, table: Any, field: Any) -> bool:
+        """May this user read ``table.field`` in clear? (see the module doc; ``frames.may_unmask`` asks)"""
+        if self.role == "admin":
+            return True
+        if self.role == "analyst" or getattr(table, "sensitive", False):
+            return False
+        if self.role == "village":
+            return True
+        if self.role in ("township", "reviewer"):
+            return getattr(field, "sensitive", None) == "name"
+        return False
 
 
 def actor_name(actor: Optional[Actor]) -> str:
@@ -93,12 +127,265 @@ def check_write(session: Session, actor: Optional[Actor], table: Any, rows: Iter
     for n, row in enumerate(rows, 1):
         rid = row.get("region_id")
         if rid not in allowed:
+            where, scope = _region_name(session, rid), _region_name(session, actor.region_id)
             raise PermissionDenied(
-                f"{who_zh}不能写入第 {n} 行：记录属于区域 {rid}，不在本人范围（区域 {actor.region_id}）内（规则：只能写本人所属{_scope_word(actor, 'zh')}的记录）",
-                f"{who_en} may not write row {n}: the record belongs to region {rid}, outside their scope (region {actor.region_id}) "
+                f"{who_zh}不能写入第 {n} 行：记录属于 {where}，不在本人范围（{scope}）内（规则：只能写本人所属{_scope_word(actor, 'zh')}的记录）",
+                f"{who_en} may not write row {n}: the record belongs to {where}, outside their scope ({scope}) "
                 f"(rule: only records of one's own {_scope_word(actor, 'en')})")
+
+
+def _region_name(session: Session, region_id: Optional[int]) -> str:
+    region = session.get(Region, region_id) if region_id is not None else None
+    return region.name if region is not None else f"#{region_id}"
 
 
 def _scope_word(actor: Actor, lang: str) -> str:
     level = SCOPED_ROLES.get(actor.role, "village")
     return {"township": ("乡镇", "township"), "village": ("村/社区", "village")}[level][0 if lang == "zh" else 1]
+
+
+# -- reads ----------------------------------------------------------------------------------------
+
+def scope_region(session: Session, actor: Optional[Actor]) -> Optional[Region]:
+    """The one region a scoped actor is limited to (``None``: no limit)."""
+    if actor is None or actor.role not in SCOPED_ROLES or actor.region_id is None:
+        return None
+    return session.get(Region, actor.region_id)
+
+
+def check_read(session: Session, actor: Optional[Actor], regions: Iterable[Region]) -> None:
+    """Refuse a read of any region outside ``actor``'s scope, naming the rule."""
+    allowed = scope_ids(session, actor)
+    if allowed is None:
+        return
+    for region in regions:
+        if region.id not in allowed:
+            raise read_denied(session, actor, region)
+
+
+def read_denied(session: Session, actor: Actor, region: Region) -> PermissionDenied:
+    """The error for ``actor`` reading ``region`` outside their scope (also shown by the dashboards)."""
+    who_zh, who_en = _who(actor)
+    scope = _region_name(session, actor.region_id)
+    word_zh, word_en = _scope_word(actor, "zh"), _scope_word(actor, "en")
+    return PermissionDenied(
+        f"{who_zh}只能查看本{word_zh}（{scope}）的数据，不能查看 {region.name}（规则：{actor.role_label('zh')}只能查看本人所属{word_zh}及其下级的数据）",
+        f"{who_en} may only read their own {word_en} ({scope}), not {region.name} "
+        f"(rule: the role {actor.role_label('en')} reads only its own {word_en} and what lies below it)")
+
+
+def readable_region_ids(session: Session, actor: Optional[Actor]) -> Optional[set[int]]:
+    """Regions whose *names* ``actor`` may list: the scope, below it, and its ancestors (``None``: all)."""
+    allowed = scope_ids(session, actor)
+    if allowed is None:
+        return None
+    region = session.get(Region, actor.region_id)
+    if region is not None:
+        allowed |= {i for i in (region.parent_id, region.township_id, region.county_id) if i is not None}
+    return allowed
+
+
+# -- users and passwords ----------------------------------------------------------------------------
+
+MAX_FAILURES = 5  # failed attempts in a row before an account is refused for a while
+LOCK_SECONDS = 60  # the first refusal; doubled with each further failure
+MIN_PASSWORD = 8
+REGION_KINDS_FOR = {"township": ("township",), "village": ("village", "community"), "reviewer": ("village", "community")}
+
+
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (``$argon2id$…``); the password itself is never stored."""
+    if len(password or "") < MIN_PASSWORD:
+        raise InputError(f"密码至少需要 {MIN_PASSWORD} 个字符", f"a password needs at least {MIN_PASSWORD} characters")
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    try:
+        return _hasher().verify(password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC (timezone-aware: SQLModel stores timestamps as UTC instants on both backends)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def users_table_exists(engine) -> bool:
+    return inspect(engine).has_table(User.__tablename__)
+
+
+def has_users(engine) -> bool:
+    """Whether the database has any enabled user (then the served apps require login)."""
+    if not users_table_exists(engine):
+        return False
+    with Session(engine) as s:
+        return s.execute(select(User.id).where(User.disabled == False).limit(1)).first() is not None  # noqa: E712
+
+
+SINGLE_USER_ADDRESS = "127.0.0.1"  # the only address served without login (the demo's mode)
+
+
+def login_required(engine, address: str) -> bool:
+    """Whether ``shequ serve`` on ``address`` requires login: when the database has users.
+    Without users only 127.0.0.1 is served (single-user); any other address is refused."""
+    if has_users(engine):
+        return True
+    if address != SINGLE_USER_ADDRESS:
+        raise InputError(f"监听 {address or '所有地址'} 需要登录，但数据库中还没有用户：先运行 shequ user add 用户名 --role admin --db …（或只监听 127.0.0.1）",
+                         f"serving on {address or 'every address'} requires login, but the database has no users: "
+                         "add one with shequ user add NAME --role admin --db … (or serve on 127.0.0.1 only)")
+    return False
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InputError(f"未知角色 {role!r}（可用：{'、'.join(ROLES)}）", f"unknown role {role!r} (one of: {', '.join(ROLES)})")
+    return role
+
+
+def scope_for(session: Session, role: str, region) -> Optional[int]:
+    """The region id a user of ``role`` is bound to, checked to fit the role."""
+    from .regions import find_region
+
+    kinds = REGION_KINDS_FOR.get(role)
+    if kinds is None:
+        if region not in (None, ""):
+            raise InputError(f"角色 {ROLES[role][0]} 不限地区，不能指定 --region", f"the role {role} has no region; drop --region")
+        return None
+    if region in (None, ""):
+        raise InputError(f"角色 {ROLES[role][0]} 需要指定所属地区（--region）", f"the role {role} needs a region (--region)")
+    r = find_region(session, region)
+    if r.kind not in kinds:
+        want_zh = "乡镇" if role == "township" else "村或社区"
+        want_en = "a township" if role == "township" else "a village or community"
+        raise InputError(f"角色 {ROLES[role][0]} 的地区必须是{want_zh}，{r.name} 是{REGION_KINDS[r.kind][0]}",
+                         f"the role {role} needs {want_en}; {r.name} is a {r.kind}")
+    return r.id
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFoundError(f"没有用户 {username!r}", f"no user {username!r}")
+    return user
+
+
+def add_user(session: Session, username: str, *, role: str, password: str, region=None, display_name: str = "") -> User:
+    """Create a user; ``region`` must fit ``role`` (a township for township staff, a village for
+    village committees and reviewers, none for admin and analyst)."""
+    username = (username or "").strip()
+    if not username or any(c.isspace() for c in username) or len(username) > 64:
+        raise InputError("用户名不能为空、不能含空格，最长 64 个字符", "a username is 1–64 characters without spaces")
+    check_role(role)
+    region_id = scope_for(session, role, region)
+    if session.execute(select(User.id).where(User.username == username)).first() is not None:
+        raise InputError(f"用户 {username} 已存在", f"user {username} already exists")
+    user = User(username=username, display_name=display_name or "", role=role, region_id=region_id,
+                password_hash=hash_password(password), created_at=utcnow())
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    """Replace a user's password (and lift any lock from failed attempts)."""
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    user.failed_count, user.locked_until = 0, None
+    session.add(user)
+
+
+def set_disabled(session: Session, username: str, disabled: bool) -> None:
+    user = get_user(session, username)
+    user.disabled = disabled
+    if not disabled:
+        user.failed_count, user.locked_until = 0, None
+    session.add(user)
+
+
+def list_users(session: Session) -> list[dict]:
+    """Every user with role and region name; never the hash."""
+    rows = session.execute(select(User, Region.name).outerjoin(Region, Region.id == User.region_id).order_by(User.username)).all()
+    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "role_label": ROLES.get(u.role, (u.role,))[0],
+             "region": name, "disabled": bool(u.disabled), "failed_count": u.failed_count,
+             "locked_until": u.locked_until.isoformat(sep=" ", timespec="seconds") if u.locked_until else None,
+             "created_at": u.created_at.isoformat(sep=" ", timespec="seconds") if u.created_at else None} for u, name in rows]
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(username=user.username, role=user.role, region_id=user.region_id, display_name=user.display_name or "")
+
+
+def load_actor(session: Session, username: str) -> Optional[Actor]:
+    """The Actor of an enabled user (a signed-in browser session), ``None`` if unknown or disabled."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or user.disabled:
+        return None
+    return actor_of(user)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _login_failed() -> PermissionDenied:
+    return PermissionDenied("用户名或密码错误", "wrong username or password")
+
+
+def _locked(user: User) -> PermissionDenied:
+    until = user.locked_until.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return PermissionDenied(f"登录失败次数过多，账户 {user.username} 暂停登录至 {until}（UTC），请稍后再试",
+                            f"too many failed logins: account {user.username} is refused until {until} UTC; try again later")
+
+
+def lock_seconds(failed_count: int) -> int:
+    """How long an account is refused after ``failed_count`` failures in a row (0: not refused)."""
+    if failed_count < MAX_FAILURES:
+        return 0
+    return LOCK_SECONDS * 2 ** min(failed_count - MAX_FAILURES, 16)
+
+
+def authenticate(session: Session, username: str, password: str, *, now: Optional[dt.datetime] = None) -> Actor:
+    """Check a password and return the user's :class:`Actor`; commits the failure count.
+
+    A wrong password counts a failure; from the ``MAX_FAILURES``-th on the account is refused
+    (even with the right password) until ``locked_until``. Unknown users and wrong passwords
+    get the same message, and cost the same argon2 verification.
+    """
+    now = now or utcnow()
+    if not users_table_exists(session.get_bind()):
+        raise _login_failed()  # a database made before users existed has none
+    user = session.execute(select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
+    if user is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(_hasher().hash("not a password of anyone"))
+        verify_password(_DUMMY_HASH[0], password)
+        raise _login_failed()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)
+    if user.locked_until is not None and now < user.locked_until:
+        raise _locked(user)
+    if not verify_password(user.password_hash, password):
+        user.failed_count = (user.failed_count or 0) + 1
+        user.last_failed_at = now
+        wait = lock_seconds(user.failed_count)
+        user.locked_until = now + dt.timedelta(seconds=wait) if wait else None
+        session.add(user)
+        session.commit()  # the failure counts even though the caller's work stops here
+        raise _locked(user) if wait else _login_failed()
+    if user.disabled:
+        raise PermissionDenied(f"用户 {user.username} 已停用", f"user {user.username} is disabled")
+    if user.failed_count or user.locked_until:
+        user.failed_count, user.locked_until = 0, None
+        session.add(user)
+        session.commit()
+    return actor_of(user)

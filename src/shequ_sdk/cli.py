@@ -37,6 +37,28 @@ def _open(db, create: bool = False):
     return Shequ(db, create=create)
 
 
+UserOption = typer.Option(None, "--user", envvar="SHEQU_USER",
+                          help="以该用户身份操作（密码取自 $SHEQU_PASSWORD 或提示输入）/ act as this user (password from $SHEQU_PASSWORD or a prompt)")
+
+
+def cli_sdk(db, user: Optional[str] = None):
+    """The SDK a data command works through: scoped to ``user`` (``--user`` / $SHEQU_USER) once
+    the password (``$SHEQU_PASSWORD`` or a hidden prompt) is checked, else the local single user."""
+    s = _open(db)
+    if not user:
+        return s
+    password = os.environ.get("SHEQU_PASSWORD")
+    try:
+        if password is None:
+            password = typer.prompt(f"用户 {user} 的密码 / password", hide_input=True, err=True)
+        scoped = s.login(user, password)
+    except BaseException:
+        s.close()
+        raise
+    scoped._owns_engine = True  # the unscoped object is dropped: closing the scoped one frees the engine
+    return scoped
+
+
 @app.command("plugins")
 def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):
     """列出插件 / List plugins with their contributions and any failures."""
@@ -106,13 +128,14 @@ def indicators_cmd(
     db: Optional[str] = DbOption,
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
     lang: str = typer.Option("zh", "--lang", help="zh 或 en"),
+    user: Optional[str] = UserOption,
 ):
     """打印某地区某期间的全部指标 / Print every indicator for a region and period."""
     from .indicators import format_value, json_value
     from .period import Period
 
     p = Period.parse(period)
-    s = _open(db)
+    s = cli_sdk(db, user)
     r = s.region(region)
     values = s.indicator_values(r, p)
     s.close()
@@ -194,7 +217,7 @@ def main(argv: Optional[list[str]] = None) -> None:
 
         if isinstance(exc, (OperationalError, ProgrammingError)) and not os.environ.get("SHEQU_DEBUG"):
             first = str(exc.orig).splitlines()[0] if getattr(exc, "orig", None) else str(exc).splitlines()[0]
-            err.print(f"[bold red]错误 / error:[/] 数据库操作失败（数据库结构可能过旧，可运行 shequ init）/ database error (the schema may be out of date; try shequ init): {escape(first)}",
+            err.print(f"[bold red]错误 / error:[/] 数据库操作失败（数据库结构可能过旧，可运行 shequ migrate）/ database error (the schema may be out of date; try shequ migrate): {escape(first)}",
                       highlight=False, soft_wrap=True)
             sys.exit(2)
         if os.environ.get("SHEQU_DEBUG"):
@@ -211,3 +234,7 @@ from .commands import generate as _generate_command  # noqa: E402,F401  register
 from .commands import excel as _excel_commands  # noqa: E402,F401  registers `shequ template/import/export/tables`
 from .commands import serve as _serve_command  # noqa: E402,F401  registers `shequ serve`
 from .commands import board as _board_command  # noqa: E402,F401  registers `shequ board`
+from .commands import user as _user_commands  # noqa: E402,F401  registers `shequ user add|passwd|list|disable|enable`
+from .commands import lock as _lock_commands  # noqa: E402,F401  registers `shequ lock status/grant/revoke`
+from .commands import verify as _verify_command  # noqa: E402,F401  registers `shequ verify`
+from .commands import migrate as _migrate_commands  # noqa: E402,F401  registers `shequ migrate` and `shequ make-migration`

@@ -6,7 +6,7 @@ Plugin record tables subclass :class:`Record`, which gives them ``id``, ``region
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import Index, UniqueConstraint
@@ -146,4 +146,24 @@ class Setting(SQLModel, table=True):
     value_json: str = field(label_zh="值(JSON)", label_en="Value (JSON)")
 
 
-CORE_TABLES = (Region, Household, Resident, Association, AssociationMember, Honour, Setting)
+class User(SQLModel, table=True):
+    """A person who signs in (``shequ user add``): role, scope region and an argon2id password hash.
+
+    Managed by :mod:`shequ_sdk.auth`; the password itself is never stored.
+    """
+
+    __tablename__ = "shequ_user"
+    id: Optional[int] = field(default=None, primary_key=True, label_zh="编号", label_en="ID")
+    username: str = field(unique=True, index=True, label_zh="用户名", label_en="Username")
+    display_name: str = field(default="", label_zh="姓名", label_en="Display name")
+    role: str = field(label_zh="角色", label_en="Role")
+    region_id: Optional[int] = field(default=None, foreign_key="region.id", label_zh="范围", label_en="Scope region")
+    password_hash: str = field(label_zh="密码哈希", label_en="Password hash")
+    disabled: bool = field(default=False, label_zh="已停用", label_en="Disabled")
+    failed_count: int = field(default=0, label_zh="连续失败次数", label_en="Failed attempts")
+    last_failed_at: Optional[datetime] = field(default=None, label_zh="最近失败时间", label_en="Last failure")
+    locked_until: Optional[datetime] = field(default=None, label_zh="锁定至", label_en="Locked until")
+    created_at: Optional[datetime] = field(default=None, label_zh="创建时间", label_en="Created")
+
+
+CORE_TABLES = (Region, Household, Resident, Association, AssociationMember, Honour, Setting, User)

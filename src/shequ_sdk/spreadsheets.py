@@ -43,6 +43,7 @@ def write_template_for(sdk, table: str, *, region, period, out, blank_rows: int 
     """Write the fill-in template of ``table`` for ``region`` and ``period`` (see :func:`write_template`)."""
     rt = resolve_table_name(table)
     p = Period.parse(period)
+    sdk.readable_region(region)  # a template carries the region's rows: the user's scope applies
     with Session(sdk.engine) as s:
         r = find_region(s, region)
         return write_template(s, rt, r, p, out, blank_rows=blank_rows)
@@ -57,8 +58,8 @@ def export_bytes(sdk, table: str, *, region=None, period=None, fmt: str = "xlsx"
     if p is not None and not (rt.date_field or rt.period_field):
         raise InputError(f"{rt.label_zh}没有日期或期间列，不能按期间导出（去掉 --period）",
                          f"{rt.label_en} has no date or period column to filter by (drop --period)")
+    r = sdk.readable_region(region)  # checked against the user's scope; no region: a scoped user's own scope
     with Session(sdk.engine) as s:
-        r = find_region(s, region) if region else None
         df = export_frame(s, rt, region=r, period=p)
     if fmt == "csv":
         return to_csv_bytes(df, table=rt, encoding=encoding)

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from .. import cli as climod
-from ..cli import DbOption, app
+from ..cli import DbOption, UserOption, app
 
 
 @app.command("board")
@@ -19,11 +19,12 @@ def board_cmd(
     out_path: Path = typer.Option(..., "--out", help="输出文件 .pdf 或 .html / output .pdf or .html"),
     size: str = typer.Option("A3", "--size", help="纸张：A3（默认）、A4、A2…，可加 landscape / paper size"),
     db: Optional[str] = DbOption,
+    user: Optional[str] = UserOption,
 ):
     """打印公开栏（海报，默认 A3）/ Print a disclosure board as a poster (A3 by default)."""
     from ..boards import write_board
 
-    s = climod._open(db)
+    s = climod.cli_sdk(db, user)
     try:
         path = write_board(s, region=region, period=period, board=board, out=out_path, size=size)
     finally:

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from .. import cli as climod
-from ..cli import DbOption, app
+from ..cli import DbOption, UserOption, app
 
 _SHOW_DEFAULT = 200
 
@@ -26,6 +26,7 @@ def template_cmd(
     period: str = typer.Option(..., "--period", help="期间 / period: 2010, 2010Q4, 2010-12"),
     out_path: Path = typer.Option(..., "--out", help="输出的 .xlsx 文件 / output .xlsx file"),
     db: Optional[str] = DbOption,
+    user: Optional[str] = UserOption,
     blank_rows: int = typer.Option(200, "--blank-rows", help="预留的空行数（带下拉框）/ empty rows with dropdowns"),
 ):
     """生成填报模板 / Write a fill-in template (.xlsx) with the region's existing rows."""
@@ -33,7 +34,7 @@ def template_cmd(
 
     if out_path.suffix.lower() != ".xlsx":
         climod.fail(f"模板只能保存为 .xlsx：{out_path} / a template is an .xlsx file: {out_path}")
-    s = climod._open(db)
+    s = climod.cli_sdk(db, user)
     try:
         path = write_template_for(s, table, region=region, period=period, out=out_path, blank_rows=blank_rows)
     finally:
@@ -45,6 +46,7 @@ def template_cmd(
 def import_cmd(
     file: Path = typer.Argument(..., help=".xlsx 或 CSV 文件 / an .xlsx or CSV file"),
     db: Optional[str] = DbOption,
+    user: Optional[str] = UserOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="只检查并列出将新增/修改/不变的行，不写入 / check and list, write nothing"),
     table: Optional[str] = typer.Option(None, "--table", help="数据表（默认按模板或表头识别）/ table (default: from the template or headers)"),
     region: Optional[str] = typer.Option(None, "--region", help="文件未写地区时使用的地区 / region for rows without one"),
@@ -58,7 +60,7 @@ def import_cmd(
     """导入 .xlsx / CSV：整份文件校验通过才写入 / Import a spreadsheet; nothing is written unless all of it is valid."""
     from ..spreadsheets import import_file
 
-    s = climod._open(db)
+    s = climod.cli_sdk(db, user)
     try:
         result = import_file(s, file, table=table, region=region, period=period, dry_run=dry_run, max_bytes=max_bytes,
                              append=append, report_xlsx=report_xlsx)
@@ -101,6 +103,7 @@ def import_cmd(
 def export_cmd(
     table: str = typer.Option(..., "--table", help="数据表（键或中文名）/ table key or Chinese label"),
     db: Optional[str] = DbOption,
+    user: Optional[str] = UserOption,
     region: Optional[str] = typer.Option(None, "--region", help="地区及其下级 / a region and everything below it"),
     period: Optional[str] = typer.Option(None, "--period", help="期间 / period"),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx 或 csv"),
@@ -117,7 +120,7 @@ def export_cmd(
         climod.fail(f"不支持的编码 {encoding!r} / unsupported encoding {encoding!r}")
     if out_path is None and fmt == "xlsx":
         climod.fail("导出 xlsx 需要 --out / --out is needed for xlsx")
-    s = climod._open(db)
+    s = climod.cli_sdk(db, user)
     try:
         data = export_bytes(s, table, region=region, period=period, fmt=fmt, encoding=encoding)
     finally:

@@ -21,10 +21,13 @@ def serve_cmd(
     show: bool = typer.Option(False, "--show", help="启动后打开浏览器 / open a browser"),
 ):
     """启动看板服务 / Serve every dashboard in dashboards/ (township dashboard, data entry…)."""
-    from ..ui.serving import serve
+    from ..auth import login_required
 
     s = climod._open(db)
     try:
+        login_required(s.engine, address)  # a refused address fails before Panel is imported
+        from ..ui.serving import serve
+
         serve(s, port=port, address=address, directory=dashboards, show=show, allow_origin=allow_origin,
               announce=lambda text: climod.out.print(text, highlight=False, soft_wrap=True))
     finally:

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from ..errors import BatchError, InputError, Problem
+from ..errors import BatchError, InputError, PermissionDenied, Problem
 from ..ids import id_number_problem, mask, phone_problem
 from ..models import Region
 from ..period import Period
@@ -183,6 +183,7 @@ class ImportOptions:
     max_bytes: Optional[int] = None
     max_yuan: Optional[Decimal] = None
     append: bool = False
+    actor: Any = None  # who imports (shequ_sdk.auth.Actor): the write path checks every row against their scope
 
 
 def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, region: Optional[str] = None,
@@ -201,7 +202,7 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
     """
     opts = ImportOptions(table=table, region=region, period=period, dry_run=dry_run, today=today or dt.date.today(),
                          max_bytes=max_bytes, max_yuan=Decimal(str(max_yuan)) if max_yuan is not None else max_yuan_default(),
-                         append=append)
+                         append=append, actor=getattr(sdk, "user", None))
     result = ImportResult(path=Path(path), dry_run=dry_run)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a large sheet is millions of small, acyclic objects: collections only slow it down
@@ -892,9 +893,13 @@ class SheetJob:
                 self._map_problems(problems, rows, index)
                 continue
             try:
-                res = write(session=self.session, table=rt, rows=batch, mode=mode, today=self.opts.today, start_row=0)
+                res = write(session=self.session, table=rt, rows=batch, mode=mode, today=self.opts.today, start_row=0, actor=self.opts.actor)
             except BatchError as exc:
                 self._map_problems(exc.problems, rows, index)
+                failed = True
+                continue
+            except PermissionDenied as exc:  # rows outside the importing user's scope: reported, nothing written
+                self.problem(exc.zh, exc.en)
                 failed = True
                 continue
             except IntegrityError as exc:

@@ -83,13 +83,30 @@ class App(pn.viewable.Viewer):
                             margin=(5, 10), sizing_mode="stretch_width")
 
     def toolbar(self):
-        return pn.Row(self.language_switch(), *self.controls(), sizing_mode="stretch_width", css_classes=["shequ-toolbar"],
+        return pn.Row(self.language_switch(), *self.controls(), *self.user_badge(), sizing_mode="stretch_width", css_classes=["shequ-toolbar"],
                       styles={"flex-wrap": "wrap", "align-items": "end", "background": "#f5f7fa", "border-radius": "4px"})
+
+    def user_badge(self) -> list:
+        """Who is signed in, with a link to sign out (nothing in single-user mode)."""
+        user = self.data_store.user
+        if user is None:
+            return []
+        text = f"{user.name} · {user.role_label('zh')} / {user.role_label('en')}"
+        return [pn.pane.HTML(f'<span class="shequ-user" data-user="{html.escape(user.username)}">{html.escape(text)}</span> '
+                             f'<a class="shequ-logout" href="/logout">退出 · Sign out</a>', margin=(5, 10))]
+
+    def permission_card(self, exc):
+        """What a page shows instead of data the user may not read."""
+        return pn.pane.HTML(f'<div class="shequ-permission" role="alert" style="border-left:4px solid #c62828;background:#fdecea;padding:12px 16px">'
+                            f'<b>无权查看 · Permission denied</b><br>{html.escape(exc.zh)}<br><span style="color:#616161">{html.escape(exc.en)}</span></div>',
+                            sizing_mode="stretch_width")
 
     def layout(self):
         """The page without a template (notebooks)."""
         if self._layout is None:
-            self._layout = pn.Column(self.heading(), self.toolbar(), *self.main(), sizing_mode="stretch_width", css_classes=["shequ-app"])
+            denied = self.data_store.denied()  # a link to an area outside the user's scope: the rule, not the data
+            main = [self.permission_card(denied)] if denied is not None else self.main()
+            self._layout = pn.Column(self.heading(), self.toolbar(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
         return self._layout
 
     def template(self):

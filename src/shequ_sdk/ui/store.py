@@ -160,8 +160,9 @@ class DataStore(pn.viewable.Viewer):
             if self.first_year is None:
                 self.first_year = span[0]
         if not self.region:
+            scope = self.scope_id()
             counties = [ref for _, ref, kind, _ in self.areas() if kind == "county"]
-            self.region = counties[0] if counties else ""
+            self.region = self.ref(scope) if scope is not None else (counties[0] if counties else "")
         self._check_period()
 
     # -- choices ------------------------------------------------------------------------------
@@ -182,8 +183,44 @@ class DataStore(pn.viewable.Viewer):
     def regions(self) -> pd.DataFrame:
         return self._cached(("regions",), lambda: self.sdk.regions_frame(lang="zh"), versioned=False)
 
+    # -- the signed-in user (``sdk.user``; None: the local single user) -----------------------
+    @property
+    def user(self):
+        return getattr(self.sdk, "user", None)
+
+    def scope_id(self) -> Optional[int]:
+        """The region a scoped user (township, village, reviewer) is limited to; ``None``: no limit."""
+        from ..auth import SCOPED_ROLES
+
+        user = self.user
+        return user.region_id if user is not None and user.role in SCOPED_ROLES else None
+
+    def in_scope(self, region_id: int) -> bool:
+        """Whether the user may open ``region_id`` (their scope region or one below it)."""
+        scope = self.scope_id()
+        if scope is None:
+            return True
+        row = self.regions().set_index("id").loc[int(region_id)]
+        return scope in {int(region_id), *(int(v) for v in (row["township_id"], row["county_id"]) if not pd.isna(v))}
+
+    def denied(self):
+        """The :class:`PermissionDenied` for the area or village page asked for (from a link)
+        outside the user's scope, else ``None``; pages show it instead of data."""
+        from ..errors import PermissionDenied
+
+        if self.user is None:
+            return None
+        for ref in (self.region, self.village):
+            if ref:
+                try:
+                    self.sdk.readable_region(ref)
+                except PermissionDenied as exc:
+                    return exc
+        return None
+
     def areas(self) -> list[tuple[int, str, str, str]]:
-        """Counties and townships as ``(id, reference, kind, display label)``, county first, then its townships."""
+        """Counties and townships as ``(id, reference, kind, display label)``, county first, then its
+        townships; only those in the user's scope."""
         df = self.regions()
         out = []
         for c in df[df["level"].astype(str) == "county"].itertuples():
@@ -191,7 +228,7 @@ class DataStore(pn.viewable.Viewer):
             for tw in df[(df["parent_id"] == c.id)].itertuples():
                 if str(tw.level) == "township":
                     out.append((int(tw.id), self.ref(tw.id), "township", f"{c.name} · {tw.name}"))
-        return out
+        return [a for a in out if self.in_scope(a[0])]
 
     def village_choices(self) -> list[tuple[int, str, str]]:
         """Every village and community as ``(id, reference, "乡镇 · 村")``."""
@@ -201,7 +238,8 @@ class DataStore(pn.viewable.Viewer):
             if not pd.isna(v.valid_to):
                 continue
             town = v.township_name if isinstance(v.township_name, str) and v.township_name != "nan" else v.county_name
-            out.append((int(v.id), self.ref(v.id), f"{town} · {v.name}"))
+            if self.in_scope(v.id):
+                out.append((int(v.id), self.ref(v.id), f"{town} · {v.name}"))
         return out
 
     @property
@@ -292,7 +330,7 @@ class DataStore(pn.viewable.Viewer):
         self._cache = {}
         self.version += 1
 
-    def scoped(self, region: str) -> "DataStore":
+    def scoped(self, region: str) -> "DataStore":  # another area, not another user: the sdk (and its user) is kept
         """A store for another region (a village page) with this store's period, language and day."""
         return DataStore(sdk=self.sdk, region=region, period=self.period, lang=self.lang, as_of=self.as_of,
                          first_year=self.first_year, version=self.version)
