@@ -27,6 +27,19 @@ class NotFoundError(InputError):
     """A region, table, indicator or record that does not exist."""
 
 
+class ConflictError(InputError):
+    """An optimistic version check failed: the record changed after the caller loaded it.
+
+    Carries ``table``, ``record_id``, ``actor`` (who changed it) and ``at`` (when, UTC).
+    """
+
+    def __init__(self, table: str, label_zh: str, label_en: str, record_id: int, actor: str, at):
+        self.table, self.record_id, self.actor, self.at = table, record_id, actor, at
+        when = at.strftime("%Y-%m-%d %H:%M:%S") + " UTC" if hasattr(at, "strftime") else str(at)
+        super().__init__(f"{label_zh}（{table}）记录 #{record_id}：该记录已被 {actor} 于 {when} 修改，请重新加载后再保存",
+                         f"{label_en} ({table}) record #{record_id}: changed by {actor} at {when}; reload before saving")
+
+
 class PermissionDenied(ShequError):
     """The caller's role does not allow the read or write; the message names the rule."""
 

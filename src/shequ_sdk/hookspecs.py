@@ -209,3 +209,48 @@ def register_commands(cli):
                 "打个招呼 / Say hello"
                 print(f"你好，{name}")
     """
+
+
+@hookspec
+def register_migrations(register):
+    """Register the directory of Alembic revision files that changes this plugin's tables.
+
+    When: once, when the registry is built. ``shequ migrate`` applies every registered
+    branch; ``shequ_sdk.open`` refuses a database whose schema is behind one of them.
+
+    Parameters:
+        register: call ``register(Migrations(branch="sanitation", path=...))``. ``branch`` is the
+            version branch label (the plugin's name; the core's is ``shequ_core``); ``path`` the
+            directory holding the revision files, shipped inside the plugin's package.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_migrations(register):
+            register(Migrations(branch="sanitation", path=Path(__file__).with_name("migrations")))
+    """
+
+
+@hookspec
+def register_verifiers(register):
+    """Register checks that prove stored data was not changed behind the SDK's back.
+
+    When: once, when the registry is built. ``shequ verify`` runs every verifier after
+    recomputing the audit chain, and exits 1 when any reports a problem.
+
+    Parameters:
+        register: call ``register(Verifier(key="plugin.name", label_zh=..., label_en=...,
+            check=callable))``; ``check(session)`` returns a list of ``Problem`` (empty: valid),
+            each naming the table, record and what no longer matches.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_verifiers(register):
+            register(Verifier(key="water.receipts", label_zh="收据指纹", label_en="Receipt fingerprints",
+                              check=lambda session: list(receipt_problems(session))))
+    """

@@ -21,7 +21,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .registry import AssociationType, Indicator, Registry, RecordTable, Rule, Setting, View, make_register
+from .registry import AssociationType, Indicator, Migrations, Registry, RecordTable, Rule, Setting, Verifier, View, make_register
 
 ENTRY_POINT_GROUP = "shequ_sdk"
 DEFAULT_PLUGINS = ("shequ_sdk.default_plugins.core",)
@@ -33,6 +33,8 @@ REGISTER_HOOKS = {
     "rules": ("register_rules", Rule),
     "settings": ("register_settings", Setting),
     "views": ("register_views", View),
+    "migrations": ("register_migrations", Migrations),
+    "verifiers": ("register_verifiers", Verifier),
 }
 
 

@@ -23,6 +23,7 @@ from pydantic_core import SchemaValidator, core_schema
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
+from . import audit, locks
 from .auth import check_write
 from .errors import BatchError, InputError, Problem
 from .fields import FieldInfo, describe_model
@@ -469,7 +470,8 @@ def write(
     Nothing is written when any row has a problem: a ``BatchError`` lists them all. The
     caller's transaction makes the write atomic with whatever else it does. ``actor``
     (:class:`shequ_sdk.auth.Actor`, ``None`` for the local single user) must be allowed to
-    write every row (:func:`shequ_sdk.auth.check_write`).
+    write every row (:func:`shequ_sdk.auth.check_write`), and its quarter must not be locked
+    for them (:func:`shequ_sdk.locks.check_write`).
     """
     rt = resolve_table(table)
     gc_was_enabled = gc.isenabled()
@@ -487,29 +489,90 @@ def write(
 
 
 def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> WriteResult:
+    rows, versions = _take_versions(rows, rt, start_row)
     validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row, mode=mode)
     if problems:
         raise BatchError(problems)
     check_write(session, actor, rt, validated)
+    locks.check_write(session, actor, rt, validated, today)
     result = WriteResult()
     if not validated:
         return result
+    audit.lock(session)  # held to commit: the version checks and the audit chain see every committed write
     tbl = rt.model.__table__
     dicts = validated
     if mode == "upsert":
-        if not rt.natural_key:
+        if not rt.natural_key and all(d.get("id") is None for d in dicts):
             raise InputError(f"{rt.label_zh} 没有自然键，不能按键更新", f"{rt.label_en} has no natural key to upsert by")
-        dup = _duplicates(dicts, rt.natural_key)
+        dup = _duplicates(dicts, rt.natural_key) if rt.natural_key else []
         if dup:
             raise BatchError([Problem("文件内自然键重复", "duplicate natural key inside the batch", row=n + start_row, field=",".join(rt.natural_key), value=k, table=rt.key) for n, k in dup])
-        return _upsert(session, rt, dicts)
+        return _upsert(session, rt, dicts, actor, versions)
+    if versions:
+        _check_versions(session, rt, {dicts[i]["id"]: v for i, v in versions.items() if dicts[i].get("id") is not None})
+    ids = _insert_audited(session, rt, dicts, actor, return_ids)
     if return_ids:
-        result.ids = _insert_returning_ids(session, rt, dicts)
-    else:
-        _insert_many(session, rt, dicts)
+        result.ids = ids
     result.inserted = len(dicts)
     session.flush()
     return result
+
+
+def _take_versions(rows: Iterable[Any], rt: RecordTable, start_row: int) -> tuple[list, dict[int, int]]:
+    """Split the optional ``"_version"`` (the version the caller loaded, see
+    :func:`shequ_sdk.audit.version`) off the rows: ``(rows, {row index: version})``. The
+    caller's dicts are not changed."""
+    raw = rows if isinstance(rows, list) else list(rows)
+    if not any("_version" in r for r in raw if isinstance(r, dict)):
+        return raw, {}
+    out, versions, problems = [], {}, []
+    for i, r in enumerate(raw):
+        if isinstance(r, dict) and "_version" in r:
+            r = dict(r)
+            v = r.pop("_version")
+            if v is not None:
+                if type(v) is not int or v < 0:
+                    problems.append(Problem("版本号应为非负整数", "_version must be a non-negative integer", row=start_row + i, field="_version",
+                                            value=v, table=rt.key))
+                versions[i] = v
+        out.append(r)
+    if problems:
+        raise BatchError(problems)
+    return out, versions
+
+
+def _check_versions(session: Session, rt: RecordTable, expected: dict[int, int]) -> None:
+    audit.check_versions(session, rt.key, (rt.label_zh, rt.label_en), expected)
+
+
+def _insert_audited(session: Session, rt: RecordTable, dicts: list, actor, return_ids: bool) -> list[int]:
+    """Insert rows and log them: one ``insert`` entry per row (with its id and values), or for a
+    batch larger than ``audit.BULK_THRESHOLD`` one ``bulk_insert`` entry (row count, id range,
+    digest of the rows), so generated counties and large imports stay fast. Returns the ids
+    when they are known (always for a per-row batch; for a bulk batch when ``return_ids``)."""
+    n = len(dicts)
+    if n <= audit.BULK_THRESHOLD:
+        ids = _insert_returning_ids(session, rt, dicts)
+        audit.append_many(session, actor, [audit.Change("insert", rt.key, i, d.get("region_id"), None, {**d, "id": i})
+                                           for i, d in zip(ids, dicts)])
+        return ids
+    tbl = rt.model.__table__
+    conn = session.connection()
+    before = conn.execute(select(func.coalesce(func.max(tbl.c.id), 0))).scalar_one()
+    ids: list[int] = []
+    if return_ids:
+        ids = _insert_returning_ids(session, rt, dicts)
+        first, last = min(ids), max(ids)
+    else:
+        _insert_many(session, rt, dicts)
+        given = [d["id"] for d in dicts if d.get("id") is not None]
+        # the audit lock serialises audited writers, so the new rows are the ids above ``before``
+        first = min(given + ([before + 1] if len(given) < n else []))
+        last = conn.execute(select(func.max(tbl.c.id))).scalar_one()
+    regions = {d["region_id"] for d in dicts}
+    summary = {"rows": n, "first_id": first, "last_id": last, "sha256": audit.rows_digest(_plan(rt.model).columns, dicts)}
+    audit.append_many(session, actor, [audit.Change("bulk_insert", rt.key, None, regions.pop() if len(regions) == 1 else None, None, summary)])
+    return ids
 
 
 def _insert_returning_ids(session: Session, rt: RecordTable, dicts: list[dict]) -> list[int]:
@@ -520,17 +583,42 @@ def _insert_returning_ids(session: Session, rt: RecordTable, dicts: list[dict]) 
     ``executemany`` and a check of the new maximum replace a round trip per row. PostgreSQL
     uses ``INSERT … RETURNING`` in batches.
     """
+    given = [d for d in dicts if d.get("id") is not None]
+    if given:
+        # explicit ids are known already: insert those as they are, number the rest
+        _insert_many(session, rt, given)
+        auto = iter(_insert_returning_ids(session, rt, [d for d in dicts if d.get("id") is None]) if len(given) < len(dicts) else ())
+        return [d["id"] if d.get("id") is not None else next(auto) for d in dicts]
+    if not dicts:
+        return []
     tbl = rt.model.__table__
     conn = session.connection()
-    if conn.dialect.name == "sqlite" and all(d.get("id") is None for d in dicts):
+    if conn.dialect.name == "sqlite":
         before = conn.execute(select(func.coalesce(func.max(tbl.c.id), 0))).scalar_one()
         _insert_many(session, rt, dicts)
         after = conn.execute(select(func.max(tbl.c.id))).scalar_one()
         if after - before == len(dicts):
             return list(range(before + 1, after + 1))
         raise RuntimeError(f"{tbl.name}: ids not consecutive after a bulk insert ({before}→{after} for {len(dicts)} rows)")
-    stmt = insert(tbl).returning(tbl.c.id, sort_by_parameter_order=True)
-    return [r[0] for r in session.execute(stmt, dicts)]
+    # the driver's own executemany with RETURNING (psycopg pipelines it), like _insert_many: the
+    # values are already validated, and SQLAlchemy's type processing would refuse what the
+    # bulk path stores (naive timestamps)
+    plan = _plan(rt.model)
+    cols = [c for c in plan.columns if c != "id"]
+    prep = conn.dialect.identifier_preparer
+    sql = (f"INSERT INTO {prep.quote(tbl.name)} ({', '.join(prep.quote(c) for c in cols)}) "
+           f"VALUES ({', '.join('%s' for _ in cols)}) RETURNING id")
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.executemany(sql, [tuple(d[c] for c in cols) for d in dicts], returning=True)
+        ids = []
+        while True:
+            ids.append(cur.fetchone()[0])
+            if not cur.nextset():
+                break
+        return ids
+    finally:
+        cur.close()
 
 
 def _insert_many(session: Session, rt: RecordTable, dicts: list[dict]) -> None:
@@ -584,29 +672,49 @@ def natural_key_of(rt: RecordTable, d: dict) -> tuple:
     return tuple(d.get(c) for c in rt.natural_key)
 
 
-def _upsert(session: Session, rt: RecordTable, dicts: list[dict]) -> WriteResult:
+def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, versions: Optional[dict[int, int]] = None) -> WriteResult:
+    """A row carrying the ``id`` of a stored record updates it; otherwise a row matching a stored
+    natural key updates that record; the rest are inserted. Each update is logged with the old
+    and new values of the changed columns; ``versions`` (row index → loaded version) are checked
+    against the records matched, before anything is written."""
     tbl = rt.model.__table__
-    key_cols = [tbl.c[c] for c in rt.natural_key]
-    existing = find_existing(session, rt, dicts)
-    result = WriteResult()
-    to_insert = []
+    by_id = _stored_by_id(session, rt, [d["id"] for d in dicts if d.get("id") is not None])
+    existing = find_existing(session, rt, [d for d in dicts if d.get("id") not in by_id]) if rt.natural_key else {}
+    matched = []
     for d in dicts:
-        k = natural_key_of(rt, d)
-        old = existing.get(k)
+        rid = d.get("id")
+        matched.append(by_id[rid] if rid is not None and rid in by_id else existing.get(natural_key_of(rt, d)))
+    if versions:
+        _check_versions(session, rt, {matched[i]["id"]: v for i, v in versions.items() if matched[i] is not None})
+    result = WriteResult()
+    to_insert, changes_log = [], []
+    for d, old in zip(dicts, matched):
         if old is None:
             to_insert.append(d)
             continue
         changes = {c: v for c, v in d.items() if c not in ("id",) and old.get(c) != v}
         if changes:
             session.execute(update(tbl).where(tbl.c.id == old["id"]).values(**changes))
+            changes_log.append(audit.Change("update", rt.key, old["id"], changes.get("region_id", old.get("region_id")),
+                                            {c: old.get(c) for c in changes}, changes))
             result.updated += 1
         else:
             result.unchanged += 1
+    audit.append_many(session, actor, changes_log)
     if to_insert:
-        _insert_many(session, rt, to_insert)
+        _insert_audited(session, rt, to_insert, actor, False)
     result.inserted = len(to_insert)
     session.flush()
     return result
+
+
+def _stored_by_id(session: Session, rt: RecordTable, ids: list[int]) -> dict[int, dict]:
+    tbl = rt.model.__table__
+    out: dict[int, dict] = {}
+    for i in range(0, len(ids), 500):
+        for r in session.execute(select(tbl).where(tbl.c.id.in_(ids[i:i + 500]))).mappings():
+            out[r["id"]] = dict(r)
+    return out
 
 
 def find_existing(session: Session, rt: RecordTable, dicts: list[dict]) -> dict[tuple, dict]:

@@ -164,6 +164,40 @@ class View:
 
 
 @dataclass
+class Verifier:
+    """A check ``shequ verify`` runs: ``check(session)`` returns the problems found (``[]``: valid).
+
+    Verifiers prove the stored data was not changed behind the SDK's back: the core's
+    ``core.audit_chain`` recomputes the audit log's hash chain; a plugin recomputes the
+    fingerprints of what it published.
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    check: Callable[[Any], list[Problem]]
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass
+class Migrations:
+    """A directory of Alembic revision files: one version branch of the database schema.
+
+    ``branch`` is the branch label (the core's is ``shequ_core``, a plugin's its own name);
+    the revision files in ``path`` change the tables the registering plugin registers.
+    """
+
+    branch: str
+    path: Any  # str or os.PathLike: the directory holding the revision files
+
+    @property
+    def key(self) -> str:
+        return self.branch
+
+
+@dataclass
 class Registry:
     """Everything the loaded plugins contributed, keyed, with the owning plugin of each key."""
 
@@ -173,6 +207,8 @@ class Registry:
     rules: dict[str, Rule] = field(default_factory=dict)
     settings: dict[str, Setting] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
+    migrations: dict[str, Migrations] = field(default_factory=dict)
+    verifiers: dict[str, Verifier] = field(default_factory=dict)
     owner: dict[tuple[str, str], str] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -271,7 +307,7 @@ def make_register(registry: Registry, kind: str, plugin: str, cls: type, others:
 
 
 def _check(kind: str, item, plugin: str, others: frozenset[str]) -> Optional[tuple[str, str]]:
-    if kind in ("indicators", "rules", "settings", "views"):
+    if kind in ("indicators", "rules", "settings", "views", "verifiers"):
         if not _DOTTED.match(item.key):
             return ("键名应为 插件.名称 的形式", "the key must look like plugin.name")
         prefix = item.key.split(".")[0]
@@ -301,8 +337,18 @@ def _check(kind: str, item, plugin: str, others: frozenset[str]) -> Optional[tup
             return ("numerator 必须可调用", "numerator must be callable")
         if any(k not in KINDS for k in item.period_kinds):
             return (f"period_kinds 只能取 {KINDS}", f"period_kinds must be taken from {KINDS}")
+    if kind == "verifiers" and not callable(item.check):
+        return ("check 必须可调用", "check must be callable")
     if kind == "rules" and item.check_row is None and item.check_db is None:
         return ("规则需要 check_row 或 check_db", "a rule needs check_row or check_db")
     if kind == "rules" and item.severity not in ("error", "warning"):
         return ("severity 应为 error 或 warning", "severity must be error or warning")
+    if kind == "migrations":
+        from pathlib import Path
+
+        # alembic_version holds ids up to 32 characters; revision ids are "<branch>_0001"
+        if len(item.branch) > 24:
+            return ("迁移分支名不能超过 24 个字符", "a migration branch label may be at most 24 characters")
+        if not Path(item.path).is_dir():
+            return (f"迁移目录 {item.path} 不存在", f"the migrations directory {item.path} does not exist")
     return None

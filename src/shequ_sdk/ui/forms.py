@@ -38,7 +38,8 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ..errors import BatchError, Problem
+from .. import audit
+from ..errors import BatchError, ConflictError, Problem
 from ..fields import FieldInfo
 from ..ids import mask
 from ..models import Region
@@ -309,6 +310,7 @@ class RecordForm(pn.viewable.Viewer):
                 self.inputs[info.name] = FieldInput(info, form_id=self.form_id, lang=self.lang, options=options, default=default)
         self.general = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-form-errors"])
         self.status = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.version: Optional[int] = None  # the loaded record's audit version, sent back as _version
         if self.match is not None:
             self.load_match()
 
@@ -335,6 +337,8 @@ class RecordForm(pn.viewable.Viewer):
 
     def _show_record(self, row: dict) -> None:
         self.record_id = row["id"]
+        with Session(self.store.sdk.engine) as s:
+            self.version = audit.version(s, self.rt.key, row["id"])
         for name, fi in self.inputs.items():
             fi.set(row.get(name))
             fi.disabled = name in self.rt.natural_key
@@ -346,6 +350,7 @@ class RecordForm(pn.viewable.Viewer):
     def new(self) -> None:
         """Empty the form for a new record (defaults prefilled)."""
         self.record_id = None
+        self.version = None
         for name, fi in self.inputs.items():
             fi.set(self.defaults.get(name, model_default(self.rt, name)))
             fi.disabled = False
@@ -368,6 +373,8 @@ class RecordForm(pn.viewable.Viewer):
     def collect(self) -> tuple[Optional[dict], list[tuple[str, str]]]:
         """``(row, problems)``: the row for the write path, or the fields the form itself cannot read."""
         row = dict(self.fixed)
+        if self.record_id is not None:  # a correction: saved only if nobody saved the record since it was loaded
+            row.update(id=self.record_id, _version=self.version or 0)
         problems = []
         for name, fi in self.inputs.items():
             try:
@@ -451,7 +458,13 @@ class BatchForm(pn.viewable.Viewer):
         rt = self.forms[0].rt
         try:
             with self.store.sdk.transaction() as s:
-                write(session=s, table=rt.key, rows=rows, mode="upsert" if rt.natural_key else "insert")
+                write(session=s, table=rt.key, rows=rows, mode="upsert" if rt.natural_key or any("id" in r for r in rows) else "insert",
+                      actor=getattr(self.store.sdk, "user", None))
+        except ConflictError as exc:
+            owner = next((f for f in owners if f.record_id == exc.record_id), owners[0])
+            owner.show_problem(Problem(exc.zh, exc.en))
+            self._say(exc.zh if self.lang == "zh" else exc.en, False)
+            return 0
         except BatchError as exc:
             for p in exc.problems:
                 owner = owners[p.row - 1] if p.row and 1 <= p.row <= len(owners) else owners[0]
