@@ -21,6 +21,7 @@ import shutil
 import socket
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -70,6 +71,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_live(base: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/liveness", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@contextmanager
+def running(sdk, **serve_args):
+    """``shequ serve``'s server for ``sdk`` on a free 127.0.0.1 port, live; yields its base URL.
+    Stopping it leaves Panel's state alone (``pn.state.reset()`` would stop every server)."""
+    from shequ_sdk.ui.serving import serve
+
+    port = free_port()
+    server = serve(sdk, port=port, address="127.0.0.1", threaded=True, announce=lambda _t: None, **serve_args)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_live(base)
+        yield base
+    finally:
+        server.stop()
+        server.join(10)
+
+
+@pytest.fixture
+def serving():
+    """:func:`running`, for the test modules: ``with serving(sdk, dashboards=[…]) as base: …``."""
+    return running
+
+
 @dataclass
 class Served:
     """The running server: its base URL and the database it serves."""
@@ -89,31 +126,14 @@ def served(tmp_path_factory):
     import panel as pn
 
     import shequ_sdk
-    from shequ_sdk.ui.serving import serve
 
     path = tmp_path_factory.mktemp("ui") / "demo.db"
     sdk = shequ_sdk.open(str(path), create=True)
     sdk.build_demo()
-    port = free_port()
-    server = serve(sdk, port=port, address="127.0.0.1", directory=ROOT / "dashboards", threaded=True, announce=lambda _t: None)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/liveness", timeout=5) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    try:
+    with running(sdk, directory=ROOT / "dashboards") as base:
         yield Served(base=base, db=str(path), sdk=sdk)
-    finally:
-        server.stop()
-        server.join(10)
-        pn.state.reset()  # only after join: resetting a stopping server raises "Thread already stopping"
-        sdk.close()
+    pn.state.reset()  # only after join: resetting a stopping server raises "Thread already stopping"
+    sdk.close()
 
 
 def is_local(url: str) -> bool:

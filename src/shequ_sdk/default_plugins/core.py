@@ -1,5 +1,6 @@
 """Core contributions: households, associations and honours as record tables, the four core
-indicators, the core rules, and the regions and households of the demo and synthetic counties."""
+indicators, the core rules, the period-lock settings, and the regions and households of the demo and
+synthetic counties."""
 
 from __future__ import annotations
 
@@ -100,6 +101,14 @@ def register_rules(register):
                   table="honour", check_row=_honour_recipient))
 
 
+@hookimpl
+def register_settings(register):
+    from ..locks import SETTINGS as LOCK_SETTINGS  # lock.deadline_days, lock.days_after_deadline
+
+    for setting in LOCK_SETTINGS:
+        register(setting)
+
+
 # -- demo and synthetic data ------------------------------------------------------------
 
 SEED_PLACES = {
@@ -178,3 +187,19 @@ def _households(ctx, village, n: int, region6: str) -> None:
             "group_name": f"第{i % 8 + 1}村民小组", "members": ctx.rng.randint(1, 7), "synthetic": True,
         })
     ctx.write(Household, rows)
+
+
+@hookimpl
+def register_migrations(register):
+    from ..migrations import CORE_BRANCH, CORE_VERSIONS
+    from ..registry import Migrations
+
+    register(Migrations(branch=CORE_BRANCH, path=CORE_VERSIONS))
+
+
+@hookimpl
+def register_verifiers(register):
+    from ..audit import chain_verifier
+    from ..registry import Verifier
+
+    register(Verifier(key="core.audit_chain", label_zh="审计日志哈希链", label_en="Audit log hash chain", check=chain_verifier))

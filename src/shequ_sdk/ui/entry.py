@@ -262,7 +262,26 @@ class EntryApp(App):
         items.append((s.t("entry.import"), self.import_panel))
         tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
-        return tabs
+        notice = self.lock_notice()
+        return tabs if notice is None else pn.Column(notice, tabs, sizing_mode="stretch_width")
+
+    def lock_notice(self) -> Optional[pn.pane.HTML]:
+        """Why this session's user cannot save the chosen village's quarter (it is locked and no
+        exception covers it), above the forms; ``None`` when saving is open. The forms still show:
+        a save is refused by the write path with the same message (``shequ_sdk.locks``)."""
+        from .. import locks
+
+        s = self.data_store
+        actor = getattr(s.sdk, "user", None)
+        if not locks.is_subject(actor):
+            return None
+        with s.sdk.transaction() as session:
+            denied = locks.refusal_for(session, actor, s.region_obj.id, s.period, s.as_of or dt.date.today())
+        if denied is None:
+            return None
+        text = html.escape(denied.zh) + ("" if s.lang == "zh" else f"<br>{html.escape(denied.en)}")
+        return pn.pane.HTML(f'<div class="shequ-lock-notice" role="alert" style="background:#fff3e0;border-left:4px solid #e65100;'
+                            f'padding:8px 12px;color:#bf360c">{text}</div>', sizing_mode="stretch_width")
 
     def main(self) -> list:
         s = self.data_store

@@ -1,0 +1,108 @@
+"""``shequ lock``: period locks — when each quarter locks, and the exceptions that reopen one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import cli as climod
+from ..cli import DbOption, UserOption, app
+
+lock_app = typer.Typer(no_args_is_help=True, help="期间锁定与例外 / Period locks and exceptions")
+app.add_typer(lock_app, name="lock")
+
+TodayOption = typer.Option(None, "--today", help="按哪一天判断，默认今天（如 2011-03-31）/ the day to judge on (default: today)")
+
+
+def _day(text: Optional[str]) -> dt.date:
+    from ..errors import InputError
+
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"日期 {text!r} 无效（应为 2011-03-31 这样的格式）", f"invalid date {text!r} (expected e.g. 2011-03-31)") from None
+
+
+def _exception_text(session, e) -> str:
+    from ..models import Region
+
+    region = session.get(Region, e.region_id)
+    return f"#{e.id} {region.name if region else e.region_id} 至/until {e.expires_on}（{e.granted_by}：{e.reason}）"
+
+
+@lock_app.command("status")
+def status_cmd(
+    region: str = typer.Option(..., "--region", help="村/社区或乡镇（名称、代码或路径）/ village, community or township"),
+    period: str = typer.Option(..., "--period", help="期间 / period: 2010（四个季度 / its four quarters）, 2010Q4, 2010-12"),
+    today: Optional[str] = TodayOption,
+    db: Optional[str] = DbOption,
+):
+    """各季度的截止日、锁定日、是否锁定及有效例外 / Each quarter's deadline, lock date, state and active exceptions."""
+    from .. import locks
+
+    day = _day(today)
+    s = climod._open(db)
+    try:
+        with s.transaction() as session:
+            rows = locks.status(session, region, period, day)
+            name = rows[0].region.name if rows else region
+            t = Table(title=escape(f"{name} · 期间锁定 / period locks · {day}"))
+            for col in ("季度 quarter", "截止日 deadline", "锁定日 lock date", "状态 state", "有效例外 active exceptions"):
+                t.add_column(col)
+            for q in rows:
+                t.add_row(str(q.quarter), str(q.lock.deadline), str(q.lock.lock_date), f"{q.state('zh')} {q.state('en')}",
+                          escape("\n".join(_exception_text(session, e) for e in q.exceptions)) or "—")
+            rule_zh, rule_en = (rows[0].lock.settings_rule("zh"), rows[0].lock.settings_rule("en")) if rows else ("", "")
+    finally:
+        s.close()
+    climod.out.print(t)
+    climod.out.print(escape(f"规则 / rule: {rule_zh} / {rule_en}"), highlight=False, soft_wrap=True)
+
+
+@lock_app.command("grant")
+def grant_cmd(
+    region: str = typer.Option(..., "--region", help="村/社区，或乡镇（= 其全部村/社区）/ a village, or a township (= all its villages)"),
+    period: str = typer.Option(..., "--period", help="季度 / quarter: 2010Q4"),
+    reason: str = typer.Option(..., "--reason", help="原因（必填，记入审计日志）/ why (required; goes to the audit log)"),
+    until: str = typer.Option(..., "--until", help="有效期至（含当天，须晚于今天）/ valid through this day (after today)"),
+    user: Optional[str] = UserOption,
+    today: Optional[str] = TodayOption,
+    db: Optional[str] = DbOption,
+):
+    """授予期间锁定例外（乡镇工作人员或管理员）/ Grant a period-lock exception (township staff or admin)."""
+    from .. import locks
+
+    s = climod.cli_sdk(db, user)  # --user: that user's role decides (password checked); else the local user
+    try:
+        with s.transaction() as session:
+            e = locks.grant(session, s.user, region, period, reason, until, today=_day(today))
+            text = _exception_text(session, e)
+    finally:
+        s.close()
+    climod.out.print(escape(f"已授予例外 / exception granted: {text}"), highlight=False, soft_wrap=True)
+
+
+@lock_app.command("revoke")
+def revoke_cmd(
+    exception_id: int = typer.Option(..., "--id", help="例外编号（见 shequ lock status）/ exception id (see shequ lock status)"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="撤销原因（记入审计日志）/ why (goes to the audit log)"),
+    user: Optional[str] = UserOption,
+    db: Optional[str] = DbOption,
+):
+    """撤销期间锁定例外 / Revoke a period-lock exception."""
+    from .. import locks
+
+    s = climod.cli_sdk(db, user)
+    try:
+        with s.transaction() as session:
+            e = locks.revoke(session, s.user, exception_id, reason)
+            text = _exception_text(session, e)
+    finally:
+        s.close()
+    climod.out.print(escape(f"已撤销例外 / exception revoked: {text}"), highlight=False, soft_wrap=True)
