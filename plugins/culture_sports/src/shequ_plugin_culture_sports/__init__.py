@@ -81,3 +81,6 @@ def populate(ctx):
     from .generator import populate as run
 
     run(ctx)
+
+
+from .migrations import register_migrations  # noqa: E402,F401  schema migrations (shequ migrate)

@@ -81,3 +81,6 @@ def populate(ctx):
 @hookimpl
 def register_commands(cli):
     register_roster_command(cli)
+
+
+from .migrations import register_migrations  # noqa: E402,F401  schema migrations (shequ migrate)

@@ -68,3 +68,4 @@ def populate(ctx):
 
 
 from .views import register_views  # noqa: E402,F401  dashboard views
+from .migrations import register_migrations  # noqa: E402,F401  schema migrations (shequ migrate)

@@ -90,3 +90,4 @@ def register_commands(cli):
 
 
 from .views import register_views  # noqa: E402,F401  dashboard views
+from .migrations import register_migrations  # noqa: E402,F401  schema migrations (shequ migrate)
