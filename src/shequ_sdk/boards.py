@@ -8,6 +8,12 @@ region and period, the items (for finance: income and expenditure in 元 with to
 reviewer's and approver's names with signature lines, the posting date and the last display
 day. Long boards flow onto further pages; the table header repeats on each page (``thead``)
 and the totals come once, after the last item. The HTML references no remote resource.
+
+Only published postings are printed (a draft, or a version superseded by a correction, is not
+what hangs on the board). Each shows its version, who reviewed (审核), approved (审批) and
+published (公开) it and when, and its content fingerprint (``3f2a-9c1b-77e0``) with a QR code
+(inline SVG, made by segno) encoding ``shequ:finance_posting:<id>:v<version>:<fingerprint>``,
+so an inspector can check a paper copy: ``shequ finance verify-copy --fingerprint …``.
 """
 
 from __future__ import annotations
@@ -59,8 +65,18 @@ class BoardPosting:
     approver_name: Optional[str]
     approval_date: Optional[dt.date]
     status_label: str
-    draft: bool
     legal_basis: Optional[str]
+    posting_id: int = 0
+    version: int = 1
+    reviewed_by: Optional[str] = None
+    reviewed_at: Optional[str] = None
+    approved_at: Optional[str] = None
+    published_by: Optional[str] = None
+    published_at: Optional[str] = None
+    correction_reason: Optional[str] = None
+    fingerprint: Optional[str] = None  # short form, as printed
+    verification: Optional[str] = None  # what the QR code encodes
+    qr_svg: str = ""
     items: list[BoardItem] = field(default_factory=list)
     has_amounts: bool = False  # income and expenditure columns
     single_amount: bool = False  # one 金额 column: amounts without a direction
@@ -121,14 +137,23 @@ def _display_until(session: Session, posting) -> Optional[dt.date]:
     return deadlines.effective_display_until(session, posting)
 
 
+def qr_svg(text: str) -> str:
+    """An inline ``<svg>`` QR code of ``text`` (segno; no image file, no remote request)."""
+    import segno
+
+    return segno.make(text, error="m").svg_inline(scale=3, border=2, dark="#111", light="#fff")
+
+
 def load_board(session: Session, region, period, board: str, *, today: Optional[dt.date] = None) -> Board:
-    """The postings of ``board`` for ``region`` and ``period``, ready to render."""
+    """The published postings of ``board`` for ``region`` and ``period``, ready to render."""
     posting_rt, item_rt = _tables()
+    workflow = importlib.import_module("shequ_plugin_finance.workflow")
     r = find_region(session, region)
     p = Period.parse(period)
     code = board_code(posting_rt, board)
     Posting, Item = posting_rt.model, item_rt.model
-    candidates = session.execute(select(Posting).where(Posting.region_id == r.id, Posting.board == code)).scalars().all()
+    candidates = session.execute(select(Posting).where(Posting.region_id == r.id, Posting.board == code,
+                                                       Posting.status == "published")).scalars().all()
     chosen = []
     for post in candidates:
         try:
@@ -141,10 +166,11 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
     label = choices.get(code, (code, code))[0]
     if not chosen:
         others = [str(x) for x in sorted({Period.parse(post.period) for post in candidates if _parses(post.period)})]
-        hint_zh = f"（该公开栏已有的期间：{'、'.join(others[-8:])}）" if others else "（该公开栏还没有任何公开记录）"
-        hint_en = f" (periods with postings: {', '.join(others[-8:])})" if others else " (this board has no postings at all)"
-        raise NotFoundError(f"{r.name} {p.label('zh')} 没有{label}公开记录，无法打印{hint_zh}",
-                            f"{r.name} has no {choices.get(code, (code, code))[1]} posting for {p}; nothing to print{hint_en}")
+        hint_zh = f"（该公开栏已公开的期间：{'、'.join(others[-8:])}）" if others else "（该公开栏还没有已公开的记录）"
+        hint_en = f" (periods with published postings: {', '.join(others[-8:])})" if others else " (this board has no published postings at all)"
+        raise NotFoundError(f"{r.name} {p.label('zh')} 没有{label}公开记录可以打印（只打印已公开的记录，草稿须先审核、审批、公开）{hint_zh}",
+                            f"{r.name} has no published {choices.get(code, (code, code))[1]} posting for {p}; nothing to print "
+                            f"(a draft is reviewed, approved and published first){hint_en}")
     chosen.sort(key=lambda t: (t[0], t[1].kind != "regular", t[1].posted_on or dt.date.max, t[1].id))
     status_choices = posting_rt.field("status").choices or {}
     kind_choices = posting_rt.field("kind").choices or {}
@@ -158,13 +184,20 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
             title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
             period_label=pp.label("zh"), posted_on=post.posted_on, display_until=_display_until(session, post),
             reviewer_name=post.reviewer_name, review_date=post.review_date,
-            approver_name=getattr(post, "approver_name", None), approval_date=getattr(post, "approval_date", None),
-            status_label=status_choices.get(post.status, (post.status,))[0], draft=post.status in ("draft", "reviewed"),
-            legal_basis=post.legal_basis,
+            approver_name=post.approved_by, approval_date=workflow.local_date(post.approved_at),
+            status_label=status_choices.get(post.status, (post.status,))[0],
+            legal_basis=post.legal_basis, posting_id=post.id, version=post.version,
+            reviewed_by=post.reviewed_by, reviewed_at=workflow.local_time(post.reviewed_at),
+            approved_at=workflow.local_time(post.approved_at),
+            published_by=post.published_by, published_at=workflow.local_time(post.published_at),
+            correction_reason=post.correction_reason, fingerprint=workflow.short_fingerprint(post.fingerprint),
             has_accounts=any(it.account_code for it in items),
             income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),
             amount_total=yuan(sum(it.amount_fen or 0 for it in items)),
         )
+        if post.fingerprint:
+            bp.verification = workflow.verification_string(post.id, post.version, post.fingerprint)
+            bp.qr_svg = qr_svg(bp.verification)
         with_amount = [it for it in items if it.amount_fen is not None]
         bp.single_amount = bool(with_amount) and any(it.direction not in ("income", "expense") for it in with_amount)
         bp.has_amounts = bool(with_amount) and not bp.single_amount
@@ -207,6 +240,11 @@ def render_html(board: Board, size: str = "A3") -> str:
     css_size, paper = page_size(size)
     source = resources.files("shequ_sdk").joinpath("templates/board.html").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    from markupsafe import Markup
+
+    # the QR code is our own SVG (segno), not user text: mark it safe so autoescape keeps it markup
+    for post in board.postings:
+        post.qr_svg = Markup(post.qr_svg)
     return env.from_string(source).render(board=board, page_size=css_size, base_pt=BASE_FONT_PT[paper])
 
 
@@ -227,6 +265,7 @@ def write_board(sdk, *, region, period, board: str, out, size: str = "A3", today
     if suffix not in (".pdf", ".html", ".htm"):
         raise InputError(f"公开栏只能输出为 .pdf 或 .html：{out.name}", f"a board is written as .pdf or .html: {out.name}")
     page_size(size)
+    sdk.readable_region(region)  # the user's scope applies to what a board shows
     with Session(sdk.engine) as s:
         data = load_board(s, region, period, board, today=today)
     html = render_html(data, size)

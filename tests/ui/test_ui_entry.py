@@ -1,5 +1,6 @@
-"""The data-entry app in Chromium: the three boards reach the database and the heatmap; bad
-values show their Chinese error next to the field and nothing is written."""
+"""The data-entry app in Chromium: the three boards are saved as drafts, reviewed, approved and
+published with the workflow's buttons, and reach the heatmap; bad values show their Chinese error
+next to the field and nothing is written."""
 
 from __future__ import annotations
 
@@ -16,12 +17,20 @@ def reviewer(served) -> str:
     return str(done["reviewer_name"].dropna().iloc[0])
 
 
+def board_status_2011q1(served) -> list[dict]:
+    from shequ_plugin_finance.deadlines import board_status
+    from shequ_sdk.regions import find_region
+
+    with served.sdk.transaction() as s:
+        return [r for r in board_status(s, find_region(s, "新尚村社区"), ["2011Q1"], dt.date(2011, 6, 30)) if r["kind"] == "board"]
+
+
 def open_records(page, label: str) -> None:
     page.locator(".shequ-entry-tabs .bk-tab", has_text="录入记录").click()
     page.locator(".shequ-entry-table select").select_option(label=label)
 
 
-def test_entering_a_quarters_boards_saves_them_and_the_heatmap_turns_on_time(app_page, served, ui):
+def test_a_quarters_boards_saved_reviewed_approved_and_published_turn_the_heatmap_on_time(app_page, served, ui):
     page = app_page
     page.goto(served.url("township", region="茅草街镇", period="2011"))
     for line in ("party", "affairs", "finance"):
@@ -37,12 +46,24 @@ def test_entering_a_quarters_boards_saves_them_and_the_heatmap_turns_on_time(app
         page.locator(f"{css}-reviewer_name input").fill(name)
     page.locator(".shequ-save-finance-boards button").click()
     expect(page.locator(".shequ-save-ok")).to_contain_text("已保存 3 条记录")
+
+    # saved as drafts: they do not count yet
+    rows = served.sdk.frame("finance_posting", region="新尚村社区", period="2011Q1", codes=True)
+    assert sorted(rows["board"]) == sorted(BOARDS)
+    assert set(rows["status"]) == {"draft"} and set(rows["kind"]) == {"regular"}
+    assert {r["status"] for r in board_status_2011q1(served)} == {"missing"}
+
+    # local mode: the reviewer's, the township's and the committee's buttons, pressed in turn
+    for step, zh, status in (("review", "审核", "reviewed"), ("approve", "审批", "approved"), ("publish", "公开", "published")):
+        page.locator(f".shequ-step-{step} button").click()
+        expect(page.locator(".shequ-step-ok")).to_contain_text(f"已{zh} 3 条记录")
+        expect(page.locator(f".shequ-posting-state[data-status='{status}']")).to_have_count(3)
+    expect(page.locator(".shequ-posting-state").first).to_contain_text("指纹")
     ui.save_screenshot(page, "entry-boards-saved.png")
 
     rows = served.sdk.frame("finance_posting", region="新尚村社区", period="2011Q1", codes=True)
-    assert sorted(rows["board"]) == sorted(BOARDS)
     assert set(rows["posted_on"].dt.date) == {dt.date(2011, 4, 10)}
-    assert set(rows["status"]) == {"published"} and set(rows["kind"]) == {"regular"}
+    assert set(rows["status"]) == {"published"} and rows["fingerprint"].notna().all()
 
     page.goto(served.url("township", region="茅草街镇", period="2011"))
     for line in ("party", "affairs", "finance"):

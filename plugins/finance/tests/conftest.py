@@ -33,19 +33,31 @@ class World:
 
     def post(self, village: str, board: str, period: str, posted_on: dt.date, *, kind: str = "regular", title: str | None = None,
              status: str = "published", items=()) -> int:
-        """Write one reviewed posting (and its items); return its id."""
+        """Write one posting as a draft (and its items), then walk it to ``status`` through the
+        workflow (review, approve, publish as the local user); return its id."""
         from shequ_plugin_finance.models import Posting, PostingItem
 
         title = title or f"{period} {board}"
         self.write(Posting, [{"region_id": self.ids[village], "board": board, "period": period, "kind": kind, "title": title,
-                              "posted_on": posted_on, "reviewer_name": "审核人", "review_date": posted_on, "status": status}])
+                              "posted_on": posted_on, "reviewer_name": "审核人", "review_date": posted_on}])
         with self.sdk.transaction() as s:
             pid = s.execute(select(Posting.id).where(Posting.region_id == self.ids[village], Posting.board == board,
                                                      Posting.period == period, Posting.title == title)).scalar_one()
         if items:
             self.write(PostingItem, [{"region_id": self.ids[village], "posting_id": pid, "line_no": n, **item}
                                      for n, item in enumerate(items, 1)])
+        self.advance(pid, status)
         return pid
+
+    def advance(self, pid: int, status: str, actor=None) -> None:
+        """Take the workflow's steps from the posting's status up to ``status`` (a draft stays one)."""
+        from shequ_plugin_finance import workflow
+
+        steps = {"draft": [], "reviewed": ["review"], "approved": ["review", "approve"], "published": ["review", "approve", "publish"]}
+        with self.sdk.transaction() as s:
+            for step in steps[status]:
+                if workflow.get_posting(s, pid).status == workflow.ORDER[step][0]:
+                    getattr(workflow, step)(s, pid, actor, today=TODAY)
 
     def entry(self, village: str, day: dt.date, amount_fen: int, *, account: str = "522", direction: str = "income",
               voucher: str | None = None) -> int:

@@ -9,12 +9,15 @@ What it adds:
   township can override; :func:`~shequ_plugin_finance.deadlines.board_status` feeds the
   township heatmap and the timeliness notebook;
 - indicators (on-time disclosure rate, overdue boards, boards posted, queries answered late,
-  income and expenditure), validation rules, demo and synthetic data, and ``shequ finance status``.
+  income and expenditure), validation rules, demo and synthetic data, and ``shequ finance status``;
+- the posting workflow (:mod:`shequ_plugin_finance.workflow`: review, approval, publication,
+  corrections as new versions, history, content fingerprints checked by ``shequ verify``) and
+  ``shequ finance review|approve|publish|return|correct|history|verify-copy``.
 """
 
 from __future__ import annotations
 
-from shequ_sdk import AssociationType, RecordTable, hookimpl
+from shequ_sdk import AssociationType, RecordTable, Verifier, hookimpl
 
 from . import deadlines
 from .deadlines import board_status, status_grid
@@ -49,7 +52,7 @@ def register_association_types(register):
 def register_tables(register):
     register(RecordTable(
         model=Posting, label_zh="公开栏公开记录", label_en="Disclosure postings", association_type=ASSOCIATION_TYPE,
-        period_field="period", period_kind="quarter", natural_key=("region_id", "board", "period", "title"),
+        period_field="period", period_kind="quarter", natural_key=("region_id", "board", "period", "title", "version"),
         indexes=(("region_id", "board", "period"),),
         description_zh="党务、村务(居务)、财务公开栏的每次公开；季度写作 2010Q4，按月公开的财务写作 2010-12",
         description_en="Each posting on the Party, village (residents') and finance boards; 2010Q4 for a quarter, 2010-12 for monthly finance"))
@@ -100,6 +103,14 @@ def populate(ctx):
 
 
 @hookimpl
+def register_verifiers(register):
+    from .workflow import fingerprint_problems
+
+    register(Verifier(key="finance.posting_fingerprints", label_zh="公开栏内容指纹", label_en="Disclosure posting fingerprints",
+                      check=fingerprint_problems))
+
+
+@hookimpl
 def register_commands(cli):
     from .commands import add_commands
 
@@ -107,3 +118,4 @@ def register_commands(cli):
 
 
 from .views import register_views  # noqa: E402,F401  dashboard views (heatmap, board entry)
+from .migrations import register_migrations  # noqa: E402,F401  schema migrations (shequ migrate)

@@ -85,7 +85,201 @@ def add_commands(cli: typer.Typer) -> None:
             return
         _print_grid(report, lang)
 
+    add_workflow_commands(app)
     cli.add_typer(app, name="finance")
+
+
+# -- the posting workflow ------------------------------------------------------------------------
+
+def _date(text: Optional[str]) -> Optional[dt.date]:
+    return _as_of(text) if text else None
+
+
+def run_step(db, user: Optional[str], step, **kwargs) -> dict:
+    """Run one workflow function in a transaction as ``user`` (``--user``; none: the local user);
+    return the posting afterwards as a dict."""
+    from shequ_sdk import cli as climod
+
+    s = climod.cli_sdk(db, user)
+    try:
+        with s.transaction() as session:
+            posting = step(session, actor=s.user, **kwargs)
+            return {c.name: getattr(posting, c.name) for c in posting.__table__.columns}
+    finally:
+        s.close()
+
+
+def _say_step(zh: str, en: str, row: dict) -> None:
+    from rich.markup import escape
+
+    from shequ_sdk import cli as climod
+
+    from .workflow import local_time, short_fingerprint
+
+    who = {"reviewed": ("reviewed_by", "reviewed_at"), "approved": ("approved_by", "approved_at"),
+           "published": ("published_by", "published_at")}.get(row["status"])
+    extra = ""
+    if who:
+        extra = f"，{row[who[0]]} · {local_time(row[who[1]])}"
+    if row["status"] == "published":
+        extra += f"，公开日期 {row['posted_on']}，指纹 / fingerprint {short_fingerprint(row['fingerprint'])}"
+    climod.out.print(escape(f"已{zh} / {en}: #{row['id']}「{row['title']}」第 {row['version']} 版{extra}"), highlight=False)
+
+
+IdOption = typer.Option(..., "--id", help="公开记录编号 / posting id")
+
+
+def add_workflow_commands(app: typer.Typer) -> None:
+    from shequ_sdk.cli import DbOption, UserOption
+
+    from . import workflow
+
+    @app.command("review")
+    def review_cmd(posting_id: int = IdOption, db: Optional[str] = DbOption, user: Optional[str] = UserOption,
+                   reviewer: Optional[str] = typer.Option(None, "--reviewer", help="公开栏上签字的审核人（默认草稿所填或操作用户）/ reviewer who signs the board"),
+                   on: Optional[str] = typer.Option(None, "--date", help="审核日期（默认草稿所填或今天）/ review date")):
+        """审核草稿（民主理财审核员）/ Review a draft (the village's supervision reviewer)."""
+        row = run_step(db, user, workflow.review, posting_id=posting_id, reviewer_name=reviewer, review_date=_date(on))
+        _say_step("审核", "reviewed", row)
+
+    @app.command("approve")
+    def approve_cmd(posting_id: int = IdOption, db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """审批已审核的记录（乡镇）/ Approve a reviewed posting (township staff)."""
+        _say_step("审批", "approved", run_step(db, user, workflow.approve, posting_id=posting_id))
+
+    @app.command("publish")
+    def publish_cmd(posting_id: int = IdOption, db: Optional[str] = DbOption, user: Optional[str] = UserOption,
+                    posted_on: Optional[str] = typer.Option(None, "--posted-on", help="张贴日期（默认草稿所填或今天）/ day it went up")):
+        """公开已审批的记录：计算内容指纹 / Publish an approved posting (village committee or township); computes its fingerprint."""
+        _say_step("公开", "published", run_step(db, user, workflow.publish, posting_id=posting_id, posted_on=_date(posted_on)))
+
+    @app.command("return")
+    def return_cmd(posting_id: int = IdOption, reason: str = typer.Option(..., "--reason", help="退回原因 / reason"),
+                   db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """把已审核或已审批的记录退回草稿 / Send a reviewed or approved posting back to draft."""
+        _say_step("退回草稿", "returned to draft", run_step(db, user, workflow.return_to_draft, posting_id=posting_id, reason=reason))
+
+    @app.command("correct")
+    def correct_cmd(posting_id: int = IdOption, reason: str = typer.Option(..., "--reason", help="更正原因（必填）/ reason (required)"),
+                    db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """更正已公开的记录：建立新版本草稿（复制事项），编辑后再审核、审批、公开 / Start a correction: a new draft version."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+
+        row = run_step(db, user, workflow.correct, posting_id=posting_id, reason=reason)
+        climod.out.print(escape(f"已建立更正草稿 / correction drafted: #{row['id']}「{row['title']}」第 {row['version']} 版（更正 #{posting_id}）；"
+                                f"请编辑后依次审核、审批、公开 / edit it, then review, approve and publish it"), highlight=False)
+
+    @app.command("history")
+    def history_cmd(posting_id: int = IdOption, db: Optional[str] = DbOption, user: Optional[str] = UserOption,
+                    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):
+        """公开记录的各版本、各步骤操作人和时间，以及相邻版本的逐项差异 / Every version, who/when per step, and the diffs."""
+        from shequ_sdk import cli as climod
+
+        s = climod.cli_sdk(db, user)
+        try:
+            with s.transaction() as session:
+                posting = workflow.get_posting(session, posting_id)
+                _may_read(session, s.user, posting)
+                versions = workflow.history(session, posting_id)
+        finally:
+            s.close()
+        if as_json:
+            print(json.dumps(versions, ensure_ascii=False, indent=2, default=_jsonable_any))
+            return
+        _print_history(versions)
+
+    @app.command("verify-copy")
+    def verify_copy_cmd(fingerprint: str = typer.Option(..., "--fingerprint", help="纸质公开栏上的指纹，如 3f2a-9c1b-77e0 / the fingerprint on the paper"),
+                        db: Optional[str] = DbOption, user: Optional[str] = UserOption,
+                        as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):
+        """核对纸质公开栏：指纹属于哪条公开记录，是否为当前版本 / Which posting a paper fingerprint belongs to, and whether it is current."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+
+        s = climod.cli_sdk(db, user)
+        try:
+            with s.transaction() as session:
+                rows = workflow.find_by_fingerprint(session, fingerprint)
+        finally:
+            s.close()
+        if as_json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2, default=_jsonable_any))
+        if not rows:
+            climod.fail(f"没有公开记录的指纹是 {fingerprint}：这份纸质公开栏与记录不符 / no published posting has the fingerprint {fingerprint}: "
+                        f"this paper copy does not match the records", code=1)
+        if as_json:
+            return
+        for r in rows:
+            head = (f"#{r['id']} {r['region_name']} {workflow.board_label(r['board'])}公开栏 {r['period']}「{r['title']}」第 {r['version']} 版，"
+                    f"公开于 {r['posted_on']}")
+            if r["current"]:
+                state = "是当前版本 / this is the current version"
+            else:
+                state = (f"已被更正，当前为 #{r['latest_id']} 第 {r['latest_version']} 版 / superseded: the current version is "
+                         f"#{r['latest_id']} (version {r['latest_version']})")
+            intact = "" if r["intact"] else "；警告：记录内容已与指纹不符（shequ verify）/ warning: the stored content no longer matches"
+            climod.out.print(escape(f"{head}；{state}{intact}"), highlight=False)
+        if any(not r["intact"] for r in rows):
+            raise typer.Exit(1)
+
+
+def _may_read(session, actor, posting) -> None:
+    from shequ_sdk import auth
+
+    if actor is None:
+        return
+    from shequ_sdk.models import Region
+
+    auth.check_read(session, actor, [session.get(Region, posting.region_id)])
+
+
+def _jsonable_any(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+STEP_LINES = (("草拟", "draft", None, None), ("审核", "reviewed", "reviewed_by", "reviewed_at"),
+              ("审批", "approved", "approved_by", "approved_at"), ("公开", "published", "published_by", "published_at"))
+
+
+def _print_history(versions: list[dict]) -> None:
+    from rich.markup import escape
+
+    from shequ_sdk import cli as climod
+
+    from .models import POSTING_STATUSES
+    from .workflow import local_time
+
+    out = climod.out
+    for v in versions:
+        status = POSTING_STATUSES.get(v["status"], (v["status"],))[0]
+        out.print(escape(f"第 {v['version']} 版 #{v['id']}「{v['title']}」{v['period']} · {status}"), style="bold", highlight=False)
+        if v["correction_reason"]:
+            out.print(escape(f"  更正原因 / reason: {v['correction_reason']}"), highlight=False)
+        for zh, _, who, when in STEP_LINES[1:]:
+            if v[who]:
+                out.print(escape(f"  {zh}：{v[who]} · {local_time(v[when])}"), highlight=False)
+        if v["reviewer_name"]:
+            out.print(escape(f"  审核签字 / signed by: {v['reviewer_name']}（{v['review_date']}）"), highlight=False)
+        if v["posted_on"]:
+            out.print(escape(f"  公开日期 / posted on: {v['posted_on']}"), highlight=False)
+        if v["short_fingerprint"]:
+            out.print(escape(f"  指纹 / fingerprint: {v['short_fingerprint']}"), highlight=False)
+        out.print(escape(f"  事项 / items: {len(v['items'])}"), highlight=False)
+        if v["changes"] is not None:
+            if not v["changes"]:
+                out.print("  与上一版相同 / same as the previous version", highlight=False)
+            for c in v["changes"]:
+                where = f"第 {c['line']} 项 " if c["line"] is not None else ""
+                out.print(escape(f"  变更 / changed: {where}{c['field']}: {_show(c['old'])} → {_show(c['new'])}"), highlight=False)
+
+
+def _show(value) -> str:
+    return "（空）" if value is None else str(value)
 
 
 def _print_grid(report: dict, lang: str) -> None:

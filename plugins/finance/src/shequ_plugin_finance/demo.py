@@ -11,6 +11,9 @@ Demo (``ctx.mode == "demo"``, 2009–2010, "now" is 2011-03-31):
   shows a township override; 南洲镇 keeps the default 15th.
 - Every finance board lists the ledger's totals per account for its period, so
   ``finance.board_totals_match_ledger`` holds.
+- Postings are history: each is published (version 1, fingerprint computed), reviewed by an
+  association member on its review date, approved the same day by a township staff member and
+  published by a committee member on its posted date (:func:`workflow.seal_historical`).
 
 Synthetic (``ctx.mode == "synthetic"``): the same generator over every village of the county,
 leaner (fewer vouchers; finance boards list income and expenditure totals, other boards only
@@ -22,6 +25,7 @@ supplies randomness.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Optional
@@ -30,13 +34,24 @@ from sqlalchemy import func, select
 
 from shequ_sdk import Association, AssociationMember, Period, config
 
-from . import deadlines
+from . import deadlines, workflow
 from .models import ASSOCIATION_TYPE, BOARDS, BOARDS_FOR_KIND, CHARTS, DIRECTIONS, LedgerEntry, Posting, PostingItem, Query
 
 ASSOCIATION_NAME = "民主管理监督理财协会"
 SEED_VILLAGES = ("新尚村社区", "南洲村")
 DEMO_TOWNSHIP_DUE_DAY = {"茅草街镇": 20}
 CHART = CHARTS["2004"]
+
+
+STAFF_SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗"
+STAFF_GIVEN = ("建国", "秀英", "志强", "桂兰", "海燕", "立新", "红梅", "德明", "玉珍", "文华", "春生", "丽娟")
+
+
+def staff_name(role: str, key) -> str:
+    """A stable name for a township or committee staff member; derived from a hash, so the demo's
+    random streams (and so its figures) are untouched."""
+    h = hashlib.sha256(f"{role}:{key}".encode()).digest()
+    return STAFF_SURNAMES[h[0] % len(STAFF_SURNAMES)] + STAFF_GIVEN[h[1] % len(STAFF_GIVEN)]
 
 
 @dataclass
@@ -225,13 +240,17 @@ class Generator:
         ctx.progress("finance", "账目 / ledger", 0, 1)
         entry_ids = self._write_mapped(LedgerEntry, self.ledger, ("region_id", "entry_date", "voucher_no"))
         ctx.progress("finance", "公开记录 / postings", 0, 1)
-        posting_ids = self._write_mapped(Posting, self.postings, ("region_id", "board", "period", "title"))
+        posting_ids = self._write_mapped(Posting, self.postings, ("region_id", "board", "period", "title", "version"))
         for item in self.items:
             item["posting_id"] = posting_ids[item["posting_id"]]
             if item["ledger_entry_id"] is not None:
                 item["ledger_entry_id"] = entry_ids[item["ledger_entry_id"]]
         ctx.progress("finance", "公开事项 / items", 0, 1)
         ctx.write(PostingItem, self.items)
+        # the demo's postings are history: written as drafts with their items, then sealed as published
+        approvers = {v.id: staff_name("township", v.township_id) for v in self.villages}
+        publishers = {v.id: staff_name("committee", v.id) for v in self.villages}
+        workflow.seal_historical(ctx.session, posting_ids, approvers, publishers)
         ctx.write(Query, self.queries)
         ctx.progress("finance", "完成 / done", 1, 1)
 
@@ -346,7 +365,7 @@ class Generator:
         self.postings.append({
             "region_id": v.id, "board": board, "period": label, "kind": kind, "title": title, "posted_on": day,
             "display_until": deadlines.display_until(day, self.cfg["finance.display_days"][v.id]),
-            "reviewer_name": self.rng.choice(reviewers), "review_date": review, "status": "published",
+            "reviewer_name": self.rng.choice(reviewers), "review_date": review, "status": "draft", "version": 1,
             "legal_basis": legal_basis(v.kind, board, day), "synthetic": not seed,
         })
         return len(self.postings) - 1

@@ -8,10 +8,10 @@ deadline schedule without date arithmetic.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import DateTime, Index, UniqueConstraint
 
 from shequ_sdk import Record, field
 
@@ -34,9 +34,15 @@ POSTING_STATUSES = {
     "reviewed": ("已审核", "reviewed"),
     "approved": ("已审批", "approved"),
     "published": ("已公开", "published"),
+    "superseded": ("已更正（旧版本）", "superseded by a correction"),
 }
 # Statuses at which the supervision association has already signed the content off.
-REVIEWED_STATUSES = ("reviewed", "approved", "published")
+REVIEWED_STATUSES = ("reviewed", "approved", "published", "superseded")
+# Statuses of a posting that was put up on the board: they count for timeliness and are immutable.
+PUBLISHED_STATUSES = ("published", "superseded")
+# Columns only the workflow (shequ_plugin_finance.workflow) sets; records.write may not change them.
+WORKFLOW_COLUMNS = ("status", "reviewed_by", "reviewed_at", "approved_by", "approved_at", "published_by", "published_at",
+                    "version", "supersedes_id", "correction_reason", "fingerprint")
 
 POSTING_KINDS = {
     "regular": ("定期公开", "regular (scheduled)"),
@@ -88,12 +94,19 @@ OBLIGATION_KINDS = {
 
 
 class Posting(Record, table=True):
-    """One posting on a disclosure board (公开栏) for one period."""
+    """One version of a posting on a disclosure board (公开栏) for one period.
+
+    A posting goes draft → reviewed → approved → published (:mod:`shequ_plugin_finance.workflow`),
+    each step recording who and when. A published version is immutable; a correction is a new
+    version (``version`` + 1, ``supersedes_id``, ``correction_reason``) that walks the same steps,
+    and when it is published the old one becomes ``superseded``.
+    """
 
     __tablename__ = "finance_posting"
     __table_args__ = (
-        UniqueConstraint("region_id", "board", "period", "title", name="uq_finance_posting"),
+        UniqueConstraint("region_id", "board", "period", "title", "version", name="uq_finance_posting"),
         Index("ix_finance_posting_board_period", "region_id", "board", "period"),
+        Index("ix_finance_posting_fingerprint", "fingerprint"),
     )
     board: str = field(label_zh="公开栏", label_en="Board", choices=BOARDS)
     period: str = field(label_zh="公开期间", label_en="Period", max_length=20,
@@ -106,9 +119,28 @@ class Posting(Record, table=True):
     reviewer_name: Optional[str] = field(default=None, label_zh="审核人", label_en="Reviewer",
                                          note_zh="民主管理监督理财协会成员", note_en="member of the supervision association")
     review_date: Optional[date] = field(default=None, label_zh="审核日期", label_en="Review date")
-    status: str = field(default="published", label_zh="状态", label_en="Status", choices=POSTING_STATUSES)
+    status: str = field(default="draft", label_zh="状态", label_en="Status", choices=POSTING_STATUSES,
+                        note_zh="由审核、审批、公开操作设定", note_en="set by the review, approve and publish steps")
     legal_basis: Optional[str] = field(default=None, label_zh="公开依据", label_en="Legal basis",
                                        note_zh="法规名称及版本，如 村民委员会组织法(2018修正)", note_en="rule name and version, not an article number")
+    reviewed_by: Optional[str] = field(default=None, label_zh="审核操作人", label_en="Reviewed by (user)")
+    reviewed_at: Optional[datetime] = field(default=None, label_zh="审核时间", label_en="Reviewed at")
+    approved_by: Optional[str] = field(default=None, label_zh="审批操作人", label_en="Approved by (user)")
+    approved_at: Optional[datetime] = field(default=None, label_zh="审批时间", label_en="Approved at")
+    published_by: Optional[str] = field(default=None, label_zh="公开操作人", label_en="Published by (user)")
+    published_at: Optional[datetime] = field(default=None, label_zh="公开时间", label_en="Published at")
+    version: int = field(default=1, ge=1, label_zh="版本", label_en="Version")
+    supersedes_id: Optional[int] = field(default=None, foreign_key="finance_posting.id", label_zh="更正的原版本",
+                                         label_en="Corrects version")
+    correction_reason: Optional[str] = field(default=None, label_zh="更正原因", label_en="Reason for the correction")
+    fingerprint: Optional[str] = field(default=None, max_length=64, label_zh="内容指纹", label_en="Fingerprint",
+                                       note_zh="公开时按内容计算的 SHA-256", note_en="SHA-256 of the content, computed at publication")
+
+
+# The steps' times are naive UTC (like the audit log): spreadsheets and the write path carry naive
+# datetimes, so an exported posting re-imports unchanged. Shown in Beijing time (workflow.local_time).
+for _column in ("reviewed_at", "approved_at", "published_at"):
+    Posting.__table__.c[_column].type = DateTime(timezone=False)
 
 
 class PostingItem(Record, table=True):

@@ -21,8 +21,8 @@ from sqlalchemy import extract, func, select
 
 from shequ_sdk import Association, AssociationMember, InputError, Period, Problem, Rule
 
-from .models import (ASSOCIATION_TYPE, BOARDS, CHART_VALIDITY, CHARTS, DIRECTIONS, REVIEWED_STATUSES, LedgerEntry, Posting,
-                     PostingItem)
+from .models import (ASSOCIATION_TYPE, BOARDS, CHART_VALIDITY, CHARTS, DIRECTIONS, POSTING_STATUSES, PUBLISHED_STATUSES,
+                     REVIEWED_STATUSES, WORKFLOW_COLUMNS, LedgerEntry, Posting, PostingItem)
 
 
 def yuan(fen: int) -> str:
@@ -136,6 +136,160 @@ def reviewer_is_member(row, ctx) -> Iterable[Problem]:
         yield Problem("审核人不是本村（社区）民主管理监督理财协会的登记会员",
                       "the reviewer is not a listed member of this village's finance supervision association",
                       field="reviewer_name", value=row.reviewer_name)
+
+
+# -- the workflow: what records.write may not do -------------------------------------------------
+
+# the workflow's own transitions validate with mode="workflow"; every other write is checked here
+_SET_BY_STEPS = tuple(c for c in WORKFLOW_COLUMNS if c not in ("version", "supersedes_id", "correction_reason"))
+
+
+def _stored_postings(ctx, region_id: int) -> dict:
+    """The region's stored postings by natural key and by id (one query per region per batch)."""
+    def load():
+        P = Posting.__table__
+        rows = [dict(r) for r in ctx.session.execute(select(P).where(P.c.region_id == region_id)).mappings()]
+        by_key = {(r["region_id"], r["board"], r["period"], r["title"], r["version"]): r for r in rows}
+        return {"key": by_key, "id": {r["id"]: r for r in rows}}
+
+    return ctx.memo(("finance_postings", region_id), load)
+
+
+def _row_dict(row) -> dict:
+    """A row rule sees a validated dict on a write and a model instance in ``shequ check``."""
+    if isinstance(row, dict):
+        return row
+    from shequ_sdk.records import RowView
+
+    return RowView({c.name: getattr(row, c.name) for c in row.__table__.columns})
+
+
+def _stored_posting(ctx, row) -> Optional[dict]:
+    """The stored posting a written row would change: by id when given, else by natural key (upsert)."""
+    pid = row.get("id")
+    if pid is not None:
+        found = _stored_postings(ctx, row.region_id)["id"].get(pid)
+        if found is None:  # moved to another region by this write
+            P = Posting.__table__
+            hit = ctx.session.execute(select(P).where(P.c.id == pid)).mappings().first()
+            found = dict(hit) if hit is not None else None
+        return found
+    if ctx.mode == "upsert":
+        return _stored_postings(ctx, row.region_id)["key"].get((row.region_id, row.board, row.period, row.title, row.version))
+    return None
+
+
+def _status_words(status: str) -> tuple[str, str]:
+    return POSTING_STATUSES.get(status, (status, status))
+
+
+def posting_workflow(row, ctx) -> Iterable[Problem]:
+    """A published posting is immutable; status and the who/when of each step are set only by
+    ``shequ finance review / approve / publish``; a reviewed or approved posting is changed only after
+    it is sent back to draft."""
+    if ctx.mode == "workflow" or not isinstance(row, dict):
+        return  # the workflow's own step, or shequ check reading a stored row: nothing is being written
+    stored = _stored_posting(ctx, row)
+    if stored is None:
+        forged = [c for c in _SET_BY_STEPS if c != "status" and row.get(c) is not None]
+        if row.status != "draft" or forged:
+            yield Problem("公开记录须先保存为草稿，再依次审核、审批、公开（shequ finance review / approve / publish 或录入页面的按钮）；"
+                          "状态和各步骤的操作人、时间不能直接写入",
+                          "a posting is saved as a draft, then reviewed, approved and published (shequ finance review / approve / "
+                          "publish, or the buttons of the entry page); its status and who/when of each step cannot be written directly",
+                          field="status" if row.status != "draft" else forged[0], value=row.status if row.status != "draft" else row.get(forged[0]))
+        if row.version > 1 and (row.supersedes_id is None or not (row.correction_reason or "").strip()):
+            yield Problem("更正版本须注明所更正的原版本和更正原因（请用 shequ finance correct --id N --reason …）",
+                          "a corrected version needs the version it corrects and a reason (use shequ finance correct --id N --reason …)",
+                          field="correction_reason", value=row.correction_reason)
+        return
+    changed = [c for c in stored if c != "id" and c in row and row[c] != stored[c]]
+    if not changed:
+        return
+    pid, version = stored["id"], stored["version"]
+    name = f"#{pid}「{stored['title']}」第 {version} 版"
+    name_en = f"#{pid} ({stored['title']}, version {version})"
+    if stored["status"] in PUBLISHED_STATUSES:
+        yield Problem(f"公开记录 {name} 已公开，不能修改（{'、'.join(changed)}）；如需更正，请用 shequ finance correct --id {pid} --reason …",
+                      f"posting {name_en} is published and cannot be changed ({', '.join(changed)}); "
+                      f"to correct it use shequ finance correct --id {pid} --reason …", field=changed[0], value=row[changed[0]])
+    elif stored["status"] != "draft":
+        zh, en = _status_words(stored["status"])
+        yield Problem(f"公开记录 {name} {zh}，不能直接修改（{'、'.join(changed)}）；须先退回草稿（shequ finance return --id {pid} --reason …）再重新审核",
+                      f"posting {name_en} is {en} and cannot be changed directly ({', '.join(changed)}); send it back to draft first "
+                      f"(shequ finance return --id {pid} --reason …) and have it reviewed again", field=changed[0], value=row[changed[0]])
+    else:
+        steps = [c for c in changed if c in WORKFLOW_COLUMNS]
+        if steps:
+            yield Problem(f"公开记录 {name} 的{'、'.join(steps)}由审核、审批、公开、更正操作设定，不能直接修改",
+                          f"the {', '.join(steps)} of posting {name_en} are set by the review, approve, publish and correct steps, not written directly",
+                          field=steps[0], value=row[steps[0]])
+
+
+def _posting_by_id(ctx, region_id: int, pid: int) -> Optional[dict]:
+    found = _stored_postings(ctx, region_id)["id"].get(pid)
+    if found is None:
+        def load():
+            P = Posting.__table__
+            hit = ctx.session.execute(select(P).where(P.c.id == pid)).mappings().first()
+            return dict(hit) if hit is not None else None
+
+        found = ctx.memo(("finance_posting", pid), load)
+    return found
+
+
+def item_workflow(row, ctx) -> Iterable[Problem]:
+    """The items of a posting past draft are frozen with it (unchanged rows of a re-import pass);
+    an item cannot be moved out of such a posting either."""
+    if ctx.mode == "workflow" or not isinstance(row, dict):
+        return  # the workflow's own step, or shequ check reading a stored row
+    I = PostingItem.__table__
+    old = None
+    if row.get("id") is not None:
+        hit = ctx.session.execute(select(I).where(I.c.id == row["id"])).mappings().first()
+        old = dict(hit) if hit is not None else None
+    elif ctx.mode == "upsert":
+        def load():
+            return {r["line_no"]: dict(r) for r in ctx.session.execute(select(I).where(I.c.posting_id == row.posting_id)).mappings()}
+
+        old = ctx.memo(("finance_items", row.posting_id), load).get(row.line_no)
+    if old is not None and not [c for c in old if c != "id" and c in row and row[c] != old[c]]:
+        return  # unchanged
+    for pid in dict.fromkeys([row.posting_id] + ([old["posting_id"]] if old is not None else [])):
+        stored = _posting_by_id(ctx, row.region_id, pid)
+        if stored is None or stored["status"] == "draft":
+            continue
+        zh, en = _status_words(stored["status"])
+        if stored["status"] in PUBLISHED_STATUSES:
+            yield Problem(f"公开记录 #{pid}「{stored['title']}」已公开，其事项不能增加、修改或移出；如需更正，请用 shequ finance correct --id {pid} --reason …",
+                          f"posting #{pid} ({stored['title']}) is published: its items cannot be added, changed or moved out; "
+                          f"to correct it use shequ finance correct --id {pid} --reason …", field="posting_id", value=pid)
+        else:
+            yield Problem(f"公开记录 #{pid}「{stored['title']}」{zh}，其事项不能直接修改；须先退回草稿（shequ finance return --id {pid} --reason …）",
+                          f"posting #{pid} ({stored['title']}) is {en}: its items cannot be changed directly; send it back to draft first "
+                          f"(shequ finance return --id {pid} --reason …)", field="posting_id", value=pid)
+        return
+
+
+def posting_steps_recorded(row, ctx) -> Iterable[Problem]:
+    """Each step the status says happened names who did it and when, in order; a published posting
+    carries its fingerprint."""
+    row = _row_dict(row)
+    steps = (("reviewed_by", "reviewed_at", "审核", "review"), ("approved_by", "approved_at", "审批", "approval"),
+             ("published_by", "published_at", "公开", "publication"))
+    reached = {"reviewed": 1, "approved": 2, "published": 3, "superseded": 3}.get(row.status, 0)
+    last = None
+    for who, when, zh, en in steps[:reached]:
+        if not row.get(who) or row.get(when) is None:
+            yield Problem(f"状态为「{_status_words(row.status)[0]}」，但缺少{zh}的操作人或时间",
+                          f"the status is {row.status} but who or when of the {en} is missing",
+                          field=who if not row.get(who) else when, value=None)
+            return
+        if last is not None and row[when] < last:
+            yield Problem(f"{zh}时间早于上一步骤", f"the {en} is dated before the step before it", field=when, value=row[when])
+        last = row[when]
+    if reached == 3 and not row.get("fingerprint"):
+        yield Problem("已公开的记录缺少内容指纹", "a published posting has no fingerprint", field="fingerprint", value=None)
 
 
 # -- posting items ------------------------------------------------------------------------------
@@ -267,7 +421,7 @@ def board_totals_match_ledger(session) -> Iterable[Problem]:
     P, I, L = Posting.__table__, PostingItem.__table__, LedgerEntry.__table__
     postings = session.execute(
         select(P.c.id, P.c.region_id, P.c.period, P.c.title)
-        .where(P.c.board == "finance", P.c.kind == "regular", P.c.status != "draft")
+        .where(P.c.board == "finance", P.c.kind == "regular", P.c.status.in_(("reviewed", "approved", "published")))
         .order_by(P.c.id)
     ).all()
     if not postings:
@@ -311,6 +465,12 @@ RULES = (
          table="finance_posting", check_row=board_fits_region),
     Rule(key="finance.posting_review", label_zh="先审核后公开", label_en="Reviewed before it is posted",
          table="finance_posting", check_row=posting_review),
+    Rule(key="finance.posting_workflow", label_zh="按审核、审批、公开流程修改", label_en="Changes follow the review workflow",
+         table="finance_posting", check_row=posting_workflow),
+    Rule(key="finance.posting_steps_recorded", label_zh="各步骤记录操作人和时间", label_en="Each step records who and when",
+         table="finance_posting", check_row=posting_steps_recorded),
+    Rule(key="finance.item_workflow", label_zh="已审核、已公开的事项不能直接修改", label_en="Items of a reviewed or published posting are frozen",
+         table="finance_posting_item", check_row=item_workflow),
     Rule(key="finance.reviewer_is_member", label_zh="审核人为理财协会会员", label_en="Reviewer belongs to the association",
          table="finance_posting", check_row=reviewer_is_member, severity="warning"),
     Rule(key="finance.item_same_region", label_zh="公开事项与公开记录同属一地", label_en="Item and posting share a region",

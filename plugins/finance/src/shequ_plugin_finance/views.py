@@ -4,14 +4,17 @@
   three boards (党务, 村务/居务, 财务), coloured on time / late / missing / not yet due, from
   :func:`shequ_plugin_finance.deadlines.board_status` — the same engine as the indicators.
 - ``finance.boards_entry`` (data entry): the quarter's three boards of one village, filled in or
-  corrected together and saved in one batch, in forms generated from ``finance_posting``'s metadata.
+  corrected together and saved in one batch as drafts, in forms generated from ``finance_posting``'s
+  metadata; buttons 审核 / 审批 / 公开 (shown to whoever may take the step: the village's reviewer,
+  the township, the committee; all of them in local mode) move the drafts along the workflow.
+  A board past draft is shown read-only with its state; the latest version of each is loaded.
 
 Panel is imported inside the functions, so the ``shequ`` command never loads it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from shequ_sdk import Period, View, config, hookimpl
 
@@ -96,10 +99,165 @@ def board_periods(store) -> dict[str, list[str]]:
     return out
 
 
+def _board_form_class():
+    """:class:`BoardForm`, defined on first use so Panel is imported only by the dashboards."""
+    global BoardForm
+    if "BoardForm" in globals():
+        return BoardForm
+    import html
+
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from shequ_sdk.ui.forms import RecordForm
+
+    from .models import POSTING_STATUSES, WORKFLOW_COLUMNS
+    from .workflow import local_time, short_fingerprint
+
+    class BoardForm(RecordForm):
+        """A posting form that leaves the workflow's columns to the workflow: it loads the latest
+        version, saves drafts only, and shows a board past draft read-only with who did what."""
+
+        stored: Optional[dict] = None  # the loaded posting as stored (None: a new one)
+
+        def __init__(self, **params):
+            super().__init__(**params)
+            for name in WORKFLOW_COLUMNS:
+                self.inputs.pop(name, None)
+
+        def load_match(self) -> None:
+            tbl = self.rt.model.__table__
+            conds = [tbl.c[k] == v for k, v in {**self.match, "region_id": self.fixed["region_id"]}.items()]
+            with Session(self.store.sdk.engine) as s:
+                row = s.execute(select(tbl).where(*conds, tbl.c.status != "superseded")
+                                .order_by(tbl.c.version.desc(), tbl.c.id.desc())).mappings().first()
+            if row is not None:
+                self._show_record(dict(row))
+            else:
+                self.new()
+
+        def _show_record(self, row: dict) -> None:
+            self.stored = row
+            super()._show_record(row)
+            frozen = row["status"] != "draft"
+            for name, fi in self.inputs.items():
+                fi.disabled = frozen or name in self.rt.natural_key
+            self.status.object = self.state_html(row)
+
+        def new(self) -> None:
+            self.stored = None
+            super().new()
+
+        @property
+        def frozen(self) -> bool:
+            return self.stored is not None and self.stored["status"] != "draft"
+
+        def touched(self) -> bool:
+            return not self.frozen and super().touched()
+
+        def collect(self):
+            row, problems = super().collect()
+            if self.stored is not None:  # a draft keeps its version, what it corrects and why
+                row.update({c: self.stored[c] for c in ("version", "supersedes_id", "correction_reason")})
+            return row, problems
+
+        def state_html(self, row: dict) -> str:
+            zh, en = POSTING_STATUSES.get(row["status"], (row["status"], row["status"]))
+            parts = [f"#{row['id']}", (f"第 {row['version']} 版" if self.lang == "zh" else f"version {row['version']}"), zh if self.lang == "zh" else en]
+            for step, who, when in (("审核", "reviewed_by", "reviewed_at"), ("审批", "approved_by", "approved_at"), ("公开", "published_by", "published_at")):
+                if row.get(who):
+                    parts.append(f"{step} {row[who]} {local_time(row[when])}")
+            if row.get("fingerprint"):
+                parts.append(("指纹 " if self.lang == "zh" else "fingerprint ") + short_fingerprint(row["fingerprint"]))
+            if row.get("correction_reason"):
+                parts.append(("更正原因：" if self.lang == "zh" else "reason: ") + row["correction_reason"])
+            return (f'<span class="shequ-form-mode shequ-posting-state" data-status="{html.escape(row["status"])}" '
+                    f'style="color:#555">{html.escape(" · ".join(parts))}</span>')
+
+    globals()["BoardForm"] = BoardForm
+    return BoardForm
+
+
+def _boards_batch_class():
+    """The three boards' :class:`BatchForm` with the workflow's buttons under the save button."""
+    global BoardsBatch
+    if "BoardsBatch" in globals():
+        return BoardsBatch
+    import panel as pn
+
+    from shequ_sdk.ui.forms import BatchForm
+
+    class BoardsBatch(BatchForm):
+        workflow = None  # the row of step buttons (workflow_bar); bar.run(step, zh, en) takes a step
+
+        def __panel__(self):
+            return pn.Column(super().__panel__(), self.workflow, sizing_mode="stretch_width")
+
+    globals()["BoardsBatch"] = BoardsBatch
+    return BoardsBatch
+
+
+STEP_BUTTONS = (("review", "审核", "Review"), ("approve", "审批", "Approve"), ("publish", "公开", "Publish"))
+
+
+def workflow_bar(store, batch):
+    """Buttons 审核 / 审批 / 公开 for the boards of the batch, shown as the session's user may take
+    each step; each applies to every board in the status it starts from, in one transaction."""
+    import html
+    from types import SimpleNamespace
+
+    import panel as pn
+
+    from . import workflow
+
+    actor = getattr(store.sdk, "user", None)
+    lang = store.lang
+    here = SimpleNamespace(id=None, region_id=store.region_obj.id)
+    with store.transaction() as session:
+        allowed = [(step, zh, en) for step, zh, en in STEP_BUTTONS if workflow.may(session, actor, step, here)]
+    message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-step-message"])
+
+    def say(text: str, ok: bool) -> None:
+        kind, colour = ("ok", "#1b5e20") if ok else ("error", "#b00020")
+        message.object = f'<div class="shequ-step-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
+
+    def run(step: str, zh: str, en: str) -> int:
+        want = workflow.ORDER[step][0]
+        targets = [f for f in batch.forms if f.stored is not None and f.stored["status"] == want]
+        if not targets:
+            word = workflow.POSTING_STATUSES[want][0 if lang == "zh" else 1]
+            say(f"没有「{word}」的记录可以{zh}" if lang == "zh" else f"no {word} posting to {en.lower()}", False)
+            return 0
+        try:
+            with store.sdk.transaction() as session:
+                for form in targets:
+                    getattr(workflow, step)(session, form.stored["id"], actor)
+        except Exception as exc:  # InputError / PermissionDenied / BatchError: nothing was changed
+            text = getattr(exc, "zh" if lang == "zh" else "en", None) or str(exc)
+            say((f"未能{zh}，未做任何更改：" if lang == "zh" else f"{en} refused, nothing changed: ") + text, False)
+            return 0
+        for form in batch.forms:
+            form.reload()
+        store.refresh()
+        say(f"已{zh} {len(targets)} 条记录" if lang == "zh" else f"{en}: {len(targets)} posting(s)", True)
+        return len(targets)
+
+    buttons = []
+    for step, zh, en in allowed:
+        button = pn.widgets.Button(label=zh if lang == "zh" else en, color="light", css_classes=["shequ-step", f"shequ-step-{step}"])
+        button.on_click(lambda _e, step=step, zh=zh, en=en: run(step, zh, en))
+        buttons.append(button)
+    bar = pn.Row(*buttons, message, sizing_mode="stretch_width", css_classes=["shequ-workflow"])
+    bar.run = run  # reachable from a notebook or a test: bar.run("review", "审核", "Review")
+    return bar
+
+
 def boards_entry(store):
-    """Forms for the quarter's three disclosure boards of one village, saved together."""
+    """Forms for the quarter's three disclosure boards of one village, saved together as drafts,
+    with the workflow's buttons under them."""
     from shequ_sdk.ui.charts import message
-    from shequ_sdk.ui.forms import BatchForm, RecordForm
+
+    board_form = _board_form_class()
 
     lang = store.lang
     if store.period_obj.kind != "quarter" or store.region_obj.kind not in BOARDS_FOR_KIND:
@@ -111,15 +269,17 @@ def boards_entry(store):
             p = Period.parse(period)
             title_zh = f"{p.label('zh')}{zh}公开"
             heading = f"{zh}公开栏 · {p.label('zh')}" if lang == "zh" else f"{en} board · {p.label('en')}"
-            forms.append(RecordForm(
+            forms.append(board_form(
                 store=store, table="finance_posting", title=heading, form_id=f"board-{board}-{period}",
                 fixed={"board": board, "period": period, "kind": "regular"},
-                defaults={"title": title_zh, "status": "published"},
+                defaults={"title": title_zh},
                 match={"board": board, "period": period, "kind": "regular"},
             ))
     title = (f"{store.region_obj.name} · {store.period_obj.label(lang)} 三栏公开" if lang == "zh"
              else f"{store.region_obj.name} · disclosure boards, {store.period_obj.label(lang)}")
-    return BatchForm(store=store, forms=forms, title=title, css_name="finance-boards")
+    batch = _boards_batch_class()(store=store, forms=forms, title=title, css_name="finance-boards")
+    batch.workflow = workflow_bar(store, batch)
+    return batch
 
 
 @hookimpl
