@@ -467,7 +467,7 @@ def indicators(
     - ``periods``: one period or a list (``Period.range("2009Q1", "2010Q4")``).
     - ``level``: ``"village"`` (one row per village/community in the areas), ``"township"``,
       ``"county"``, or ``None`` (each area as a whole). Rates are recomputed at each level from
-      summed numerators and denominators (the engine's SQL grouping), never averaged.
+      summed numerators and denominators (the engine's roll-up), never averaged.
     - ``value`` is ``float64`` (money in yuan, NaN where a rate has no denominator); with
       ``exact=True`` it holds the engine's exact values (``int`` counts, ``Decimal`` yuan).
 

@@ -1,10 +1,11 @@
 """The indicator engine: plugin SQL per village, summed over an area, then divided.
 
 Each indicator's ``numerator(q)`` / ``denominator(q)`` returns a ``select`` of ``region_id`` and
-``value``. The engine wraps it as a subquery, joins ``region`` and groups by the requested
-level (village, township or county), so a township rate is Σ numerators ÷ Σ denominators over
-its villages — recomputed, never averaged. One SQL statement per indicator and part answers a
-whole county at once.
+``value``. The engine runs it and sums its rows (at most one per region) to the requested level
+(village, township or county), so a township rate is Σ numerators ÷ Σ denominators over its
+villages — recomputed, never averaged. One SQL statement per indicator and part answers a whole
+county at once; the roll-up is done in Python from a map of the area's regions to their group,
+read once per computation — a wrapping ``GROUP BY`` per statement cost more (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -115,15 +116,16 @@ def _finish(ind: Indicator, num, den):
     return num if num is not None else 0
 
 
-def _grouped(session: Session, stmt, group_col, scope) -> dict[int, Any]:
-    sub = stmt.subquery()
-    q = (
-        select(group_col.label("g"), func.sum(sub.c.value))
-        .select_from(sub.join(Region, Region.id == sub.c.region_id))
-        .where(scope)
-        .group_by(group_col)
-    )
-    return {g: v for g, v in session.execute(q)}
+def _rolled(session: Session, stmt, groups: dict[int, Any]) -> dict[int, Any]:
+    """Σ ``value`` per group of a part's per-region rows, as SQL's ``SUM`` would: NULLs skipped,
+    a group with no value left out; rows of regions outside the area (``groups``) are dropped."""
+    out: dict[int, Any] = {}
+    for rid, value in session.execute(stmt).columns("region_id", "value"):
+        g = groups.get(rid)
+        if g is None or value is None:
+            continue
+        out[g] = out[g] + value if g in out else value
+    return out
 
 
 def compute(
@@ -150,6 +152,7 @@ def compute(
     else:
         group_col = level_column(level)
     q = IndicatorQuery(period=period, scope_region=region, as_of=as_of, session=session)
+    groups = dict(session.execute(select(Region.id, group_col).where(scope)).all())  # region → its group at the level
     out: dict[int, dict[str, Any]] = {}
     if level is None:
         out[region.id] = {}
@@ -165,8 +168,8 @@ def compute(
             continue
         if ind.prepare is not None:
             ind.prepare(session, q)
-        nums = _grouped(session, ind.numerator(q), group_col, scope)
-        dens = _grouped(session, ind.denominator(q), group_col, scope) if ind.denominator else {}
+        nums = _rolled(session, ind.numerator(q), groups)
+        dens = _rolled(session, ind.denominator(q), groups) if ind.denominator else {}
         for gid, values in out.items():
             values[ind.key] = _finish(ind, nums.get(gid), dens.get(gid))
     return out
