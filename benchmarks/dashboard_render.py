@@ -58,6 +58,15 @@ def wait_live(base: str, timeout: float = 300) -> None:
             time.sleep(0.2)
 
 
+def kpis_and_heatmap(page, url: str, timeout_ms: int) -> float:
+    """Navigate; seconds until a KPI card and a heatmap cell are visible (what both pages show)."""
+    started = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=timeout_ms)
+    page.locator(".shequ-kpi").first.wait_for(state="visible", timeout=timeout_ms)
+    page.locator(".shequ-heatmap td.cell").first.wait_for(state="visible", timeout=timeout_ms)
+    return time.perf_counter() - started
+
+
 def page_view(browser, url: str, timeout_ms: int, views: int) -> tuple[float, float]:
     """Seconds from navigation to (KPI cards and heatmap cells visible, the whole page loaded),
     in a fresh browser context. The page is left only when everything has arrived, so the next
@@ -66,10 +75,7 @@ def page_view(browser, url: str, timeout_ms: int, views: int) -> tuple[float, fl
     page = context.new_page()
     try:
         started = time.perf_counter()
-        page.goto(url, wait_until="commit", timeout=timeout_ms)
-        page.locator(".shequ-kpi").first.wait_for(state="visible", timeout=timeout_ms)
-        page.locator(".shequ-heatmap td.cell").first.wait_for(state="visible", timeout=timeout_ms)
-        seen = time.perf_counter() - started
+        seen = kpis_and_heatmap(page, url, timeout_ms)
         page.locator(".shequ-village-table .tabulator-row").first.wait_for(state="visible", timeout=timeout_ms)
         page.locator(".shequ-view-title").nth(views - 1).wait_for(state="visible", timeout=timeout_ms)
         page.locator(".shequ-view .bk-Canvas, .shequ-view canvas, .shequ-view .shequ-message").last.wait_for(state="attached", timeout=timeout_ms)
@@ -89,13 +95,8 @@ def baseline_page():
 
 def bare_view(browser, url: str, timeout_ms: int) -> float:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
     try:
-        started = time.perf_counter()
-        page.goto(url, wait_until="commit", timeout=timeout_ms)
-        page.locator(".shequ-kpi").first.wait_for(state="visible", timeout=timeout_ms)
-        page.locator(".shequ-heatmap td.cell").first.wait_for(state="visible", timeout=timeout_ms)
-        return time.perf_counter() - started
+        return kpis_and_heatmap(context.new_page(), url, timeout_ms)
     finally:
         context.close()
 

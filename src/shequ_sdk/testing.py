@@ -74,22 +74,28 @@ def sdk(backend_url):
 _DEMO_CACHE: dict[str, str] = {}
 
 
-@pytest.fixture
-def demo(backend_url, tmp_path_factory):
-    """The demo database on each backend (SQLite built once per session and copied)."""
+def sqlite_demo_copy(tmp_path_factory, target) -> None:
+    """Copy the session's SQLite demo database (built on first use) to ``target``."""
     import shutil
 
     import shequ_sdk
 
+    if "sqlite" not in _DEMO_CACHE:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        s = shequ_sdk.open(str(path), create=True)
+        s.build_demo()
+        s.close()
+        _DEMO_CACHE["sqlite"] = str(path)
+    shutil.copy(_DEMO_CACHE["sqlite"], target)
+
+
+@pytest.fixture
+def demo(backend_url, tmp_path_factory):
+    """The demo database on each backend (SQLite built once per session and copied)."""
+    import shequ_sdk
+
     if backend_url.startswith("sqlite"):
-        if "sqlite" not in _DEMO_CACHE:
-            path = tmp_path_factory.mktemp("demo") / "demo.db"
-            s = shequ_sdk.open(str(path), create=True)
-            s.build_demo()
-            s.close()
-            _DEMO_CACHE["sqlite"] = str(path)
-        target = backend_url.split("sqlite:///", 1)[1]
-        shutil.copy(_DEMO_CACHE["sqlite"], target)
+        sqlite_demo_copy(tmp_path_factory, backend_url.split("sqlite:///", 1)[1])
         s = shequ_sdk.open(backend_url)
     else:
         # build the demo once per session into a template database, then copy it per test

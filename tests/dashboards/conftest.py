@@ -3,11 +3,9 @@ copied from one built per session) and Panel state reset after each test."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-_BUILT: dict[str, str] = {}
+from shequ_sdk.testing import sqlite_demo_copy
 
 
 @pytest.fixture
@@ -15,14 +13,8 @@ def demo_sdk(tmp_path, tmp_path_factory):
     """The demo database on SQLite, fresh for each test (the ``demo`` fixture covers PostgreSQL too)."""
     import shequ_sdk
 
-    if "path" not in _BUILT:
-        path = tmp_path_factory.mktemp("dash-demo") / "demo.db"
-        s = shequ_sdk.open(str(path), create=True)
-        s.build_demo()
-        s.close()
-        _BUILT["path"] = str(path)
     target = tmp_path / "demo.db"
-    shutil.copy(_BUILT["path"], target)
+    sqlite_demo_copy(tmp_path_factory, target)
     s = shequ_sdk.open(str(target))
     yield s
     s.close()
