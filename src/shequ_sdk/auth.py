@@ -322,6 +322,26 @@ def list_users(session: Session) -> list[dict]:
              "created_at": u.created_at.isoformat(sep=" ", timespec="seconds") if u.created_at else None} for u, name in rows]
 
 
+# what the audit log records of a user: the account's identity, role, scope and state, and the
+# password only as a digest of its hash (never the hash itself; the failure counters are not
+# audited). Changes to users are logged with these values (table key USER_TABLE_KEY), and
+# ``shequ verify`` replays them against the table through the same function.
+USER_TABLE_KEY = "shequ_user"
+USER_AUDITED = ("username", "display_name", "role", "region_id", "disabled", "password_hash")
+
+
+def user_audit_values(user: Any) -> dict:
+    """The audited view of a user row (a ``User`` or a mapping): ``USER_AUDITED`` with the password
+    hash replaced by its sha256 hex digest."""
+    import hashlib
+
+    get = user.get if isinstance(user, dict) else (lambda k: getattr(user, k))
+    values = {k: get(k) for k in USER_AUDITED}
+    values["disabled"] = bool(values["disabled"])
+    values["password_hash"] = hashlib.sha256((values["password_hash"] or "").encode("utf-8")).hexdigest()
+    return values
+
+
 def actor_of(user: User) -> Actor:
     return Actor(username=user.username, role=user.role, region_id=user.region_id, display_name=user.display_name or "")
 
