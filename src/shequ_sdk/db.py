@@ -39,6 +39,13 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def safe_url(url: str) -> str:
+    """A database URL fit to print: the SQLite file's path, or the URL without its password."""
+    if is_sqlite(url):
+        return url.split("sqlite:///", 1)[-1]
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
