@@ -44,6 +44,11 @@ class PermissionDenied(ShequError):
     """The caller's role does not allow the read or write; the message names the rule."""
 
 
+class DatabaseUnavailable(ShequError):
+    """The database cannot be used as asked: its server is unreachable, or it is read-only and
+    a write was asked for. The message says which, and where (never a password)."""
+
+
 class PluginError(ShequError):
     """A plugin registered something invalid; the message names the plugin."""
 
