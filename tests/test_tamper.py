@@ -321,3 +321,30 @@ def test_users_made_before_auditing_are_a_notice_not_a_failure(sdk, cli):
     assert code == 1
     assert {(p["extra"]["kind"], p["extra"]["table_key"]) for p in problems(report, "core.audit_replay")} == {("inserted", "shequ_user")}
     assert [n["extra"]["record_id"] for n in report["replay"]["notices"]] == [old_id]
+
+
+def test_a_printed_board_anchors_the_head(demo, cli, tmp_path):
+    """The board (PDF and HTML) prints the head; the line typed from the paper is a head file."""
+    from shequ_sdk import registry
+    from shequ_sdk.boards import load_board, render_html, write_board
+    from shequ_sdk.testing import need
+
+    from .excel.test_boards import pdf_pages
+
+    need("finance_posting" in registry().tables, "the finance plugin (shequ-plugin-finance) is not installed")
+    with demo.transaction() as s:
+        seq, digest = audit.head(s)
+        board = load_board(s, "新尚村社区", "2010Q4", "财务")
+    short = f"{digest[:4]}-{digest[4:8]}-{digest[8:12]}"
+    assert (board.audit_head_seq, board.audit_head_short) == (seq, short)
+    assert f"第 {seq} 条 · <b>{short}</b>" in render_html(board)
+    out = write_board(demo, region="新尚村社区", period="2010Q4", board="财务", out=tmp_path / "board.pdf")
+    text = "".join(pdf_pages(out))
+    assert f"审计日志链尾（打印时）：第{seq}条·{short}" in text
+    paper = tmp_path / "from-the-board.txt"
+    paper.write_text(f"第 {seq} 条 · {short}\n", encoding="utf-8")
+    code, out_text, _ = cli("verify", "--db", demo.url, "--head-file", str(paper))
+    assert code == 0 and f"matches the saved head: seq {seq} {digest[:12]}" in out_text
+    raw_execute(demo.url, "DELETE FROM audit_log WHERE seq = ?", (seq,))
+    code, report, _ = verify(cli, demo.url, "--head-file", str(paper))
+    assert code == 1 and problems(report, "core.audit_head")[0]["extra"]["kind"] == "truncated"

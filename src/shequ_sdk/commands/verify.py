@@ -55,13 +55,14 @@ class Verification:
 
 # -- the saved head ------------------------------------------------------------------------------
 
-_HEAD_LINE = re.compile(r"seq\s*[:=]?\s*(\d+)\s+([0-9a-fA-F]{12,64})")
+# "seq 26456 5fc9f92197ef…" (as verify prints it) or "第 26456 条 · 5fc9-f921-97ef" (as a board prints it)
+_HEAD_LINE = re.compile(r"(?:seq\s*[:=]?\s*|第\s*)(\d+)\s*(?:条)?[\s·:：,，]*([0-9a-fA-F]{12,64})")
 
 
 def read_head(path) -> tuple[int, str]:
     """``(seq, hash)`` from a head file: what ``--save-head`` wrote (JSON), or a line such as
-    ``seq 26456 5fc9f92197ef…`` (as ``shequ verify`` prints it, or as a board shows it: a hash of
-    12 or more hex digits, dashes allowed)."""
+    ``seq 26456 5fc9f92197ef…`` (as ``shequ verify`` prints it) or ``第 26456 条 · 5fc9-f921-97ef``
+    (as a printed board shows it): a hash of 12 or more hex digits, dashes allowed."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
