@@ -376,7 +376,7 @@ def _replay_table(session: Session, t: Target, report: ReplayReport, progress: O
         """A record the log has and the table has not."""
         b = batch_of(rid)
         st = _replay(ents, columns, b.seq if b else None, norms)
-        report.records += 1
+        report.records += b is None
         if st.exists:
             report.add(_problem(t, rid, "deleted", f"记录已不在表中，但审计日志没有删除它（最后一条：第 {st.last} 条）",
                                 f"the row is gone from the table but no entry deleted it (last entry: seq {st.last})", seq=st.last))
@@ -410,7 +410,7 @@ def _replay_table(session: Session, t: Target, report: ReplayReport, progress: O
                     report.records += 1
                     _unexplained(t, row, rid, first_audited, report)
                 continue
-            report.records += 1
+            report.records += b is None  # a batch's rows are counted with the batch
             st = _replay(ents, columns, b.seq if b else None, norms)
             _compare(t, rid, st, row, names, norms, report)
         for rid, ents in mine.items():  # entries of records below ``hi`` that the table lacks
