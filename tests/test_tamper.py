@@ -348,3 +348,23 @@ def test_a_printed_board_anchors_the_head(demo, cli, tmp_path):
     raw_execute(demo.url, "DELETE FROM audit_log WHERE seq = ?", (seq,))
     code, report, _ = verify(cli, demo.url, "--head-file", str(paper))
     assert code == 1 and problems(report, "core.audit_head")[0]["extra"]["kind"] == "truncated"
+
+
+def test_lock_exceptions_granted_and_revoked_through_the_sdk_replay_clean(demo, cli):
+    import datetime as dt
+
+    from shequ_sdk import locks
+
+    with demo.transaction() as s:
+        exc = locks.grant(s, None, demo.region("南洲村"), "2010Q4", "补录凭证", dt.date.today() + dt.timedelta(days=30))
+        eid = exc.id
+    with demo.transaction() as s:
+        locks.revoke(s, None, eid, "错授")
+    code, report, out = verify(cli, demo.url)
+    assert code == 0, out[:2000]
+    # the revocation taken back directly: the exception is active again, and named
+    raw_execute(demo.url, "UPDATE period_exception SET revoked_at = NULL, revoked_by = NULL WHERE id = ?", (eid,))
+    code, report, _ = verify(cli, demo.url)
+    assert code == 1
+    assert {k for k in kinds(report, "core.audit_replay")} == {("edited", "period_exception", eid, "revoked_at"),
+                                                               ("edited", "period_exception", eid, "revoked_by")}

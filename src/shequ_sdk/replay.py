@@ -24,6 +24,7 @@ county; a bulk batch's columns are spooled to temporary files while its digest i
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -113,6 +114,8 @@ def _as_decimal(v):
 def _normaliser(coltype) -> Callable[[Any], Any]:
     """How a column's value is compared: the logged JSON (dates as text) and the stored value
     become the same Python value."""
+    if isinstance(coltype, sa.types.TypeDecorator):  # e.g. SQLModel's aware UTC datetimes: compare as what they store
+        coltype = coltype.impl_instance
     if isinstance(coltype, sa.DateTime):
         return _as_datetime
     if isinstance(coltype, sa.Date):
@@ -366,7 +369,6 @@ def _replay_table(session: Session, t: Target, report: ReplayReport, progress: O
         .where(tbl.c.table_key == t.key, tbl.c.record_id.is_not(None)).order_by(tbl.c.record_id, tbl.c.seq)
         .execution_options(yield_per=CHUNK_ROWS)))
     pending = next(entries, None)
-    import bisect
 
     def batch_of(rid) -> Optional[_Batch]:
         i = bisect.bisect_right(starts, rid) - 1
