@@ -135,9 +135,11 @@ def test_a_login_sets_a_stored_session_cookie_with_safe_flags(web):
 def test_sign_out_and_a_password_change_end_the_cookie(web):
     token = web.session()
     assert web.get("/township", cookies={"shequ_session": token}).status == 200
+    other = web.session()  # the same user elsewhere
     web.get("/logout", cookies={"shequ_session": token})
-    r = web.get("/township", cookies={"shequ_session": token})  # the captured cookie is dead
-    assert r.status == 302 and "login" in r.location.split("?")[0]
+    for cookie in (token, other):  # the captured cookie is dead, and signing out ended the user's other session too
+        r = web.get("/township", cookies={"shequ_session": cookie})
+        assert r.status == 302 and "login" in r.location.split("?")[0]
 
     token = web.session()
     with web.sdk.transaction() as s:
@@ -209,14 +211,6 @@ def test_a_login_flood_from_one_address_is_limited_and_stalls_nothing(web):
 
 def _no_traceback(body: str) -> None:
     assert "Traceback" not in body and "File \"" not in body and "site-packages" not in body and "/work/" not in body
-
-
-@pytest.mark.parametrize("query", ["region=nosuch", "region=%E5%8D%97%00%E6%B4%B2", "period=2010", "period=abc", "village=nosuch"])
-def test_bad_links_never_show_a_traceback(web, query):
-    token = web.session("mc")
-    r = web.get(f"/township?{query}", cookies={"shequ_session": token})
-    assert r.status == 200
-    _no_traceback(r.body)
 
 
 def test_error_pages_are_chinese_without_details(web):

@@ -662,6 +662,15 @@ def revoke_session(session: Session, token: Optional[str], reason: str = "logout
                         .values(revoked_at=utcnow(), revoked_reason=reason))
 
 
+def revoke_user_sessions(session: Session, token: Optional[str], reason: str = "logout") -> int:
+    """Sign-out in a browser: end every session of the user whose session ``token`` is (all of
+    their tabs and devices); returns how many."""
+    if not token:
+        return 0
+    user_id = session.execute(select(AuthSession.user_id).where(AuthSession.token_hash == token_digest(token))).scalar_one_or_none()
+    return 0 if user_id is None else revoke_sessions(session, user_id, reason)
+
+
 def logout_user(session: Session, username: str) -> int:
     """End every session of ``username`` (``shequ user logout``); returns how many."""
     return revoke_sessions(session, get_user(session, username).id, "admin")

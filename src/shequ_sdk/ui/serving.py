@@ -162,13 +162,14 @@ def session_sdk(sdk, token: Optional[str]):
         return None
 
 
-def message_card(zh: str, en: str = "", *, kind: str = "error", css_class: str = "shequ-error"):
+def message_card(zh: str, en: str = "", *, kind: str = "error", css_class: str = "shequ-error", home: bool = False):
     """A Chinese-first message instead of a page (never a traceback or a server path)."""
     import panel as pn
 
     colour = {"error": ("#c62828", "#fdecea"), "warning": ("#8a6d00", "#fff8e1")}[kind]
     return pn.pane.HTML(f'<div class="{css_class}" role="alert" style="border-left:4px solid {colour[0]};background:{colour[1]};'
                         f'padding:12px 16px">{html.escape(zh)}' + (f'<br><span style="color:#616161">{html.escape(en)}</span>' if en else "")
+                        + ('<br><a href="/" style="color:#0d47a1">返回首页 · Home</a>' if home else "")
                         + '</div>', sizing_mode="stretch_width")
 
 
@@ -185,11 +186,11 @@ def error_card(exc: BaseException):
 
     if dbmod.is_unreachable(exc):
         log.warning("database unreachable while building a page: %s", exc)
-        return message_card(*UNREACHABLE, css_class="shequ-error shequ-db-down")
+        return message_card(*UNREACHABLE, css_class="shequ-error shequ-db-down", home=True)
     if isinstance(exc, ShequError):
-        return message_card(exc.zh, exc.en if exc.en != exc.zh else "")
+        return message_card(exc.zh, exc.en if exc.en != exc.zh else "", home=True)
     log.error("a page failed to build", exc_info=exc)
-    return message_card(*FAILED)
+    return message_card(*FAILED, home=True)
 
 
 def _refused_page():
@@ -510,7 +511,7 @@ def login_provider(sdk, secret: Optional[str] = None, limiter: Optional[AddressL
     from urllib.parse import quote, unquote
 
     from .. import db as dbmod
-    from ..auth import SESSION_SECONDS, authenticate, revoke_session, session_actor, start_session
+    from ..auth import SESSION_SECONDS, authenticate, revoke_user_sessions, session_actor, start_session
     from ..errors import ShequError
 
     env = jinja2.Environment(autoescape=True)
@@ -607,7 +608,7 @@ def login_provider(sdk, secret: Optional[str] = None, limiter: Optional[AddressL
             if token:
                 try:
                     with dbmod.transaction(sdk.engine) as s:
-                        revoke_session(s, token)
+                        revoke_user_sessions(s, token)  # signing out ends every session of the user
                 except Exception as exc:  # the cookie goes anyway; the session expires on its own
                     log.warning("could not end a session at sign-out: %s", exc)
             for name in (SESSION_COOKIE, "user", "id_token", "access_token", "refresh_token", "oauth_expiry", "is_guest", "next_url"):
