@@ -220,3 +220,70 @@ def test_error_pages_are_chinese_without_details(web):
     r = web.request("POST", "/login", body={"username": "x" * 10})  # no password field: Tornado's 400
     assert r.status in (302, 400)
     _no_traceback(r.body)
+
+
+def test_behind_a_proxy_cookies_are_secure_and_limits_count_the_visitor(tmp_path, tmp_path_factory):
+    """``--behind-proxy``: X-Forwarded-Proto https makes the cookie Secure; X-Forwarded-For is
+    the address the login limit counts, so one visitor's flood does not lock out another."""
+    import panel as pn
+
+    import shequ_sdk
+    from shequ_sdk.ui import serving
+
+    path = tmp_path / "proxy.db"
+    sqlite_demo_copy(tmp_path_factory, path)
+    sdk = shequ_sdk.open(str(path))
+    with sdk.transaction() as s:
+        add_user(s, "mc", role="township", region="茅草街镇", password=PASSWORD)
+    port = _free_port()
+    server = serving.serve(sdk, port=port, threaded=True, announce=lambda _t: None, warm=False, behind_proxy=True)
+    client = Client(port)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/liveness").status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.20"}
+        r = client.request("POST", "/login", body={"username": "mc", "password": PASSWORD}, headers=https)
+        assert r.status == 302
+        _, raw = r.cookie("shequ_session")
+        assert "secure" in raw.lower().replace("samesite", "") and "httponly" in raw.lower()
+        for _ in range(serving.ADDRESS_ATTEMPTS):
+            r = client.request("POST", "/login", body={"username": "mc", "password": "wrong"}, headers={"X-Forwarded-For": "203.0.113.66"})
+            assert r.status == 302
+        r = client.request("POST", "/login", body={"username": "mc", "password": "wrong"}, headers={"X-Forwarded-For": "203.0.113.66"})
+        assert r.status == 429 and "登录尝试过于频繁" in r.body
+        # another visitor signs in to the same account meanwhile: not limited, not locked
+        r = client.request("POST", "/login", body={"username": "mc", "password": PASSWORD}, headers={"X-Forwarded-For": "198.51.100.21"})
+        assert r.status == 302 and r.cookie("shequ_session")[0] is not None
+    finally:
+        serving.LOGIN_LIMITER.reset()
+        server.stop()
+        server.join(10)
+        pn.state.reset()
+        sdk.close()
+
+
+def test_websocket_origins_are_never_everyone():
+    from shequ_sdk.ui.serving import allowed_origins
+
+    everywhere = allowed_origins("0.0.0.0", 5006, ["shequ.example.cn"])
+    assert "*" not in everywhere and "localhost:5006" in everywhere and "shequ.example.cn" in everywhere
+    assert all(o.endswith(":5006") for o in everywhere if o != "shequ.example.cn")
+    assert allowed_origins("127.0.0.1", 5006) == ["127.0.0.1:5006", "localhost:5006"]
+
+
+def test_serve_ssl_options_are_checked(cli, tmp_path):
+    import shequ_sdk
+
+    db = tmp_path / "x.db"
+    shequ_sdk.open(str(db), create=True).close()
+    code, _, err = cli("serve", "--db", str(db), "--ssl-certfile", str(tmp_path / "c.pem"))
+    assert code == 2 and "--ssl-keyfile" in err and len(err.strip().splitlines()) == 1
+    code, _, err = cli("serve", "--db", str(db), "--ssl-certfile", str(tmp_path / "c.pem"), "--ssl-keyfile", str(tmp_path / "k.pem"))
+    assert code == 2 and "文件不存在" in err
