@@ -98,3 +98,36 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# the words PostgreSQL's driver uses when the server cannot be reached or went away
+_UNREACHABLE = ("connection refused", "could not connect", "connection to server", "server closed the connection",
+                "terminating connection", "the database system is shutting down", "the database system is starting up",
+                "connection is closed", "connection already closed", "no route to host", "timeout expired",
+                "connection timed out", "network is unreachable", "could not translate host name", "consuming input failed",
+                "server conn crashed", "ssl syscall error")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) means the database *server* cannot be reached: refused,
+    gone away, shutting down. A bad query, a constraint or a missing SQLite file is not."""
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    stack: list = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, sa_exc.DisconnectionError):
+            return True
+        if isinstance(e, sa_exc.DBAPIError) and getattr(e, "connection_invalidated", False):
+            return True
+        name = type(e).__name__
+        if name in ("OperationalError", "InterfaceError") or isinstance(e, (ConnectionError, TimeoutError)):
+            text = str(e).lower()
+            if isinstance(e, (ConnectionRefusedError, ConnectionResetError)) or any(w in text for w in _UNREACHABLE):
+                return True
+        stack += [getattr(e, "orig", None), e.__cause__, e.__context__]
+    return False
