@@ -58,29 +58,44 @@ def server_address(url: str) -> str:
     return f"{u.host or 'localhost'}:{u.port or {'postgresql': 5432}.get(u.get_backend_name(), '')}".rstrip(":")
 
 
+# the words PostgreSQL's driver uses when the server cannot be reached or went away
+_UNREACHABLE = ("connection refused", "could not connect", "connection to server", "server closed the connection",
+                "terminating connection", "the database system is shutting down", "the database system is starting up",
+                "connection is closed", "connection already closed", "no route to host", "timeout expired",
+                "connection timed out", "network is unreachable", "could not translate host name", "consuming input failed",
+                "server conn crashed", "ssl syscall error")
+
+
 def is_unreachable(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what it wraps) says the database server cannot be reached: the
-    connection was refused, timed out or dropped, or the server is shutting down or starting up —
-    as opposed to an error in a statement or the schema."""
-    seen = set()
-    todo = [exc]
-    while todo:
-        e = todo.pop()
+    """Whether ``exc`` (or what caused it) means the database *server* cannot be reached: the
+    connection was refused, timed out or dropped, or the server is shutting down or starting up.
+    A bad query, a constraint, a schema problem or a missing SQLite file is not. The CLI, the SDK
+    and the served pages all ask this one function."""
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    stack: list = [exc]
+    while stack:
+        e = stack.pop()
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
-        if getattr(e, "connection_invalidated", False):
+        if isinstance(e, sa_exc.DisconnectionError) or getattr(e, "connection_invalidated", False):
             return True
         if isinstance(e, OSError) and e.errno in (errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT):
             return True
-        module = type(e).__module__ or ""
-        if module.startswith(("psycopg", "psycopg2")) and type(e).__name__ == "OperationalError" or isinstance(e, _connection_errors()):
-            state = getattr(e, "sqlstate", None) or getattr(e, "pgcode", None)
+        if isinstance(e, _connection_errors()):
+            state = getattr(e, "sqlstate", None)
             # no SQLSTATE: the client failed to connect or lost the connection; class 08: connection
             # exception; 57P01–57P03: the server is shutting down, crashed or is starting up
             if state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03"):
                 return True
-        todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
+        name = type(e).__name__
+        if name in ("OperationalError", "InterfaceError") or isinstance(e, (ConnectionError, TimeoutError)):
+            text = str(e).lower()
+            if isinstance(e, (ConnectionRefusedError, ConnectionResetError)) or any(w in text for w in _UNREACHABLE):
+                return True
+        stack += [getattr(e, "orig", None), e.__cause__, e.__context__]
     return False
 
 
@@ -228,3 +243,4 @@ def transaction(engine: Engine) -> Iterator[Session]:
             if isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable) and is_unreachable(exc):
                 raise unreachable(str(engine.url)) from None
             raise
+
