@@ -146,11 +146,8 @@ def edit_user_promoted(demo):
 
     with demo.transaction() as s:
         village = s.execute(select(Region).where(Region.kind == "village")).scalars().first()
-        user = auth.add_user(s, "wang", role="village", password="a long enough password 1", region=village)
-        s.flush()
-        if not audit.latest(s, auth.USER_TABLE_KEY, [user.id]):  # until user changes log themselves
-            audit.append(s, None, "insert", auth.USER_TABLE_KEY, user.id, user.region_id, None, auth.user_audit_values(user))
-        uid = user.id
+        uid = auth.add_user(s, "wang", role="village", password="a long enough password 1", region=village).id
+        assert audit.latest(s, auth.USER_TABLE_KEY, [uid])  # the insert is logged with auth.user_audit_values
     raw_execute(demo.url, "UPDATE shequ_user SET role = 'admin', region_id = NULL WHERE id = ?", (uid,))
     return "core.audit_replay", ("edited", "shequ_user", uid, "role"), "admin"
 
@@ -311,10 +308,7 @@ def test_users_made_before_auditing_are_a_notice_not_a_failure(sdk, cli):
     assert code == 0 and "created before auditing" in text
     # once users are audited, a user row no entry explains (and newer than the first audited one) fails
     with sdk.transaction() as s:
-        new = auth.add_user(s, "zhao", role="admin", password="a long enough password 2")
-        s.flush()
-        if not audit.latest(s, auth.USER_TABLE_KEY, [new.id]):
-            audit.append(s, None, "insert", auth.USER_TABLE_KEY, new.id, None, None, auth.user_audit_values(new))
+        auth.add_user(s, "zhao", role="admin", password="a long enough password 2")
     raw_execute(sdk.url, "INSERT INTO shequ_user (username, display_name, role, password_hash, disabled, failed_count) "
                          "VALUES ('intruder', '', 'admin', 'x', ?, 0)", (False,))
     code, report, _ = verify(cli, sdk.url)
@@ -368,3 +362,24 @@ def test_lock_exceptions_granted_and_revoked_through_the_sdk_replay_clean(demo, 
     assert code == 1
     assert {k for k in kinds(report, "core.audit_replay")} == {("edited", "period_exception", eid, "revoked_at"),
                                                                ("edited", "period_exception", eid, "revoked_by")}
+
+
+def test_users_changed_through_the_sdk_replay_clean(sdk, cli, places):
+    """User changes log themselves (auth.user_audit_values); the replay follows them, password
+    changes included (as a digest), and names a direct edit of any audited field."""
+    from shequ_sdk import auth
+
+    with sdk.transaction() as s:
+        village = places(s)["东村"]
+        auth.add_user(s, "chen", role="village", password="a long enough password 1", region=village)
+    with sdk.transaction() as s:
+        auth.set_password(s, "chen", "another long password 2")
+        auth.set_role(s, "chen", role="reviewer", region=village)
+        auth.set_disabled(s, "chen", True)
+    code, report, out = verify(cli, sdk.url)
+    assert code == 0 and not report["replay"]["notices"], out
+    uid = raw_rows(sdk.url, "SELECT id FROM shequ_user WHERE username = 'chen'")[0][0]
+    raw_execute(sdk.url, "UPDATE shequ_user SET disabled = ?, password_hash = 'x' WHERE id = ?", (False, uid))
+    code, report, _ = verify(cli, sdk.url)
+    assert code == 1 and kinds(report, "core.audit_replay") == {("edited", "shequ_user", uid, "disabled"),
+                                                                ("edited", "shequ_user", uid, "password_hash")}
