@@ -164,10 +164,9 @@ def cli():
     return run
 
 
-@pytest.fixture
-def render_view():
-    """``render_view(key, sdk, *, region, period="2010", role=None, scope=None, lang="zh", as_of=None)``
-    → the Panel object the dashboard shows for the registered view ``key``.
+def render_registered_view(key: str, sdk, *, region: str, period: str = "2010", role=None, scope=None, lang: str = "zh", as_of=None):
+    """What the ``render_view`` fixture hands a test: the Panel object the dashboard shows for the
+    registered view ``key``, for a store of ``region`` and ``period`` as ``role`` sees it.
 
     ``role`` is ``None`` (the local, unscoped user), ``"admin"``, ``"township"`` or ``"village"``;
     a township or village user is scoped to ``scope`` (default: ``region``). The test fails,
@@ -177,16 +176,21 @@ def render_view():
     from .plugins import registry
 
     load_plotting()
+    views = registry().views
+    if key not in views:
+        pytest.fail(f"no view {key!r} is registered (registered: {', '.join(sorted(views))})")
+    store = store_for(sdk, region=region, period=period, role=role, scope=scope, lang=lang, as_of=as_of)
+    obj, exc = render_for(views[key], store)
+    if exc is not None:
+        pytest.fail(f"view {key} shows an error card for {role or 'the local user'} at {region} {period}: {type(exc).__name__}: {exc}")
+    return obj
 
-    def render(key: str, sdk, *, region: str, period: str = "2010", role=None, scope=None, lang: str = "zh", as_of=None):
-        views = registry().views
-        if key not in views:
-            pytest.fail(f"no view {key!r} is registered (registered: {', '.join(sorted(views))})")
-        store = store_for(sdk, region=region, period=period, role=role, scope=scope, lang=lang, as_of=as_of)
-        obj, exc = render_for(views[key], store)
-        if exc is not None:
-            pytest.fail(f"view {key} shows an error card for {role or 'the local user'} at {region} {period}: "
-                        f"{type(exc).__name__}: {exc}")
-        return obj
 
-    return render
+@pytest.fixture
+def render_view():
+    """``render_view(key, sdk, *, region, period="2010", role=None, scope=None, lang="zh", as_of=None)``:
+    see :func:`render_registered_view`. Loads the plotting extension first."""
+    from .plugin_check import load_plotting
+
+    load_plotting()
+    return render_registered_view
