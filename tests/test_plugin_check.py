@@ -136,6 +136,18 @@ def test_the_command_exits_1_and_prints_both_languages(only_plugins, cli):
     assert code == 2 and "no plugin 'nosuch' is loaded" in err and err.count("\n") == 1
 
 
+def test_a_demo_that_cannot_be_built_is_a_problem_not_a_crash(only_plugins, cli):
+    class NoDemo:
+        @hookimpl
+        def populate(self, ctx):
+            raise RuntimeError("演示数据缺失")
+
+    only_plugins(NoDemo())
+    code, out, err = cli("plugins", "check", "NoDemo")
+    assert code == 1, err
+    assert "✗ 问题 problem demo: 无法生成演示数据库：RuntimeError: 演示数据缺失" in out
+
+
 @pytest.fixture(scope="module")
 def builtin_demo(tmp_path_factory):
     """The demo with every installed plugin, built once for the module."""

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import NotFoundError
+from .errors import NotFoundError, ShequError
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 CHECK_PERIOD_YEAR = 2010
@@ -177,7 +177,11 @@ def check_migrations(name: str, reg) -> list[Finding]:
         from sqlalchemy import inspect
 
         with engine.begin() as conn:
-            migrations._upgrade_all(conn)
+            try:
+                migrations._upgrade_all(conn)
+            except Exception as exc:
+                return [_bad("migrations", f"迁移无法应用到空数据库：{type(exc).__name__}: {exc}",
+                             f"the migrations do not apply to an empty database: {type(exc).__name__}: {exc}")]
             built = set(inspect(conn).get_table_names())
             for t in sorted(tables - built):
                 out.append(_bad("migrations", f"数据表 {t} 没有迁移：迁移文件不创建它", f"table {t} has no migration: no revision creates it"))
@@ -220,7 +224,7 @@ def check_indicators(name: str, reg, sdk, as_of: dt.date) -> list[Finding]:
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from .indicators import IndicatorQuery, _finish, compute
+    from .indicators import compute
     from .models import Region
     from .period import Period
 
@@ -248,48 +252,62 @@ def check_indicators(name: str, reg, sdk, as_of: dt.date) -> list[Finding]:
                 continue
             if ind.denominator is None:
                 continue
-            # each village on its own, then Σ numerators ÷ Σ denominators for every township and county
-            parts: dict[int, tuple[Any, Any]] = {}
-            averaged = []
-            for v in regions:  # each region's own rows: villages', and a township's or county's own (a township home)
-                q = IndicatorQuery(period=period, scope_region=v, as_of=as_of, session=s)
-                if ind.prepare is not None:
-                    ind.prepare(s, q)
-                sums = []
-                for part in (ind.numerator, ind.denominator):
-                    stmt = part(q)
-                    if re.search(r"\bavg\s*\(", _part_sql(stmt), re.IGNORECASE):
-                        averaged.append(v.name)
-                    total = None
-                    for rid, value in s.execute(stmt).columns("region_id", "value"):
-                        if rid == v.id and value is not None:
-                            total = value if total is None else total + value
-                    sums.append(total)
-                parts[v.id] = (sums[0], sums[1])
-            if averaged:
-                out.append(_bad("indicators", f"比率 {key} 的分子或分母用了 AVG：汇总到乡镇时会变成平均数，应返回可相加的计数或合计",
-                                f"rate {key} uses AVG in its numerator or denominator: rolled up it averages; return sums or counts that add up"))
-                continue
-            village_ids = {r.id for r in regions if r.kind in ("village", "community")}
-            dens = [d for rid, (_, d) in parts.items() if d and rid in village_ids]
-            nums = [n for rid, (n, d) in parts.items() if d and rid in village_ids]
-            if len(dens) > 1 and all(d == 1 for d in dens) and any(not float(n).is_integer() for n in nums if n is not None):
-                out.append(_bad("indicators", f"比率 {key} 的分子是各村的比率、分母为每村 1：乡镇的值是各村比率的平均数，应为 Σ分子 ÷ Σ分母",
-                                f"rate {key} has a per-village rate as numerator over a denominator of 1 per village: a township "
-                                f"gets the average of its villages' rates instead of Σ numerators ÷ Σ denominators"))
-                continue
-            for area in [r for r in regions if r.kind in ("township", "county")]:
-                villages = [area, *_below(area, by_parent)]
-                if len(villages) == 1:
-                    continue
-                num = _sum(parts[v.id][0] for v in villages if v.id in parts)
-                den = _sum(parts[v.id][1] for v in villages if v.id in parts)
-                expected = _finish(ind, num, den)
-                actual = compute(s, region=area, period=period, keys=[key], as_of=as_of)[area.id].get(key)
-                if not _close(actual, expected):
-                    out.append(_bad("indicators", f"比率 {key} 在 {area.name}（{period}）为 {actual}，而各村 Σ分子 ÷ Σ分母 = {expected}",
-                                    f"rate {key} at {area.name} ({period}) is {actual}, but its villages' Σ numerators ÷ Σ denominators is {expected}"))
-                    break
+            try:
+                out += _check_rollup(s, ind, period, regions, by_parent, as_of)
+            except Exception as exc:
+                s.rollback()
+                out.append(_bad("indicators", f"比率 {key} 无法按地区逐一计算（{period}）：{type(exc).__name__}: {exc}",
+                                f"rate {key} does not evaluate region by region ({period}): {type(exc).__name__}: {exc}"))
+    return out
+
+
+def _check_rollup(s, ind, period, regions, by_parent, as_of) -> list[Finding]:
+    """Each region on its own, then Σ numerators ÷ Σ denominators for every township and county."""
+    from .indicators import IndicatorQuery, _finish, compute
+
+    key = ind.key
+    out: list[Finding] = []
+    parts: dict[int, tuple[Any, Any]] = {}
+    averaged = []
+    for v in regions:  # each region's own rows: villages', and a township's or county's own (a township home)
+        q = IndicatorQuery(period=period, scope_region=v, as_of=as_of, session=s)
+        if ind.prepare is not None:
+            ind.prepare(s, q)
+        sums = []
+        for part in (ind.numerator, ind.denominator):
+            stmt = part(q)
+            if re.search(r"\bavg\s*\(", _part_sql(stmt), re.IGNORECASE):
+                averaged.append(v.name)
+            total = None
+            for rid, value in s.execute(stmt).columns("region_id", "value"):
+                if rid == v.id and value is not None:
+                    total = value if total is None else total + value
+            sums.append(total)
+        parts[v.id] = (sums[0], sums[1])
+    if averaged:
+        out.append(_bad("indicators", f"比率 {key} 的分子或分母用了 AVG：汇总到乡镇时会变成平均数，应返回可相加的计数或合计",
+                        f"rate {key} uses AVG in its numerator or denominator: rolled up it averages; return sums or counts that add up"))
+        return out
+    village_ids = {r.id for r in regions if r.kind in ("village", "community")}
+    dens = [d for rid, (_, d) in parts.items() if d and rid in village_ids]
+    nums = [n for rid, (n, d) in parts.items() if d and rid in village_ids]
+    if len(dens) > 1 and all(d == 1 for d in dens) and any(not float(n).is_integer() for n in nums if n is not None):
+        out.append(_bad("indicators", f"比率 {key} 的分子是各村的比率、分母为每村 1：乡镇的值是各村比率的平均数，应为 Σ分子 ÷ Σ分母",
+                        f"rate {key} has a per-village rate as numerator over a denominator of 1 per village: a township "
+                        f"gets the average of its villages' rates instead of Σ numerators ÷ Σ denominators"))
+        return out
+    for area in [r for r in regions if r.kind in ("township", "county")]:
+        villages = [area, *_below(area, by_parent)]
+        if len(villages) == 1:
+            continue
+        num = _sum(parts[v.id][0] for v in villages if v.id in parts)
+        den = _sum(parts[v.id][1] for v in villages if v.id in parts)
+        expected = _finish(ind, num, den)
+        actual = compute(s, region=area, period=period, keys=[key], as_of=as_of)[area.id].get(key)
+        if not _close(actual, expected):
+            out.append(_bad("indicators", f"比率 {key} 在 {area.name}（{period}）为 {actual}，而各村 Σ分子 ÷ Σ分母 = {expected}",
+                            f"rate {key} at {area.name} ({period}) is {actual}, but its villages' Σ numerators ÷ Σ denominators is {expected}"))
+            break
     return out
 
 
@@ -408,7 +426,11 @@ def check_plugin(name: str, db: Optional[str] = None) -> list[Finding]:
     for check, fn in (("keys", check_keys), ("labels", check_labels), ("rules", check_rules), ("migrations", check_migrations)):
         findings += fn(name, reg) or [Finding(check, True, _OK[check][0], _OK[check][1])]
     with tempfile.TemporaryDirectory(prefix="shequ-check-") as tmp:
-        url = db or demo_database(Path(tmp))
+        try:
+            url = db or demo_database(Path(tmp))
+        except Exception as exc:  # a populate that raises: the demo-based checks cannot run
+            zh, en = (exc.zh, exc.en) if isinstance(exc, ShequError) else (f"{type(exc).__name__}: {exc}",) * 2
+            return findings + [_bad("demo", f"无法生成演示数据库：{zh}", f"the demo database cannot be built: {en}")]
         sdk = shequ_sdk.open(url)
         try:
             for check, fn in (("indicators", check_indicators), ("views", check_views)):
