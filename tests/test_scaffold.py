@@ -19,14 +19,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def uv() -> list[str] | None:
+    """uv as the Makefile finds it: on PATH, else as a module of this or the system interpreter."""
     found = shutil.which("uv")
     if found:
         return [found]
-    try:
-        subprocess.run([sys.executable, "-m", "uv", "--version"], check=True, capture_output=True)
-        return [sys.executable, "-m", "uv"]
-    except (subprocess.CalledProcessError, OSError):
-        return None
+    for python in filter(None, (sys.executable, shutil.which("python3"))):
+        try:
+            subprocess.run([python, "-m", "uv", "--version"], check=True, capture_output=True)
+            return [python, "-m", "uv"]
+        except (subprocess.CalledProcessError, OSError):
+            continue
+    return None
 
 
 def clean_env(**extra) -> dict:

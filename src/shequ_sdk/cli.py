@@ -75,7 +75,8 @@ def cli_sdk(db, user: Optional[str] = None):
     return scoped
 
 
-plugins_app = typer.Typer(invoke_without_command=True, help="插件：列出、检查、安装 / plugins: list, check, install")
+plugins_app = typer.Typer(invoke_without_command=True,
+                          help="列出插件；plugins check NAME 按契约检查一个插件 / list plugins; `plugins check NAME` checks one against the contract")
 app.add_typer(plugins_app, name="plugins")
 
 
