@@ -28,7 +28,7 @@ def render(name: str, title_zh: str, title_en: str, directory: Path, sdk_require
     if not NAME.match(name) or name.endswith("_") or "__" in name:
         raise InputError(f"插件名称 {name!r} 无效：应为小写字母开头、只含小写字母数字和下划线、不超过 24 个字符",
                          f"invalid plugin name {name!r}: a lower-case letter, then lower-case letters, digits or _, at most 24 characters")
-    if name in ("core", "shequ_core", "lock") or name in state().plugins:
+    if name in ("core", "shequ_core", "lock") or name in state().plugins or name in state().failures:
         raise InputError(f"插件名称 {name!r} 已被占用", f"the plugin name {name!r} is taken")
     if not CJK.search(title_zh or ""):
         raise InputError(f"--title-zh 应为中文名称，收到 {title_zh!r}", f"--title-zh must be a Chinese name, got {title_zh!r}")
