@@ -47,13 +47,20 @@ def run(cmd, cwd, timeout=600, **env) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def sdk_wheel(tmp_path_factory):
-    """The shequ-sdk wheel, built once per session, and the locked versions of its dependencies
-    as constraints (so a fresh environment resolves to what the lock file tested)."""
+def dist(tmp_path_factory):
+    """What ``make dist`` builds — wheels and sdists of shequ-sdk and every plugin — once per session."""
     tool = uv()
     need(tool is not None, "uv is not installed (make sync bootstraps it)")
-    out = tmp_path_factory.mktemp("wheel")
-    run([*tool, "build", "--wheel", "--package", "shequ-sdk", "--out-dir", out], ROOT)
+    out = tmp_path_factory.mktemp("dist")
+    run([*tool, "build", "--all-packages", "--out-dir", out], ROOT)
+    return tool, out
+
+
+@pytest.fixture(scope="session")
+def sdk_wheel(dist):
+    """The shequ-sdk wheel and the locked versions of its dependencies as constraints (so a
+    fresh environment resolves to what the lock file tested)."""
+    tool, out = dist
     (wheel,) = out.glob("shequ_sdk-*.whl")
     constraints = out / "constraints.txt"
     run([*tool, "export", "--frozen", "--no-hashes", "--no-emit-workspace", "--all-packages", "--quiet", "--output-file", constraints], ROOT)
@@ -124,3 +131,32 @@ def test_the_template_ships_in_the_wheel(sdk_wheel):
     assert "shequ_sdk/scaffold/copier.yml" in names
     assert "shequ_sdk/scaffold/template/src/{{ package }}/migrations/{{ name }}_0001_baseline.py.jinja" in names
     assert "shequ_sdk/scaffold/template/tests/test_{{ name }}.py.jinja" in names
+
+
+def test_make_dist_builds_every_distribution_with_its_version(dist):
+    """A wheel and an sdist per pyproject (the SDK and each plugin), carrying its version and
+    Requires-Python; each plugin wheel has its entry point and its migration revisions."""
+    import tomllib
+    import zipfile
+    from email.parser import Parser
+
+    _, out = dist
+    projects = [ROOT / "pyproject.toml", *sorted(ROOT.glob("plugins/*/pyproject.toml"))]
+    assert len(projects) == 9
+    for path in projects:
+        project = tomllib.loads(path.read_text(encoding="utf-8"))["project"]
+        stem = f"{project['name'].replace('-', '_')}-{project['version']}"
+        wheel = out / f"{stem}-py3-none-any.whl"
+        assert wheel.is_file() and (out / f"{stem}.tar.gz").is_file(), stem
+        with zipfile.ZipFile(wheel) as z:
+            meta = Parser().parsestr(z.read(f"{stem}.dist-info/METADATA").decode())
+            assert (meta["Name"], meta["Version"], meta["Requires-Python"]) == (project["name"], project["version"], project["requires-python"])
+            names = z.namelist()
+            entry_points = z.read(f"{stem}.dist-info/entry_points.txt").decode()
+        if project["name"] == "shequ-sdk":
+            assert "[pytest11]\nshequ_sdk = shequ_sdk.testing" in entry_points and "shequ = shequ_sdk.cli:main" in entry_points
+            continue
+        (plugin,) = project["entry-points"]["shequ_sdk"]
+        assert f"[shequ_sdk]\n{plugin} = " in entry_points
+        assert any(n.endswith("_0001_baseline.py") and "/migrations/" in n for n in names), f"{stem} ships no migration baseline"
+        assert "shequ-sdk" in meta.get_all("Requires-Dist")
