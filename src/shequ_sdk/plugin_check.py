@@ -365,7 +365,6 @@ def check_views(name: str, reg, sdk, as_of: dt.date) -> list[Finding]:
         county = s.get(Region, town.parent_id) if town is not None and town.parent_id is not None else town
         town_name, county_name = (town.name if town else village), (county.name if county else village)
     period = str(CHECK_PERIOD_YEAR)
-    out = []
     quiet = logging.getLogger("shequ_sdk.ui")  # the findings carry the errors: no tracebacks on stderr
     was, quiet.disabled = quiet.disabled, True
     try:
@@ -385,8 +384,11 @@ def _render_each(keys, reg, sdk, as_of, village, town_name, county_name, period)
             else:
                 region = {"village": village, "township": town_name, "admin": county_name}[role]
             scope = {"village": village, "township": town_name, "admin": None}[role]
-            store = store_for(sdk, region=region, period=period, role=role, scope=scope, lang=lang, as_of=as_of)
-            _, exc = render_for(view, store)
+            try:
+                store = store_for(sdk, region=region, period=period, role=role, scope=scope, lang=lang, as_of=as_of)
+                _, exc = render_for(view, store)
+            except Exception as raised:  # the store itself could not be made for that user
+                exc = raised
             if exc is not None:
                 zh_role, en_role = ROLE_LABELS[role]
                 out.append(_bad("views", f"视图 {key} 以{zh_role}身份（{region}，{period}，{lang}）显示为错误卡片：{type(exc).__name__}: {exc}",
