@@ -70,7 +70,7 @@ def main() -> None:
     raw("report.pdf.xlsx", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n", "不是表格文件：这是PDF")
     raw("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00", "PNG 图片")
     raw("binary.csv", bytes(range(256)) * 4, "二进制内容")
-    raw("old_format.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "旧版 Excel")
+    raw("old_format.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "不是 Excel 97-2003 (.xls) 表格")
     good = book("", {"户": [HH.split(","), GOOD_HH.split(",")]}, "")
     raw("truncated.xlsx", good[: len(good) // 2], "已损坏或不完整")
     buf = io.BytesIO()
@@ -84,7 +84,7 @@ def main() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("readme.txt", "not a workbook")
-    raw("plain.zip.xlsx", buf.getvalue(), "不是 .xlsx 表格")
+    raw("plain.zip.xlsx", buf.getvalue(), "不是 .xlsx 或 .ods 表格")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
