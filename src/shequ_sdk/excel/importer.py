@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,10 +39,10 @@ from ..records import find_existing, validate_rows, write
 from ..regions import find_region
 from ..registry import RecordTable
 from .cells import (CellError, check_not_error, clean_text, header_key, is_blank, parse_bool, parse_choice, parse_date, parse_datetime,
-                    parse_float, parse_id_number, parse_int, parse_money_fen, parse_period)
+                    parse_decimal, parse_float, parse_id_number, parse_int, parse_money_fen, parse_period)
 from .columns import IGNORED_HEADERS, REGION_ALIASES, Column, TableColumns, table_columns
 from .display import CENT, chain_display, iter_chunks, parse_period_or_none, period_value, resolve_table_name
-from .reading import Book, FileRefused, Sheet, read_book
+from .reading import Book, FileRefused, Sheet, column_name, read_book
 
 DEFAULT_MAX_YUAN = 100_000_000  # 1亿元 for one row: far above any village account (the seed has 2000万元 of loans); env SHEQU_IMPORT_MAX_YUAN
 HEADER_SCAN_ROWS = 30
@@ -61,9 +62,7 @@ def max_yuan_default() -> Decimal:
 
 
 def column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
+    return column_name(index)
 
 
 # -- results ---------------------------------------------------------------------------------------
@@ -116,6 +115,9 @@ class ImportResult:
     plan: list[RowPlan] = field(default_factory=list)
     truncated: bool = False
     book: Optional[Book] = field(default=None, repr=False)
+    skipped_sheets: list[str] = field(default_factory=list)  # sheets without the --table's header (cover sheets)
+    totals: list[dict] = field(default_factory=list)  # 合计/小计/总计 rows checked and not imported
+    hidden: list[dict] = field(default_factory=list)  # hidden rows/columns skipped or included on request
 
     @property
     def ok(self) -> bool:
@@ -148,6 +150,23 @@ class ImportResult:
 
     def report_lines(self) -> list[str]:
         return [problem_line(p) for p in self.problems]
+
+    def notes(self) -> list[str]:
+        """What was left out or checked on the way (Chinese / English): cover sheets skipped,
+        total rows checked and not imported, hidden rows or columns skipped or included."""
+        out = []
+        for name in self.skipped_sheets:
+            out.append(f"已跳过工作表「{name}」（没有该数据表的表头）/ sheet {name!r} skipped (no header of the table)")
+        for t in self.totals:
+            cols = "、".join(t["columns"]) or "无数值"
+            out.append(f"工作表「{t['sheet']}」第 {t['row']} 行是{t['kind']}行：已核对（{cols}），不导入 / "
+                       f"sheet {t['sheet']!r} row {t['row']} is a total row: checked ({len(t['columns'])} column(s)), not imported")
+        for h in self.hidden:
+            what_zh = f"隐藏的第 {_number_list(h['rows'])} 行" if "rows" in h else f"隐藏的 {'、'.join(h['columns'])} 列"
+            what_en = f"hidden row(s) {_number_list(h['rows'])}" if "rows" in h else f"hidden column(s) {', '.join(h['columns'])}"
+            act_zh, act_en = ("已跳过", "skipped") if h["action"] == "skip" else ("已照常导入", "included")
+            out.append(f"工作表「{h['sheet']}」{what_zh}{act_zh} / sheet {h['sheet']!r}: {what_en} {act_en}")
+        return out
 
     def raise_for_problems(self) -> None:
         if self.problems:
@@ -184,12 +203,18 @@ class ImportOptions:
     max_yuan: Optional[Decimal] = None
     append: bool = False
     actor: Any = None  # who imports (shequ_sdk.auth.Actor): the write path checks every row against their scope
+    hidden_rows: str = "refuse"  # refuse, skip or include rows hidden in the spreadsheet
+    hidden_columns: str = "refuse"  # the same for hidden columns
+
+
+HIDDEN_CHOICES = ("refuse", "skip", "include")
 
 
 def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, region: Optional[str] = None,
                 period: Optional[str] = None, dry_run: bool = False, today: Optional[dt.date] = None,
                 max_bytes: Optional[int] = None, max_yuan=None, append: bool = False,
-                report_xlsx: Optional[str | os.PathLike] = None) -> ImportResult:
+                report_xlsx: Optional[str | os.PathLike] = None, hidden_rows: str = "refuse",
+                hidden_columns: str = "refuse") -> ImportResult:
     """Import ``path`` (.xlsx or CSV) into ``sdk`` (a :class:`shequ_sdk.api.Shequ`).
 
     - ``table``: the table key or Chinese label (else: the template's metadata, else detected
@@ -197,12 +222,18 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
     - ``dry_run``: do everything, report new / changed / unchanged rows, then roll back.
     - ``append``: allow importing into a table without a natural key (rows are always added).
     - ``report_xlsx``: write a copy of the file with every problem cell filled red and commented.
+    - ``hidden_rows`` / ``hidden_columns``: what to do with rows / columns hidden in the
+      spreadsheet that hold data: ``"refuse"`` (the default: the file is refused, naming them),
+      ``"skip"`` (left out) or ``"include"`` (imported like visible ones).
 
     Nothing is written unless the whole file is valid. Returns an :class:`ImportResult`.
     """
+    for name, value in (("hidden_rows", hidden_rows), ("hidden_columns", hidden_columns)):
+        if value not in HIDDEN_CHOICES:
+            raise InputError(f"{name} 只能是 refuse、skip 或 include，收到 {value!r}", f"{name} must be refuse, skip or include, got {value!r}")
     opts = ImportOptions(table=table, region=region, period=period, dry_run=dry_run, today=today or dt.date.today(),
                          max_bytes=max_bytes, max_yuan=Decimal(str(max_yuan)) if max_yuan is not None else max_yuan_default(),
-                         append=append, actor=getattr(sdk, "user", None))
+                         append=append, actor=getattr(sdk, "user", None), hidden_rows=hidden_rows, hidden_columns=hidden_columns)
     result = ImportResult(path=Path(path), dry_run=dry_run)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a large sheet is millions of small, acyclic objects: collections only slow it down
@@ -261,6 +292,12 @@ def _run(session: Session, book: Book, opts: ImportOptions, result: ImportResult
     if not sheets:
         result.problems.append(Problem("文件中没有任何数据", "the file holds no data"))
         return
+    if forced is not None and len(sheets) > 1:
+        # --table given: sheets without that table's header (a cover sheet, notes) are skipped
+        matching = [s for s in sheets if best_header(s, [forced]) is not None]
+        if matching:
+            result.skipped_sheets = [s.name for s in sheets if s not in matching]
+            sheets = matching
     default_region = opts.region
     default_period = parse_period_or_none(opts.period)
     seen_keys: dict[tuple, tuple[str, int]] = {}
@@ -274,6 +311,34 @@ def _run(session: Session, book: Book, opts: ImportOptions, result: ImportResult
             break
     if result.ok and not any_rows:
         result.problems.append(Problem("文件中没有数据行（只有表头）", "the file has headers but no data rows"))
+
+
+def best_header(sheet: Sheet, candidates: list[RecordTable], with_scores: bool = False):
+    """The header row among the first rows, and the table it belongs to: the ``(score, row index,
+    TableColumns)`` whose column names match best (matched minus unrecognised cells, then
+    matched), or ``None`` when no row names at least two of a table's columns."""
+    best = None  # (score, row index, TableColumns)
+    scored: list[tuple[tuple, int, TableColumns]] = []
+    for rt in candidates:
+        tc = table_columns(rt)
+        for i, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+            cells = [c for c in row if not is_blank(c)]
+            if len(cells) < 2 and len(tc.columns) > 1:
+                continue
+            if len(cells) > len(tc.columns) * 4 + 50:
+                cells = cells[: len(tc.columns) * 4 + 50]  # a very wide row cannot score better
+            found = [tc.match(c)[0] if isinstance(c, str) else None for c in cells]
+            matched = {col.name for col in found if col is not None}
+            if not matched:
+                continue
+            unmatched = sum(1 for c, col in zip(cells, found) if col is None and header_key(c) not in _IGNORED_KEYS)
+            score = (len(matched) - unmatched, len(matched))
+            scored.append((score, i, tc))
+            if best is None or score > best[0]:
+                best = (score, i, tc)
+    if best is None or best[0][1] < min(2, len(best[2].columns)):
+        best = None
+    return (best, scored) if with_scores else best
 
 
 class SheetJob:
@@ -322,6 +387,8 @@ class SheetJob:
     # -- steps ----------------------------------------------------------------------------------------
     def run(self) -> None:
         try:
+            if not self.hidden_cells():
+                return
             if not self.find_header():
                 return
             if not self.map_columns():
@@ -335,28 +402,47 @@ class SheetJob:
         finally:
             self.result.problems.extend(self.problems)
 
+    def hidden_cells(self) -> bool:
+        """Rows and columns hidden in the spreadsheet that hold data are never imported silently:
+        refused (naming them) unless the import was asked to skip or include them."""
+        sheet, opts = self.sheet, self.opts
+        ok = True
+        if sheet.hidden_rows:
+            numbers = [i + 1 for i in sheet.hidden_rows]
+            shown = _number_list(numbers)
+            if opts.hidden_rows == "refuse":
+                self.problem(f"有隐藏的行含有数据：第 {shown} 行；隐藏的行不会被悄悄导入——请取消隐藏后核对，或选择跳过（--hidden-rows skip）或照常导入（--hidden-rows include）",
+                             f"hidden rows hold data: row(s) {shown}; unhide and check them, or skip them (--hidden-rows skip) or include them (--hidden-rows include)",
+                             row=numbers[0])
+                ok = False
+            else:
+                self.result.hidden.append({"sheet": sheet.name, "rows": numbers, "action": opts.hidden_rows})
+                if opts.hidden_rows == "skip":
+                    for i in sheet.hidden_rows:
+                        sheet.rows[i] = []
+        if sheet.hidden_columns:
+            letters = "、".join(column_letter(j) for j in sheet.hidden_columns)
+            if opts.hidden_columns == "refuse":
+                self.problem(f"有隐藏的列含有数据：{letters} 列；隐藏的列不会被悄悄导入——请取消隐藏后核对，或选择跳过（--hidden-columns skip）或照常导入（--hidden-columns include）",
+                             f"hidden columns hold data: column(s) {letters}; unhide and check them, or skip them (--hidden-columns skip) or include them (--hidden-columns include)",
+                             index=sheet.hidden_columns[0])
+                ok = False
+            else:
+                self.result.hidden.append({"sheet": sheet.name, "columns": [column_letter(j) for j in sheet.hidden_columns],
+                                           "action": opts.hidden_columns})
+                if opts.hidden_columns == "skip":
+                    for row in sheet.rows:
+                        for j in sheet.hidden_columns:
+                            if j < len(row):
+                                row[j] = None
+        return ok
+
     def find_header(self) -> bool:
-        """The header row among the first rows, and the table it belongs to: the (row, table) whose
-        column names match best (matched minus unrecognised cells, then matched)."""
+        """The header row among the first rows, and the table it belongs to (see :func:`best_header`)."""
         candidates = [self.table] if self.table else list(registry().tables.values())
-        best = None  # (score, row index, TableColumns)
-        scored: list[tuple[tuple, int, TableColumns]] = []
-        for rt in candidates:
-            tc = table_columns(rt)
-            for i, row in enumerate(self.sheet.rows[:HEADER_SCAN_ROWS]):
-                cells = [c for c in row if not is_blank(c)]
-                if len(cells) < 2 and len(tc.columns) > 1:
-                    continue
-                found = [tc.match(c)[0] if isinstance(c, str) else None for c in cells]
-                matched = {col.name for col in found if col is not None}
-                if not matched:
-                    continue
-                unmatched = sum(1 for c, col in zip(cells, found) if col is None and header_key(c) not in _IGNORED_KEYS)
-                score = (len(matched) - unmatched, len(matched))
-                scored.append((score, i, tc))
-                if best is None or score > best[0]:
-                    best = (score, i, tc)
-        if best is None or best[0][1] < min(2, len(best[2].columns)):
+        found = best_header(self.sheet, candidates, with_scores=True)
+        best, scored = found if found is not None else (None, [])
+        if best is None:
             known = "、".join(sorted(rt.label_zh for rt in registry().tables.values()))
             if self.table:
                 self.problem(f"找不到「{self.table.label_zh}」的表头（前 {HEADER_SCAN_ROWS} 行中没有可识别的列名）",
@@ -373,6 +459,10 @@ class SheetJob:
         self.header_index = best[1]
         self.cols = best[2]
         self.table = self.cols.table
+        # a two-level header: the rows above whose titles are merged down into the header row
+        # belong to the header (not to the fill-ins above it)
+        h = self.header_index
+        self.header_top = min([r0 for r0, c0, r1, c1 in self.sheet.merged if r0 < h <= r1] or [h])
         return True
 
     def map_columns(self) -> bool:
@@ -419,7 +509,7 @@ class SheetJob:
         """``村/社区 | 新尚村社区`` and ``期间 | 2010Q4`` pairs (or ``村/社区：新尚村社区`` cells) above the header."""
         self.fill_region: Optional[tuple[str, int, int]] = None
         self.fill_period: Optional[tuple[Any, int, int]] = None
-        for i in range(self.header_index):
+        for i in range(self.header_top):
             row = self.sheet.rows[i]
             for j, cell in enumerate(row):
                 if not isinstance(cell, str) or is_blank(cell):
@@ -464,8 +554,10 @@ class SheetJob:
                 if region is not None and region.name == text:
                     self.region_cache[text] = region.id
             self.region_default = text
+            self.region_source = "fillin"
         else:
             self.region_default = self.default_region
+            self.region_source = "option" if self.default_region else None
 
     # -- cells ----------------------------------------------------------------------------------------
     def read_rows(self) -> list["ParsedRow"]:
@@ -476,6 +568,7 @@ class SheetJob:
         capacity = {c.name: _int_capacity(c) for c in table_columns_}
         rows = self.sheet.rows
         kept: list[tuple[int, list]] = []
+        totals: list[tuple[int, list, str, int]] = []  # (row number, cells, 合计/小计/总计, data rows before it)
         for i in range(self.header_index + 1, len(rows)):
             raw = rows[i]
             first = next(filter(None, raw), None)  # None, "" and 0 are falsy: a 0 alone still counts below
@@ -490,6 +583,10 @@ class SheetJob:
             if type(first) is str and first.lstrip()[:1] == "【" and all(
                     is_blank(v) or (type(v) is str and v.strip().startswith("【")) for v in raw):
                 continue  # the template's notes row
+            kind = _total_kind(raw)
+            if kind is not None:
+                totals.append((i + 1, raw, kind, len(kept)))
+                continue
             kept.append((i + 1, raw))
         names: list[str] = []
         parsed: list[list] = []
@@ -526,8 +623,66 @@ class SheetJob:
                 if pr.values.get(name) is _OMIT:
                     del pr.values[name]
         self.row_count = len(out)
+        if totals:
+            self.check_totals(kept, totals)
         self.fill_defaults(out)
         return out
+
+    def check_totals(self, kept: list[tuple[int, list]], totals: list[tuple[int, list, str, int]]) -> None:
+        """Each 合计/总计 row against the sum of the data rows above it (since the previous
+        合计/总计), each 小计 row since the previous total of any kind; a total row with no data
+        rows above it (a total first, as statistical reports do) against the rows below it, up to
+        the next total. Every money and number column the total row fills in is compared exactly
+        (fen / Decimal). The total rows themselves are never imported."""
+        numeric = [(j, col, scale) for j, (col, scale) in sorted(self.mapping.items()) if col.kind in ("money", "int", "float")]
+        last_any = last_grand = 0
+        bounds = []
+        for n, (row_no, raw, kind, pos) in enumerate(totals):
+            start = last_any if kind == "小计" else last_grand
+            end = pos
+            if start == end:  # nothing above: the rows below, up to the next total row
+                end = totals[n + 1][3] if n + 1 < len(totals) else len(kept)
+            bounds.append((start, end))
+            last_any = pos
+            if kind != "小计":
+                last_grand = pos
+        for (row_no, raw, kind, pos), (start, end) in zip(totals, bounds):
+            checked = []
+            for j, col, scale in numeric:
+                cell = raw[j] if j < len(raw) else None
+                if is_blank(cell):
+                    continue
+                try:
+                    stated = self._total_value(col, scale, cell)
+                except CellError as exc:
+                    self.problem(f"{kind}行的数值无法识别：{exc.zh}", f"the {kind} (total) row's value cannot be read: {exc.en}", row=row_no, col=col, index=j, value=cell)
+                    continue
+                computed = Decimal(0)
+                try:
+                    for _row_no, data in kept[start:end]:
+                        v = data[j] if j < len(data) else None
+                        if not is_blank(v):
+                            computed += self._total_value(col, scale, v)
+                except CellError:
+                    continue  # a data cell is bad: reported on its own row, no sum to compare
+                checked.append(col.header)
+                if stated != computed:
+                    first, last = (kept[start][0], kept[end - 1][0]) if end > start else (None, None)
+                    span_zh = f"第 {first}–{last} 行" if first is not None else "（没有数据行）"
+                    span_en = f"rows {first}-{last}" if first is not None else "(no data rows)"
+                    unit = "元" if col.kind == "money" else ""
+                    self.problem(f"{kind}与各行之和不符：表中填写 {_plain(stated)}{unit}，按{span_zh}计算为 {_plain(computed)}{unit}，相差 {_plain(stated - computed)}{unit}",
+                                 f"the {kind} (total) row does not add up: it states {_plain(stated)}, {span_en} sum to {_plain(computed)}",
+                                 row=row_no, col=col, index=j, value=cell)
+            self.result.totals.append({"sheet": self.sheet.name, "row": row_no, "kind": kind, "columns": checked})
+
+    def _total_value(self, col: Column, scale, cell) -> Decimal:
+        """A number in a total calculation: money in 元 (exact, from fen), other numbers as Decimal."""
+        if col.kind == "money":
+            return (Decimal(parse_money_fen(cell, scale)) / 100).quantize(CENT)
+        if type(cell) is str and cell[:1] == "#":
+            check_not_error(cell)
+        return parse_decimal(cell)
 
     def _parse_column(self, col: Column, j: int, cells: list, kept: list, parse, check) -> list:
         """Parsed values of one column; ``None`` for blank cells, ``_OMIT`` for bad ones (reported)."""
@@ -700,8 +855,10 @@ class SheetJob:
     def resolve_foreign_keys(self, rows: list["ParsedRow"]) -> None:
         region_col = self.cols.columns[0] if self.cols.columns and self.cols.columns[0].kind == "region" else None
         reported_default = False
+        if region_col is not None and self.region_source == "option":
+            self.check_region_option(rows, region_col)
         for pr in rows:
-            if region_col is None:
+            if region_col is None or (pr.row, "region_id") in self.bad_cells:
                 continue
             rid = self.region_id(pr.region_text)
             if not isinstance(rid, tuple):
@@ -735,6 +892,49 @@ class SheetJob:
                         pr.values[col.name] = rid
             elif col.kind == "fk" and col.fk_chain:
                 self._resolve_fk(col, rows)
+
+    def check_region_option(self, rows: list["ParsedRow"], region_col: Column) -> None:
+        """``--region`` only fills in rows of a sheet that names no region at all. A sheet whose
+        rows name their own villages (a township summary) keeps them: a row left blank there is
+        refused rather than filed under ``--region``, and a row whose own region lies outside
+        ``--region`` is refused, naming the row — misfiling is worse than refusing."""
+        own = [pr for pr in rows if not pr.region_from_fillin]
+        if not own:
+            return
+        option = self.default_region
+        for pr in rows:
+            if pr.region_from_fillin:
+                self.bad_cells.add((pr.row, "region_id"))
+                self.problem(f"该行没有填写{region_col.header}，而本表其他行各自填写了{region_col.header}；为免归错，不会用 --region「{option}」补上，请逐行填写",
+                             f"the row names no region while other rows of the sheet name their own; it is not filed under --region {option!r} (it could be the wrong one): fill it in",
+                             row=pr.row, col=region_col)
+        target = self.region_id(option)
+        if isinstance(target, tuple):
+            self.problem(f"指定的地区有误：{target[0]}", f"the region given is wrong: {target[1]}", value=option, field_name="region_id")
+            return
+        inside: dict[Any, bool] = {}
+        for pr in own:
+            rid = self.region_id(pr.region_text)
+            if isinstance(rid, tuple):
+                continue  # reported when the row's region is resolved
+            if rid not in inside:
+                inside[rid] = self._within(rid, target)
+            if not inside[rid]:
+                self.bad_cells.add((pr.row, "region_id"))
+                self.problem(f"该行的{region_col.header}「{pr.region_text}」与 --region 指定的「{option}」不一致（不在其范围内）；请核对该行，或去掉 --region",
+                             f"the row's region {pr.region_text!r} contradicts --region {option!r} (not within it); check the row or drop --region",
+                             row=pr.row, col=region_col, value=pr.region_text)
+
+    def _within(self, rid: Any, target: Any) -> bool:
+        """Whether region ``rid`` is ``target`` or lies below it."""
+        seen = 0
+        while rid is not None and seen < 10:
+            if rid == target:
+                return True
+            region = self.session.get(Region, rid)
+            rid = region.parent_id if region is not None else None
+            seen += 1
+        return False
 
     def _resolve_fk(self, col: Column, rows: list["ParsedRow"]) -> None:
         """Shown values (户号 …) back to ids, within each row's region, walking the chain backwards."""
@@ -1014,6 +1214,30 @@ class SheetJob:
 
 
 _KIND_ZH = {"year": "年度", "quarter": "季度", "month": "月份"}
+
+
+_TOTAL = re.compile(r"^[^\d]{0,4}?(合计|小计|总计)[:：]?$")
+
+
+def _total_kind(raw: list) -> Optional[str]:
+    """``合计``, ``小计`` or ``总计`` when a text cell of the row says so (``本页合计``, ``合 计：`` …)."""
+    for v in raw:
+        if type(v) is str and "计" in v:
+            m = _TOTAL.match(header_key(v))
+            if m is not None:
+                return m.group(1)
+    return None
+
+
+def _plain(d: Decimal) -> str:
+    """A Decimal as typed: ``1234.50``, ``-3``, never in exponent form."""
+    text = format(d, "f")
+    return text
+
+
+def _number_list(numbers: list[int], limit: int = 20) -> str:
+    shown = "、".join(str(n) for n in numbers[:limit])
+    return shown + (f" …（{len(numbers)}）" if len(numbers) > limit else "")
 _OMIT = object()  # a parsed cell that must not reach the row (bad, or blank with a default)
 
 
