@@ -129,13 +129,14 @@ def test_region_option_never_overrides_a_rows_own_village(xdb, tmp_path, table_d
     path.write_text("村/社区,户号,户主姓名,人口数\n南洲村,0301,钱一,3\n新尚村社区,0302,钱二,2\n", encoding="utf-8")
     result = xl.import_file(xdb, path, region="新尚村社区")
     assert not result.ok
-    hits = [p for p in result.problems if "与 --region 指定的「新尚村社区」不一致" in p.message_zh]
+    hits = [p for p in result.problems if "与指定的地区「新尚村社区」不一致" in p.message_zh]
     assert [p.row for p in hits] == [2] and hits[0].value == "南洲村"
     # a blank village among rows with their own: refused, not filled in from --region
     path.write_text("村/社区,户号,户主姓名,人口数\n南洲村,0301,钱一,3\n,0302,钱二,2\n", encoding="utf-8")
     result = xl.import_file(xdb, path, region="南洲村")
     assert not result.ok
-    assert [p.row for p in result.problems if "不会用 --region" in p.message_zh] == [3]
+    assert [p.row for p in result.problems if "不会用指定的地区「南洲村」补上" in p.message_zh] == [3]
+    assert "（--region）" in result.report_lines()[0] and "--region" not in xl.problem_line(result.problems[0], web=True)
     assert table_dump(xdb) == before
     # a region option the rows lie within is fine (a township covering its villages)
     path.write_text("村/社区,户号,户主姓名,人口数\n南洲村,0301,钱一,3\n", encoding="utf-8")

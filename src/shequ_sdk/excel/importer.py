@@ -18,6 +18,7 @@ import datetime as dt
 import gc
 import os
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -173,8 +174,10 @@ class ImportResult:
             raise BatchError(self.problems)
 
 
-def problem_line(p: Problem) -> str:
-    """One report line: sheet, row, column (header label), value, reason — Chinese, then English."""
+def problem_line(p: Problem, *, web: bool = False) -> str:
+    """One report line: sheet, row, column (header label), value, reason — Chinese, then English.
+    A command-line hint (``--hidden-rows skip`` …) is left out for the web (``web=True``), whose
+    page offers the same choice itself."""
     parts = []
     if p.sheet:
         parts.append(f"工作表「{p.sheet}」")
@@ -187,7 +190,11 @@ def problem_line(p: Problem) -> str:
     if p.value is not None and p.value != "":
         parts.append(f"值「{p.value}」")
     where = "，".join(parts)
-    return f"{where}：{p.message_zh} / {p.message_en}" if where else f"{p.message_zh} / {p.message_en}"
+    zh, en = p.message_zh, p.message_en
+    hint = p.extra.get("hint")
+    if hint and not web:
+        zh, en = zh + hint[0], en + hint[1]
+    return f"{where}：{zh} / {en}" if where else f"{zh} / {en}"
 
 
 # -- the import ----------------------------------------------------------------------------------------
@@ -205,6 +212,12 @@ class ImportOptions:
     actor: Any = None  # who imports (shequ_sdk.auth.Actor): the write path checks every row against their scope
     hidden_rows: str = "refuse"  # refuse, skip or include rows hidden in the spreadsheet
     hidden_columns: str = "refuse"  # the same for hidden columns
+    deadline: Optional[float] = None  # time.monotonic() after which the import gives up (nothing written)
+    time_limit: Optional[float] = None
+
+
+class TimedOut(Exception):
+    """The import ran past its time limit (``import_file(time_limit=…)``)."""
 
 
 HIDDEN_CHOICES = ("refuse", "skip", "include")
@@ -214,7 +227,7 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
                 period: Optional[str] = None, dry_run: bool = False, today: Optional[dt.date] = None,
                 max_bytes: Optional[int] = None, max_yuan=None, append: bool = False,
                 report_xlsx: Optional[str | os.PathLike] = None, hidden_rows: str = "refuse",
-                hidden_columns: str = "refuse") -> ImportResult:
+                hidden_columns: str = "refuse", time_limit: Optional[float] = None) -> ImportResult:
     """Import ``path`` (.xlsx or CSV) into ``sdk`` (a :class:`shequ_sdk.api.Shequ`).
 
     - ``table``: the table key or Chinese label (else: the template's metadata, else detected
@@ -225,6 +238,8 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
     - ``hidden_rows`` / ``hidden_columns``: what to do with rows / columns hidden in the
       spreadsheet that hold data: ``"refuse"`` (the default: the file is refused, naming them),
       ``"skip"`` (left out) or ``"include"`` (imported like visible ones).
+    - ``time_limit``: seconds after which the import stops, reports it and writes nothing
+      (checked between the steps: reading, each sheet, before the commit). The entry app sets it.
 
     Nothing is written unless the whole file is valid. Returns an :class:`ImportResult`.
     """
@@ -233,7 +248,8 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
             raise InputError(f"{name} 只能是 refuse、skip 或 include，收到 {value!r}", f"{name} must be refuse, skip or include, got {value!r}")
     opts = ImportOptions(table=table, region=region, period=period, dry_run=dry_run, today=today or dt.date.today(),
                          max_bytes=max_bytes, max_yuan=Decimal(str(max_yuan)) if max_yuan is not None else max_yuan_default(),
-                         append=append, actor=getattr(sdk, "user", None), hidden_rows=hidden_rows, hidden_columns=hidden_columns)
+                         append=append, actor=getattr(sdk, "user", None), hidden_rows=hidden_rows, hidden_columns=hidden_columns,
+                         time_limit=time_limit, deadline=None if time_limit is None else time.monotonic() + time_limit)
     result = ImportResult(path=Path(path), dry_run=dry_run)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a large sheet is millions of small, acyclic objects: collections only slow it down
@@ -250,6 +266,11 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
     return result
 
 
+def _check_time(opts: ImportOptions) -> None:
+    if opts.deadline is not None and time.monotonic() > opts.deadline:
+        raise TimedOut()
+
+
 def _import(sdk, path, opts: ImportOptions, result: ImportResult) -> None:
     book: Optional[Book] = None
     try:
@@ -261,7 +282,15 @@ def _import(sdk, path, opts: ImportOptions, result: ImportResult) -> None:
     if book is not None:
         session = Session(sdk.engine, expire_on_commit=False)
         try:
-            _run(session, book, opts, result)
+            try:
+                _check_time(opts)
+                _run(session, book, opts, result)
+                _check_time(opts)
+            except TimedOut:
+                session.rollback()
+                result.problems.append(Problem(f"检查超时：超过 {opts.time_limit:g} 秒仍未完成，未写入任何数据；请把文件拆成几份再导入",
+                                               f"the check ran past its time limit of {opts.time_limit:g} s; nothing was written: split the file"))
+                return
             if result.ok and not opts.dry_run:
                 session.commit()
                 result.written = True
@@ -305,6 +334,7 @@ def _run(session: Session, book: Book, opts: ImportOptions, result: ImportResult
     for sheet in sheets:
         job = SheetJob(session, sheet, forced or meta_table, opts, meta, default_region, default_period, seen_keys, result)
         job.run()
+        _check_time(opts)
         any_rows = any_rows or job.row_count > 0
         if len(result.problems) >= MAX_REPORTED:
             result.truncated = True
@@ -365,8 +395,9 @@ class SheetJob:
 
     # -- problems -------------------------------------------------------------------------------------
     def problem(self, zh: str, en: str, *, row: Optional[int] = None, col: Optional[Column] = None, index: Optional[int] = None,
-                value: Any = None, field_name: Optional[str] = None, header: Optional[str] = None) -> Problem:
-        extra: dict[str, Any] = {}
+                value: Any = None, field_name: Optional[str] = None, header: Optional[str] = None,
+                hint: Optional[tuple[str, str]] = None) -> Problem:
+        extra: dict[str, Any] = {"hint": hint} if hint else {}
         if header is None and col is not None:
             header = self.headers.get(col.name) or col.header
         if header:
@@ -411,9 +442,9 @@ class SheetJob:
             numbers = [i + 1 for i in sheet.hidden_rows]
             shown = _number_list(numbers)
             if opts.hidden_rows == "refuse":
-                self.problem(f"有隐藏的行含有数据：第 {shown} 行；隐藏的行不会被悄悄导入——请取消隐藏后核对，或选择跳过（--hidden-rows skip）或照常导入（--hidden-rows include）",
-                             f"hidden rows hold data: row(s) {shown}; unhide and check them, or skip them (--hidden-rows skip) or include them (--hidden-rows include)",
-                             row=numbers[0])
+                self.problem(f"有隐藏的行含有数据：第 {shown} 行；隐藏的行不会被悄悄导入——请取消隐藏后核对，或选择跳过或照常导入",
+                             f"hidden rows hold data: row(s) {shown}; unhide and check them, or choose to skip or include them",
+                             row=numbers[0], hint=("（命令行：--hidden-rows skip 或 include）", " (--hidden-rows skip or include)"))
                 ok = False
             else:
                 self.result.hidden.append({"sheet": sheet.name, "rows": numbers, "action": opts.hidden_rows})
@@ -423,9 +454,9 @@ class SheetJob:
         if sheet.hidden_columns:
             letters = "、".join(column_letter(j) for j in sheet.hidden_columns)
             if opts.hidden_columns == "refuse":
-                self.problem(f"有隐藏的列含有数据：{letters} 列；隐藏的列不会被悄悄导入——请取消隐藏后核对，或选择跳过（--hidden-columns skip）或照常导入（--hidden-columns include）",
-                             f"hidden columns hold data: column(s) {letters}; unhide and check them, or skip them (--hidden-columns skip) or include them (--hidden-columns include)",
-                             index=sheet.hidden_columns[0])
+                self.problem(f"有隐藏的列含有数据：{letters} 列；隐藏的列不会被悄悄导入——请取消隐藏后核对，或选择跳过或照常导入",
+                             f"hidden columns hold data: column(s) {letters}; unhide and check them, or choose to skip or include them",
+                             index=sheet.hidden_columns[0], hint=("（命令行：--hidden-columns skip 或 include）", " (--hidden-columns skip or include)"))
                 ok = False
             else:
                 self.result.hidden.append({"sheet": sheet.name, "columns": [column_letter(j) for j in sheet.hidden_columns],
@@ -905,9 +936,9 @@ class SheetJob:
         for pr in rows:
             if pr.region_from_fillin:
                 self.bad_cells.add((pr.row, "region_id"))
-                self.problem(f"该行没有填写{region_col.header}，而本表其他行各自填写了{region_col.header}；为免归错，不会用 --region「{option}」补上，请逐行填写",
-                             f"the row names no region while other rows of the sheet name their own; it is not filed under --region {option!r} (it could be the wrong one): fill it in",
-                             row=pr.row, col=region_col)
+                self.problem(f"该行没有填写{region_col.header}，而本表其他行各自填写了{region_col.header}；为免归错，不会用指定的地区「{option}」补上，请逐行填写",
+                             f"the row names no region while other rows of the sheet name their own; it is not filed under the region given ({option}), which could be the wrong one: fill it in",
+                             row=pr.row, col=region_col, hint=("（--region）", " (--region)"))
         target = self.region_id(option)
         if isinstance(target, tuple):
             self.problem(f"指定的地区有误：{target[0]}", f"the region given is wrong: {target[1]}", value=option, field_name="region_id")
@@ -921,9 +952,9 @@ class SheetJob:
                 inside[rid] = self._within(rid, target)
             if not inside[rid]:
                 self.bad_cells.add((pr.row, "region_id"))
-                self.problem(f"该行的{region_col.header}「{pr.region_text}」与 --region 指定的「{option}」不一致（不在其范围内）；请核对该行，或去掉 --region",
-                             f"the row's region {pr.region_text!r} contradicts --region {option!r} (not within it); check the row or drop --region",
-                             row=pr.row, col=region_col, value=pr.region_text)
+                self.problem(f"该行的{region_col.header}「{pr.region_text}」与指定的地区「{option}」不一致（不在其范围内），为免归错不导入；请核对该行",
+                             f"the row's region {pr.region_text!r} contradicts the region given ({option}, not within it); it is not imported: check the row",
+                             row=pr.row, col=region_col, value=pr.region_text, hint=("（--region）", " (--region)"))
 
     def _within(self, rid: Any, target: Any) -> bool:
         """Whether region ``rid`` is ``target`` or lies below it."""
