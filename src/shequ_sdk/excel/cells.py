@@ -29,10 +29,11 @@ _CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "１": "1", "２":
 class CellError(ValueError):
     """A cell that cannot be read as the column's type."""
 
-    def __init__(self, zh: str, en: str):
+    def __init__(self, zh: str, en: str, hint: Optional[tuple[str, str]] = None):
         super().__init__(f"{zh} / {en}")
         self.zh = zh
         self.en = en
+        self.hint = hint  # (zh, en) for the command line only: the setting that changes a limit
 
 
 EXCEL_ERRORS = frozenset(("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"))

@@ -278,7 +278,7 @@ def _import(sdk, path, opts: ImportOptions, result: ImportResult) -> None:
         result.book = book
         result.kind, result.encoding = book.kind, book.encoding
     except FileRefused as exc:
-        result.problems.append(Problem(exc.zh, exc.en))
+        result.problems.append(Problem(exc.zh, exc.en, extra={"hint": exc.hint} if exc.hint else {}))
     if book is not None:
         session = Session(sdk.engine, expire_on_commit=False)
         try:
@@ -479,13 +479,13 @@ class SheetJob:
                 self.problem(f"找不到「{self.table.label_zh}」的表头（前 {HEADER_SCAN_ROWS} 行中没有可识别的列名）",
                              f"no header row for {self.table.label_en} in the first {HEADER_SCAN_ROWS} rows")
             else:
-                self.problem(f"无法识别这是哪张数据表：前 {HEADER_SCAN_ROWS} 行中没有可识别的表头；请用 --table 指定（可选：{known}）",
-                             f"cannot tell which table this is: no recognisable header row; use --table")
+                self.problem(f"无法识别这是哪张数据表：前 {HEADER_SCAN_ROWS} 行中没有可识别的表头（可选：{known}）",
+                             "cannot tell which table this is: no recognisable header row", hint=("；请用 --table 指定", "; use --table"))
             return False
         ties = [tc for score, i, tc in scored if score == best[0] and tc.table.key != best[2].table.key]
         if ties and not self.table:
             names = "、".join(sorted({best[2].table.label_zh, *(t.table.label_zh for t in ties)}))
-            self.problem(f"表头同时符合多张数据表（{names}），请用 --table 指定", f"the headers fit several tables ({names}); use --table")
+            self.problem(f"表头同时符合多张数据表（{names}）", f"the headers fit several tables ({names})", hint=("，请用 --table 指定", "; use --table"))
             return False
         self.header_index = best[1]
         self.cols = best[2]
@@ -744,7 +744,7 @@ class SheetJob:
             except CellError as exc:
                 row_no = kept[k][0]
                 self.bad_cells.add((row_no, col.name))
-                self.problem(exc.zh, exc.en, row=row_no, col=col, index=j, value=cell)
+                self.problem(exc.zh, exc.en, row=row_no, col=col, index=j, value=cell, hint=exc.hint)
                 values.append(_OMIT)
         return values
 
@@ -833,8 +833,8 @@ class SheetJob:
                         raise CellError("金额不能为负数", "the amount cannot be negative")
                     raise CellError(f"金额不能小于 {Decimal(int(lower)) / 100:.2f} 元", f"the amount cannot be below {Decimal(int(lower)) / 100:.2f} yuan")
                 if abs(fen) > max_fen:
-                    raise CellError(f"金额不合理：超过 {max_yuan:,} 元的上限（可用 SHEQU_IMPORT_MAX_YUAN 调整）",
-                                    f"implausible amount: above the limit of {max_yuan:,} yuan (see SHEQU_IMPORT_MAX_YUAN)")
+                    raise CellError(f"金额不合理：超过 {max_yuan:,} 元的上限", f"implausible amount: above the limit of {max_yuan:,} yuan",
+                                    hint=("（可用 SHEQU_IMPORT_MAX_YUAN 调整）", " (see SHEQU_IMPORT_MAX_YUAN)"))
                 if capacity is not None and abs(fen) > capacity:
                     shown = f"{Decimal(capacity) / 100:,.2f} 元"
                     raise CellError(f"数值超出数据库可存储的范围（绝对值最大 {shown}）", f"the value is beyond what the database column can hold (at most {shown})")

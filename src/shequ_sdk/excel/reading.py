@@ -55,7 +55,12 @@ NOT_DETECTED = {
 
 
 class FileRefused(InputError):
-    """The file cannot be read as a spreadsheet at all."""
+    """The file cannot be read as a spreadsheet at all. ``hint`` is a ``(zh, en)`` pair for the
+    command line (the option or setting that changes a limit); a web page leaves it out."""
+
+    def __init__(self, zh: str, en: str, hint: Optional[tuple[str, str]] = None):
+        super().__init__(zh, en)
+        self.hint = hint
 
 
 @dataclass
@@ -161,8 +166,9 @@ def read_book(path: str | os.PathLike, *, max_bytes: Optional[int] = None, max_u
     if size == 0:
         raise FileRefused(f"文件为空（0 字节）：{p.name}", f"the file is empty (0 bytes): {p.name}")
     if size > limit:
-        raise FileRefused(f"文件过大：{p.name} 为 {_size_text(size)}，上限 {_size_text(limit)}（可用 --max-bytes 或 SHEQU_IMPORT_MAX_BYTES 调整）",
-                          f"file too large: {p.name} is {_size_text(size)}, the limit is {_size_text(limit)} (see --max-bytes / SHEQU_IMPORT_MAX_BYTES)")
+        raise FileRefused(f"文件过大：{p.name} 为 {_size_text(size)}，上限 {_size_text(limit)}",
+                          f"file too large: {p.name} is {_size_text(size)}, the limit is {_size_text(limit)}",
+                          hint=("（可用 --max-bytes 或 SHEQU_IMPORT_MAX_BYTES 调整）", " (see --max-bytes / SHEQU_IMPORT_MAX_BYTES)"))
     with open(p, "rb") as fh:
         head = fh.read(8192)
     if head.startswith(b"PK"):
@@ -192,8 +198,8 @@ def _check_shape(p: Path, sheet: Sheet, limits: Limits) -> None:
                               f"{p.name}: sheet {sheet.name!r} row {i + 1} has {n:,} columns, over the limit of {limits.columns:,}")
         cells += n
     if cells > limits.cells:
-        raise FileRefused(f"{p.name} 工作表「{sheet.name}」有 {cells:,} 个单元格，超过上限 {limits.cells:,}（可用 SHEQU_IMPORT_MAX_CELLS 调整）",
-                          f"{p.name}: sheet {sheet.name!r} has {cells:,} cells, over the limit of {limits.cells:,} (see SHEQU_IMPORT_MAX_CELLS)")
+        raise FileRefused(f"{p.name} 工作表「{sheet.name}」有 {cells:,} 个单元格，超过上限 {limits.cells:,}",
+                          f"{p.name}: sheet {sheet.name!r} has {cells:,} cells, over the limit of {limits.cells:,}", hint=_CELLS_HINT)
 
 
 def _nul(p: Path, sheet: str, i: int, j: int) -> FileRefused:
@@ -208,9 +214,12 @@ def _damaged(p: Path, exc: BaseException) -> FileRefused:
                        f"{p.name} is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:120]})")
 
 
-def _bomb(p: Path, what_zh: str, what_en: str) -> FileRefused:
+_CELLS_HINT = ("（可用 SHEQU_IMPORT_MAX_CELLS 调整）", " (see SHEQU_IMPORT_MAX_CELLS)")
+
+
+def _bomb(p: Path, what_zh: str, what_en: str, hint: Optional[tuple[str, str]] = None) -> FileRefused:
     return FileRefused(f"{p.name} 解压后过大，已拒绝（{what_zh}）；这样的文件会拖垮服务器，请检查文件或拆分后再导入",
-                       f"{p.name} unpacks to too much data and was refused ({what_en})")
+                       f"{p.name} unpacks to too much data and was refused ({what_en})", hint=hint)
 
 
 def _read_zip(p: Path, limits: Limits) -> Book:
@@ -220,8 +229,9 @@ def _read_zip(p: Path, limits: Limits) -> Book:
             names = {i.filename for i in infos}
             unpacked = sum(i.file_size for i in infos)
             if unpacked > limits.unpacked:
-                raise _bomb(p, f"声明的解压大小 {_size_text(unpacked)}，上限 {_size_text(limits.unpacked)}，可用 SHEQU_IMPORT_MAX_UNPACKED 调整",
-                            f"declared unpacked size {_size_text(unpacked)}, the limit is {_size_text(limits.unpacked)}; see SHEQU_IMPORT_MAX_UNPACKED")
+                raise _bomb(p, f"声明的解压大小 {_size_text(unpacked)}，上限 {_size_text(limits.unpacked)}",
+                            f"declared unpacked size {_size_text(unpacked)}, the limit is {_size_text(limits.unpacked)}",
+                            hint=("（可用 SHEQU_IMPORT_MAX_UNPACKED 调整）", " (see SHEQU_IMPORT_MAX_UNPACKED)"))
             if "xl/workbook.xml" in names:
                 kind = "xlsx"
                 structure = _scan_xlsx(p, z, limits)
@@ -337,8 +347,8 @@ def _scan_xlsx(p: Path, z: zipfile.ZipFile, limits: Limits) -> dict[str, SheetSt
                 else:
                     cells += part_.count(b"<c ") + part_.count(b"<c>") + part_.count(b"<c/")
                 if cells > limits.cells:
-                    raise _bomb(p, f"工作表「{name}」超过 {limits.cells:,} 个单元格，可用 SHEQU_IMPORT_MAX_CELLS 调整",
-                                f"sheet {name!r} holds more than {limits.cells:,} cells; see SHEQU_IMPORT_MAX_CELLS")
+                    raise _bomb(p, f"工作表「{name}」超过 {limits.cells:,} 个单元格",
+                                f"sheet {name!r} holds more than {limits.cells:,} cells", hint=_CELLS_HINT)
                 if b"hidden" in part_:
                     for raw in _ROW_TAG.findall(part_):
                         if b"hidden" in raw:
@@ -424,8 +434,8 @@ def _scan_ods(p: Path, z: zipfile.ZipFile, limits: Limits) -> dict[str, SheetStr
                     if el.get(f"{{{_ODS_OFFICE}}}value-type") is not None:
                         cells += n * row_repeat
                         if cells > limits.cells:
-                            raise _bomb(p, f"工作表「{name}」超过 {limits.cells:,} 个单元格，可用 SHEQU_IMPORT_MAX_CELLS 调整",
-                                        f"sheet {name!r} holds more than {limits.cells:,} cells; see SHEQU_IMPORT_MAX_CELLS")
+                            raise _bomb(p, f"工作表「{name}」超过 {limits.cells:,} 个单元格",
+                                        f"sheet {name!r} holds more than {limits.cells:,} cells", hint=_CELLS_HINT)
                     if local == "table-cell":
                         rs = int(el.get(f"{T}number-rows-spanned", "1"))
                         cs = int(el.get(f"{T}number-columns-spanned", "1"))
@@ -666,8 +676,8 @@ def _scan_xls(data: bytes, limits: Limits, p: Path) -> dict[str, SheetStructure]
             if rid in _XLS_CELL_RECORDS or rid in (0x00BD, 0x00BE):
                 cells += max(1, (size - 6) // 6) if rid == 0x00BD else max(1, (size - 6) // 2) if rid == 0x00BE else 1
                 if cells > limits.cells:
-                    raise _bomb(p, f"工作表「{name}」超过 {limits.cells:,} 个单元格，可用 SHEQU_IMPORT_MAX_CELLS 调整",
-                                f"sheet {name!r} holds more than {limits.cells:,} cells; see SHEQU_IMPORT_MAX_CELLS")
+                    raise _bomb(p, f"工作表「{name}」超过 {limits.cells:,} 个单元格",
+                                f"sheet {name!r} holds more than {limits.cells:,} cells", hint=_CELLS_HINT)
             if rid == 0x0208 and len(body) >= 16:
                 row, flags = struct.unpack_from("<H", body, 0)[0], struct.unpack_from("<H", body, 12)[0]
                 if flags & 0x20:

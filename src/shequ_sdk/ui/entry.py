@@ -127,13 +127,14 @@ class ImportPanel(pn.viewable.Viewer):
         self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"])
         self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"])
         hidden = {t("import.hidden_refuse", lang): "refuse", t("import.hidden_skip", lang): "skip", t("import.hidden_include", lang): "include"}
-        self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", width=200,
+        self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", width=170,
                                              css_classes=["shequ-import-hidden-rows"])
-        self.hidden_columns = pn.widgets.Select(label=t("import.hidden_columns", lang), options=hidden, value="refuse", width=200,
+        self.hidden_columns = pn.widgets.Select(label=t("import.hidden_columns", lang), options=hidden, value="refuse", width=170,
                                                 css_classes=["shequ-import-hidden-columns"])
-        self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"])
-        self.check.on_click(lambda _e: self._click(dry_run=True))
-        self.confirm.on_click(lambda _e: self._click(dry_run=False))
+        self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"],
+                                   styles={"overflow-wrap": "anywhere", "max-width": "calc(100vw - 40px)"})
+        self.check.on_click(self._on_check)
+        self.confirm.on_click(self._on_confirm)
         self.upload.param.watch(lambda _e: self._reset(), "value")
         self.hidden_rows.param.watch(lambda _e: self._reset(), "value")
         self.hidden_columns.param.watch(lambda _e: self._reset(), "value")
@@ -166,9 +167,13 @@ class ImportPanel(pn.viewable.Viewer):
             return None
         return self._show(dry_run, self._work(dry_run, *job))
 
-    def _click(self, *, dry_run: bool):
-        """A button click: the check runs off the event loop (Panel schedules the coroutine)."""
-        return self.run_async(dry_run=dry_run)
+    async def _on_check(self, _event) -> None:
+        """检查文件: Panel runs a coroutine callback on the event loop, which it leaves free while
+        the worker thread reads and checks the file."""
+        await self.run_async(dry_run=True)
+
+    async def _on_confirm(self, _event) -> None:
+        await self.run_async(dry_run=False)
 
     async def run_async(self, *, dry_run: bool):
         """:meth:`run` with the reading and checking in a worker thread, so the server keeps
@@ -246,10 +251,10 @@ class ImportPanel(pn.viewable.Viewer):
 
     def __panel__(self):
         return pn.Column(
-            pn.Row(self.template_table, self.template_button, styles={"align-items": "end"}),
+            pn.FlexBox(self.template_table, self.template_button, align_items="end"),
             pn.pane.HTML(f"<div>{html.escape(t('import.upload', self.store.lang))}</div>"),
-            pn.Row(self.upload, self.check, self.confirm),
-            pn.Row(self.hidden_rows, self.hidden_columns),
+            pn.FlexBox(self.upload, self.check, self.confirm, align_items="end"),
+            pn.FlexBox(self.hidden_rows, self.hidden_columns),
             self.report,
             sizing_mode="stretch_width",
         )

@@ -71,7 +71,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "import.busy": ("正在检查文件，请稍候……", "Checking the file…"),
     "import.hidden_rows": ("隐藏的行", "Hidden rows"),
     "import.hidden_columns": ("隐藏的列", "Hidden columns"),
-    "import.hidden_refuse": ("不导入，提示我（默认）", "Refuse (default)"),
+    "import.hidden_refuse": ("拒绝导入（默认）", "Refuse (default)"),
     "import.hidden_skip": ("跳过", "Skip them"),
     "import.hidden_include": ("照常导入", "Import them"),
     "import.check": ("检查文件", "Check the file"),
