@@ -337,10 +337,10 @@ def _scan_xlsx(p: Path, z: zipfile.ZipFile, limits: Limits) -> dict[str, SheetSt
                     part_, tail = buf[:cut], buf[cut:]
                 else:
                     part_, tail = buf, b""
-                if not seen_dimension:
-                    m = _DIMENSION.search(part_)
+                if not seen_dimension:  # <dimension> comes before <sheetData>: look in the first piece only
+                    seen_dimension = True
+                    m = _DIMENSION.search(part_) if b"dimension" in part_ else None
                     if m is not None:
-                        seen_dimension = True
                         _check_dimension(p, name, m, limits)
                 if b":c " in part_ or b":c>" in part_:  # namespace-prefixed cells (<x:c …>): the slower regex
                     cells += len(_CELL_TAG.findall(part_))
