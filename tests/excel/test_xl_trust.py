@@ -308,6 +308,34 @@ def test_zip_bombs_are_refused_before_parsing(bombs, xdb, table_dump, name, smal
     assert table_dump(xdb) == before
 
 
+def test_a_zip_that_understates_its_sizes_is_refused(tmp_path):
+    """Sizes are declared in the archive, so a bomb could lie: the member is read no further than
+    declared (a checksum over that much, or calamine's own check, refuses the rest)."""
+    import struct
+    import zlib
+
+    path = tmp_path / "liar.xlsx"
+    write_sheet_xml(path, repeat=b"<row>" + b"<c><v>1</v></c>" * 100 + b"</row>", unpacked=30_000_000)
+    raw = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as z:
+        prefix = z.read(name.decode())[:1000]
+    crc = zlib.crc32(prefix)
+    for sig, name_at, crc_at, size_at in ((b"PK\x03\x04", 30, 14, 22), (b"PK\x01\x02", 46, 16, 24)):
+        i = raw.find(sig)
+        while i != -1:
+            n = struct.unpack_from("<H", raw, i + (26 if sig == b"PK\x03\x04" else 28))[0]
+            if raw[i + name_at:i + name_at + n] == name:
+                struct.pack_into("<I", raw, i + crc_at, crc)
+                struct.pack_into("<I", raw, i + size_at, 1000)  # claims 1,000 bytes; holds 30 MB
+            i = raw.find(sig, i + 4)
+    path.write_bytes(bytes(raw))
+    started = time.perf_counter()
+    with pytest.raises(FileRefused, match="已损坏"):
+        read_book(path)
+    assert time.perf_counter() - started < 10
+
+
 def test_limits_are_configurable(bombs, monkeypatch):
     monkeypatch.setenv("SHEQU_IMPORT_MAX_CELLS", "100")
     path = bombs.parent / "small.xlsx"
@@ -362,3 +390,11 @@ def test_xls_and_ods_import_with_the_same_values(converted, kind, xdb, tmp_path,
     assert rows["买水泥"]["amount_fen"] == 8025 and str(rows["买水泥"]["entry_date"])[:10] == "2010-12-01"  # merged date
     reference = read_book(converted["xlsx"]).sheets[0].rows
     assert read_book(path).sheets[0].rows == reference
+
+
+def test_cli_imports_xls_and_ods(converted, xdb, cli, db_rows):
+    for kind in ("xls", "ods"):
+        code, out, err = cli("import", "--db", xdb.url, str(converted[kind]), "--hidden-rows", "skip")
+        assert code == 0, err
+        assert "隐藏的第 5 行已跳过" in out
+    assert {r["item"] for r in db_rows(xdb, "xltest_ledger")} == {"修水渠", "买水泥", "鱼塘承包"}
