@@ -398,3 +398,28 @@ def test_cli_imports_xls_and_ods(converted, xdb, cli, db_rows):
         assert code == 0, err
         assert "隐藏的第 5 行已跳过" in out
     assert {r["item"] for r in db_rows(xdb, "xltest_ledger")} == {"修水渠", "买水泥", "鱼塘承包"}
+
+
+def test_a_number_merged_over_rows_is_refused_not_multiplied(xdb, tmp_path, table_dump):
+    wb = ledger_book([
+        ["新尚村社区", "2010Q4", "修水渠", "支出", 350, "2010-12-01"],
+        ["新尚村社区", "2010Q4", "买水泥", "支出", None, "2010-12-01"],
+    ])
+    wb.active.merge_cells("E2:E3")
+    before = table_dump(xdb)
+    result = xl.import_file(xdb, save(wb, tmp_path / "merged-amount.xlsx"), today=TODAY)
+    assert not result.ok
+    (p,) = result.problems
+    assert p.row == 2 and p.extra["column"] == "金额(元)" and "合并了第 2–3 行" in p.message_zh
+    assert table_dump(xdb) == before
+
+
+def test_a_header_merged_across_two_columns_is_one_column(xdb, tmp_path, db_rows):
+    wb = ledger_book([["新尚村社区", "2010Q4", "修水渠", "支出", 350, "2010-12-01", "村民代表会议通过", None]],
+                     head=[*LEDGER_HEAD, "备注", None])
+    ws = wb.active
+    ws.merge_cells("G1:H1")
+    ws.merge_cells("G2:H2")
+    result = xl.import_file(xdb, save(wb, tmp_path / "wide-note.xlsx"), today=TODAY)
+    assert result.ok, result.report_lines()
+    assert db_rows(xdb, "xltest_ledger")[0]["note"] == "村民代表会议通过"

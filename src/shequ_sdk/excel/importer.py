@@ -501,8 +501,18 @@ class SheetJob:
         width = max((len(r) for r in self.sheet.rows[self.header_index:]), default=0)
         ok = True
         row_no = self.header_index + 1
+        h = self.header_index
+        # a header title merged across columns (a wide 备注 over two columns): the columns after
+        # the first carry no column of their own when their cells repeat the first's (merged too)
+        spread = {j: c0 for r0, c0, r1, c1 in self.sheet.merged if r0 <= h <= r1 for j in range(c0 + 1, c1 + 1)}
         for j in range(width):
             text = header[j] if j < len(header) else None
+            if j in spread:
+                a = spread[j]
+                if all((r[j] if j < len(r) else None) == (r[a] if a < len(r) else None) or is_blank(r[j] if j < len(r) else None)
+                       for r in self.sheet.rows[h + 1:]):
+                    continue
+                text = None  # different data under a merged title: a column without a name of its own
             if is_blank(text):
                 has_data = any(j < len(r) and not is_blank(r[j]) for r in self.sheet.rows[self.header_index + 1:])
                 if has_data:
@@ -654,10 +664,33 @@ class SheetJob:
                 if pr.values.get(name) is _OMIT:
                     del pr.values[name]
         self.row_count = len(out)
+        if self.sheet.merged:
+            self.check_merged_numbers(kept)
         if totals:
             self.check_totals(kept, totals)
         self.fill_defaults(out)
         return out
+
+    def check_merged_numbers(self, kept: list[tuple[int, list]]) -> None:
+        """A money or number cell merged down over several data rows is one figure for those rows
+        together; copying it to each row would multiply it, so the rows are refused instead."""
+        numeric = {j: col for j, (col, _scale) in self.mapping.items() if col.kind in ("money", "int", "float")}
+        data_rows = {row_no for row_no, _raw in kept}
+        for r0, c0, r1, c1 in self.sheet.merged:
+            if r1 == r0:
+                continue
+            covered = [n for n in range(r0 + 1, r1 + 2) if n in data_rows]
+            if len(covered) < 2:
+                continue
+            for j in range(c0, c1 + 1):
+                col = numeric.get(j)
+                if col is None:
+                    continue
+                for n in covered:
+                    self.bad_cells.add((n, col.name))
+                self.problem(f"该数值单元格合并了第 {covered[0]}–{covered[-1]} 行：无法确定每一行的数值（复制到每行会重复计算），请拆分单元格后逐行填写",
+                             f"a number merged over rows {covered[0]}-{covered[-1]}: each row's own figure is unknown (copying it would count it "
+                             f"{len(covered)} times); unmerge and fill in each row", row=covered[0], col=col, index=j)
 
     def check_totals(self, kept: list[tuple[int, list]], totals: list[tuple[int, list, str, int]]) -> None:
         """Each 合计/总计 row against the sum of the data rows above it (since the previous
