@@ -282,6 +282,9 @@ def _import(sdk, path, opts: ImportOptions, result: ImportResult) -> None:
     if book is not None:
         session = Session(sdk.engine, expire_on_commit=False)
         try:
+            live = getattr(sdk, "_live", None)  # a signed-in user's session must still be live (where the SDK has sessions)
+            if live is not None:
+                live(session)
             try:
                 _check_time(opts)
                 _run(session, book, opts, result)
@@ -418,8 +421,7 @@ class SheetJob:
     # -- steps ----------------------------------------------------------------------------------------
     def run(self) -> None:
         try:
-            if not self.hidden_cells():
-                return
+            self.hidden_cells()  # a refusal here still lets the rest be checked: one round reports all
             if not self.find_header():
                 return
             if not self.map_columns():

@@ -45,13 +45,6 @@ MAX_COLUMNS = 16_384  # Excel's own limit (XFD)
 MAX_BLANK_RUN = 10_000  # stop reading a sheet after this many empty rows in a row (formatted-but-empty tails)
 META_SHEET = "_shequ"
 LISTS_SHEET = "_lists"
-SPREADSHEET_KINDS = ("xlsx", "xls", "ods")
-# What each format cannot tell us (docs/spreadsheets.md repeats this)
-NOT_DETECTED = {
-    "xls": "formula error values (#DIV/0! …) read as empty cells",
-    "ods": "",
-    "xlsx": "",
-}
 
 
 class FileRefused(InputError):
