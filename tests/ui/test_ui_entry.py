@@ -140,7 +140,7 @@ def cell_bomb() -> bytes:
     return out.getvalue()
 
 
-def test_a_bomb_uploaded_in_the_browser_is_refused_while_the_server_stays_responsive(app_page, served, monkeypatch):
+def test_a_bomb_uploaded_in_the_browser_is_refused_while_the_server_stays_responsive(app_page, served, monkeypatch, ui):
     """The check runs off the event loop: while it works (here made to hold the CPU for 4 s in
     pure Python first, as a large file would) the server answers another request at once."""
     import threading
@@ -186,3 +186,8 @@ def test_a_bomb_uploaded_in_the_browser_is_refused_while_the_server_stays_respon
     expect(report).to_contain_text("超过 2,000,000 个单元格")
     text = report.inner_text()
     assert "Traceback" not in text and "--" not in text and "SHEQU_" not in text  # no command or setting on a page
+    ui.save_screenshot(page, "import-bomb-390.png")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    expect(report).to_contain_text("解压后过大，已拒绝")
+    expect(page.locator(".shequ-import-hidden-rows select")).to_be_visible()
+    ui.save_screenshot(page, "import-bomb-1366.png")
