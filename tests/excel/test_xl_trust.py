@@ -423,3 +423,13 @@ def test_a_header_merged_across_two_columns_is_one_column(xdb, tmp_path, db_rows
     result = xl.import_file(xdb, save(wb, tmp_path / "wide-note.xlsx"), today=TODAY)
     assert result.ok, result.report_lines()
     assert db_rows(xdb, "xltest_ledger")[0]["note"] == "村民代表会议通过"
+
+
+def test_time_limit_stops_the_import_and_writes_nothing(xdb, tmp_path, table_dump):
+    """The entry app's time limit (import_file(time_limit=…)): past it, nothing is written."""
+    before = table_dump(xdb)
+    path = save(totals_book(1470.5), tmp_path / "slow.xlsx")
+    result = xl.import_file(xdb, path, today=TODAY, time_limit=0)
+    assert not result.ok and not result.written
+    assert "检查超时" in result.report_lines()[0] and "nothing was written" in result.report_lines()[0]
+    assert table_dump(xdb) == before
