@@ -74,12 +74,12 @@ def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON 
             "association_types": sorted(mine.get("association_types", [])), "tables": sorted(mine.get("tables", [])),
             "indicators": sorted(mine.get("indicators", [])), "rules": sorted(mine.get("rules", [])),
             "settings": sorted(mine.get("settings", [])), "views": sorted(mine.get("views", [])),
-            "error": st.failures.get(name),
+            "boards": sorted(mine.get("boards", [])), "error": st.failures.get(name),
         })
     for name, error in st.failures.items():
         if name not in st.plugins:
             items.append({"name": name, "distribution": None, "version": None, "builtin": False, "association_types": [], "tables": [],
-                          "indicators": [], "rules": [], "settings": [], "views": [], "error": error})
+                          "indicators": [], "rules": [], "settings": [], "views": [], "boards": [], "error": error})
     if as_json:
         print(json.dumps({"plugins": items}, ensure_ascii=False, indent=2))
         return
