@@ -117,9 +117,9 @@ def _commitments(ctx, region, member_rows, member_ids, year: int, assoc: dict, *
         if r < 0.78:
             row |= {"status": "kept", "achieved_number": target}
         elif r < 0.9:
-            row |= {"status": "partly", "achieved_number": round(target * rng.uniform(0.4, 0.9), 1) if target else None}
+            row |= {"status": "partly", "achieved_number": _part(target, rng.uniform(0.4, 0.9))}
         elif r < 0.96:
-            row |= {"status": "unkept", "achieved_number": round(target * rng.uniform(0, 0.3), 1) if target else None}
+            row |= {"status": "unkept", "achieved_number": _part(target, rng.uniform(0, 0.3))}
         else:
             row |= {"status": "withdrawn", "withdrawal_reason": rng.choice(("承诺人调任乡镇工作，由支部另行安排", "项目因上级规划调整取消",
                                                                             "承诺人长期外出务工，经支部同意撤回"))}
@@ -129,6 +129,13 @@ def _commitments(ctx, region, member_rows, member_ids, year: int, assoc: dict, *
     for row in rng.sample(candidates, min(overdue, len(candidates))):
         row |= {"status": "ongoing", "closed_on": None, "achieved_number": None}
     return out
+
+
+def _part(target, share: float):
+    """Part of a target: whole units for counts (户, 次), one decimal for lengths."""
+    if target is None:
+        return None
+    return float(int(target * share)) if float(target).is_integer() else round(target * share, 1)
 
 
 def _feedback(ctx, rows, ids) -> list[dict]:
@@ -142,7 +149,7 @@ def _feedback(ctx, rows, ids) -> list[dict]:
         for i, d in enumerate(days, start=1):
             progress = None
             if c["target_number"] is not None:
-                progress = round(c["target_number"] * i / (len(days) + 1), 1)
+                progress = _part(c["target_number"], i / (len(days) + 1))
             out.append({"region_id": c["region_id"], "commitment_id": cid, "feedback_date": d, "done": rng.choice(FEEDBACK),
                         "progress_number": progress, "evidence": rng.choice(EVIDENCE),
                         "photo_ref": f"IMG_{d:%Y%m%d}_{rng.randint(1000, 9999)}.jpg" if rng.random() < 0.5 else None, "synthetic": True})
