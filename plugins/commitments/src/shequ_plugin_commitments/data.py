@@ -83,15 +83,20 @@ def _members(ctx, region, n: int, *, history: bool) -> list[dict]:
     return rows
 
 
-def _associations(ctx, region) -> dict[str, int]:
+def _associations(ctx, region_ids: list[int]) -> dict[int, list[int]]:
+    """``{village: [association ids]}``: where a 协会党员 may belong."""
     from sqlalchemy import select
 
     from shequ_sdk import Association
 
-    return {t: i for t, i in ctx.session.execute(select(Association.type_key, Association.id).where(Association.region_id == region.id))}
+    out: dict[int, list[int]] = {}
+    for rid, aid in ctx.session.execute(select(Association.region_id, Association.id).where(Association.region_id.in_(region_ids))
+                                        .order_by(Association.id)):
+        out.setdefault(rid, []).append(aid)
+    return out
 
 
-def _commitments(ctx, region, member_rows, member_ids, year: int, assoc: dict, *, per_member=(1, 2), overdue: int = 0) -> list[dict]:
+def _commitments(ctx, region, member_rows, member_ids, year: int, *, per_member=(1, 2), overdue: int = 0) -> list[dict]:
     rng = ctx.rng
     out = []
     for m, mid in zip(member_rows, member_ids):
@@ -250,52 +255,60 @@ def _study_days(ctx, region, first: dt.date, last: dt.date, attendees: int, *, m
     return out
 
 
-def _fill_village(ctx, region, years, d, *, n_members, history, overdue=0, late=0, missed=()):
+def _fill(ctx, plans: list[tuple], years: tuple[int, ...], d: dict) -> int:
+    """Draw and write every village of ``plans`` (``(region, options)``), one batch per table (and
+    per table and year for commitments), so the rules' lookups are read a few times, not per village."""
     reply_days = int(d[S.REPLY_DAYS])
-    assoc = _associations(ctx, region)
-    member_rows = _members(ctx, region, n_members, history=history)
-    for m in member_rows:
-        if m["post"] == "协会党员" and assoc:
-            m["association_id"] = ctx.rng.choice(sorted(assoc.values()))
-    member_ids = ctx.write(CommitmentMember, member_rows, return_ids=True).ids
-    commitments, feedback, complaints, reviews, cadres = [], [], [], [], []
+    assoc = _associations(ctx, [r.id for r, _ in plans])
+    rosters = []
+    for region, o in plans:
+        rows = _members(ctx, region, o["n_members"], history=o["history"])
+        for m in rows:
+            if m["post"] == "协会党员" and assoc.get(region.id):
+                m["association_id"] = ctx.rng.choice(assoc[region.id])
+        rosters.append(rows)
+    ids = iter(ctx.write(CommitmentMember, [m for rows in rosters for m in rows], return_ids=True).ids)
+    roster_ids = [[next(ids) for _ in rows] for rows in rosters]
+    feedback, complaints, reviews, cadres, study = [], [], [], [], []
+    made = 0
     for year in years:
-        rows = _commitments(ctx, region, member_rows, member_ids, year, assoc, overdue=overdue if year == years[-1] else 0)
-        ids = ctx.write(Commitment, rows, return_ids=True).ids
-        commitments += rows
-        feedback += _feedback(ctx, rows, ids)
-        complaints += _complaints(ctx, region, year, rows, ids, ctx.rng.randint(3, 7), reply_days, late=late if year == years[-1] else 0)
-        not_kept = {r["member_id"] for r in rows if r.get("status") in NOT_KEPT}
-        upheld = {c["member_id"] for c in complaints if c.get("member_id") and c.get("outcome") in UPHELD and c["received_on"].year == year}
-        reviews += _review_rows(ctx, region, member_rows, member_ids, year, not_kept, d)
-        cadres += _cadre_rows(ctx, region, member_rows, member_ids, year, not_kept | upheld, d)
+        drawn = [_commitments(ctx, region, rosters[i], roster_ids[i], year, overdue=o["overdue"] if year == years[-1] else 0)
+                 for i, (region, o) in enumerate(plans)]
+        ids = iter(ctx.write(Commitment, [c for rows in drawn for c in rows], return_ids=True).ids)
+        for i, (region, o) in enumerate(plans):
+            rows = drawn[i]
+            cids = [next(ids) for _ in rows]
+            made += len(rows)
+            feedback += _feedback(ctx, rows, cids)
+            mine = _complaints(ctx, region, year, rows, cids, ctx.rng.randint(3, 7), reply_days, late=o["late"] if year == years[-1] else 0)
+            complaints += mine
+            not_kept = {r["member_id"] for r in rows if r.get("status") in NOT_KEPT}
+            upheld = {c["member_id"] for c in mine if c.get("member_id") and c.get("outcome") in UPHELD}
+            reviews += _review_rows(ctx, region, rosters[i], roster_ids[i], year, not_kept, d)
+            cadres += _cadre_rows(ctx, region, rosters[i], roster_ids[i], year, not_kept | upheld, d)
+    for i, (region, o) in enumerate(plans):
+        party = sum(1 for m in rosters[i] if m["is_party_member"])
+        study += _study_days(ctx, region, dt.date(years[0], 1, 1), ctx.today, party, missed=o["missed"])
     ctx.write(CommitmentFeedback, feedback)
     ctx.write(CommitmentComplaint, complaints)
     ctx.write(CommitmentReview, reviews)
     ctx.write(CadreAssessment, cadres)
-    party = sum(1 for m in member_rows if m["is_party_member"])
-    ctx.write(StudyDay, _study_days(ctx, region, dt.date(years[0], 1, 1), ctx.today, party, missed=missed))
-    return len(commitments)
+    ctx.write(StudyDay, study)
+    return made
 
 
 def populate_demo(ctx) -> None:
-    d = _defaults()
-    for i, name in enumerate(DEMO_PLACES):
-        region = ctx.region(name)
-        # 2010 as the article's year; the roster's start is unknown (empty): study days count from 2010-01
-        n = _fill_village(ctx, region, (2010,), d, n_members=9 if i == 0 else 11, history=False,
-                          overdue=1 if name == "南洲村" else 0, late=1, missed=((2010, 7),) if name == "南洲村" else ())
-        ctx.progress(PLUGIN, f"{name} 承诺事项", n, n)
+    # 2010 as the article's year; the roster's start is unknown (empty): study days count from 2010-01
+    plans = [(ctx.region("新尚村社区"), {"n_members": 9, "history": False, "overdue": 0, "late": 1, "missed": ()}),
+             (ctx.region("南洲村"), {"n_members": 11, "history": False, "overdue": 1, "late": 1, "missed": ((2010, 7),)})]
+    n = _fill(ctx, plans, (2010,), _defaults())
+    ctx.progress(PLUGIN, "承诺事项", n, n)
 
 
 def populate_synthetic(ctx) -> None:
-    d = _defaults()
     years = tuple(sorted(ctx.years))
-    villages = ctx.villages
-    for i, village in enumerate(villages, start=1):
-        rng = ctx.rng
-        missed = tuple((y, m) for y in years for m in range(1, 13) if rng.random() < 0.04)
-        _fill_village(ctx, village, years, d, n_members=rng.randint(6, 12), history=True, overdue=rng.choice((0, 0, 1)),
-                      late=rng.choice((0, 1, 2)), missed=missed)
-        ctx.progress(PLUGIN, "村（社区）", i, len(villages))
-
+    rng = ctx.rng
+    plans = [(v, {"n_members": rng.randint(6, 12), "history": True, "overdue": rng.choice((0, 0, 1)), "late": rng.choice((0, 1, 2)),
+                  "missed": tuple((y, m) for y in years for m in range(1, 13) if rng.random() < 0.04)}) for v in ctx.villages]
+    n = _fill(ctx, plans, years, _defaults())
+    ctx.progress(PLUGIN, "承诺事项", n, n)
