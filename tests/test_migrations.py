@@ -151,7 +151,15 @@ def test_an_old_database_is_refused_until_migrated(previous, cli):
     with pytest.raises(InputError) as exc:
         shequ_sdk.open(previous)
     message = str(exc.value)
-    assert "数据库结构版本落后（当前 无" in message and all(head in message for head in migrations.heads())
+    engine = create_engine(previous, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:  # a plugin newer than the dump has no tables there: migrate creates them
+            absent = migrations.absent_branches(conn, ())
+    finally:
+        engine.dispose()
+    expected = [head for head in migrations.heads() if head.rsplit("_", 1)[0] not in absent]
+    assert "数据库结构版本落后（当前 无" in message and expected and all(head in message for head in expected)
+    assert not any(f"{branch}_0001" in message for branch in absent)
     assert "请先运行 shequ migrate --db" in message and "run shequ migrate --db" in message
 
     code, out, err = cli("indicators", "--db", previous, "--region", "新尚村社区", "--period", "2010Q4")
