@@ -109,3 +109,26 @@ def test_entry_forms_save_a_commitment_and_a_feedback_entry(demo):
     assert BatchForm(store=store, forms=[feedback]).save() == 1
     assert demo.frame("commitment_feedback", region="新尚村社区", where={"commitment_id": int(saved["id"].iloc[0])})["done"].tolist() \
         == ["巡查 3 次并记录"]
+
+
+def test_spreadsheet_template_round_trip_for_study_days(demo, tmp_path):
+    import openpyxl
+
+    from shequ_sdk import spreadsheets as xl
+    from shequ_sdk.excel.template import FIRST_DATA_ROW, HEADER_ROW
+
+    out = xl.write_template_for(demo, "commitment_study_day", region="新尚村社区", period="2011", out=tmp_path / "学习日.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb.worksheets[0]
+    head = {ws.cell(HEADER_ROW, j).value: j for j in range(1, ws.max_column + 1) if ws.cell(HEADER_ROW, j).value}
+    assert {"学习日期", "学习内容", "参加人数", "缺席人数"} <= set(head)
+    existing = len(demo.frame("commitment_study_day", region="新尚村社区", period="2011"))
+    row = FIRST_DATA_ROW + existing  # the template lists the rows already entered first
+    for label, value in {"学习日期": dt.date(2011, 3, 28), "学习内容": "学习两会精神", "参加人数": 7, "缺席人数": 1}.items():
+        ws.cell(row, head[label]).value = value
+    wb.save(out)
+    result = xl.import_file(demo, out, today=DEMO_TODAY)
+    assert result.ok, result.report_lines()
+    assert result.new == 1
+    saved = demo.frame("commitment_study_day", region="新尚村社区", where={"topic": "学习两会精神"})
+    assert saved["attendees"].tolist() == [7]
