@@ -27,7 +27,7 @@ def kept_by_village(store):
     wide = store.village_indicators([key])
     area = store.indicator_values([key]).get(key)
     rows = []
-    if store.region_obj.kind not in ("village", "community"):
+    if store.region_obj.kind not in ("village", "community") and key in wide.columns:  # an area without villages has no column
         rows = [{"place": str(n), "rate": display_number(ind, v)} for n, v in zip(wide["region_name"], wide[key]) if v is not None and v == v]
     if area is not None:
         rows.append({"place": f"{store.region}（合计）" if store.lang == "zh" else f"{store.region} (total)", "rate": display_number(ind, area)})
