@@ -231,7 +231,7 @@ def review_consistent(row: CommitmentReview, ctx) -> Iterable[Problem]:
         yield Problem("三评的对象是党员", "the three-way review is of Party members", field="member_id", value=row.member_id)
     cycle = setting(ctx, S.REVIEW_CYCLE, row.region_id)
     if cycle not in S.CYCLES:
-        raise S._bad(S.REVIEW_CYCLE, cycle, "应为 half_year 或 year", "must be half_year or year")
+        raise S.bad_setting(S.REVIEW_CYCLE, cycle, "应为 half_year 或 year", "must be half_year or year")
     if cycle == "half_year" and row.half is None:
         yield Problem("本乡镇每半年评议一次：请填写半年（1 上半年，2 下半年）", "reviews are half-yearly here: give the half (1 or 2)", field="half", value=None)
     if cycle == "year" and row.half is not None:

@@ -52,33 +52,33 @@ SETTINGS = (
 TENTH = Decimal("0.1")
 
 
-def _bad(key: str, value, zh: str, en: str) -> InputError:
+def bad_setting(key: str, value, zh: str, en: str) -> InputError:
     return InputError(f"配置项 {key} 的值 {value!r} 无效：{zh}", f"setting {key} = {value!r} is invalid: {en}")
 
 
 def weights(key: str, value, parts: tuple[str, ...]) -> dict[str, Decimal]:
     """A weights setting checked: one non-negative number per part, not all zero."""
     if not isinstance(value, Mapping) or set(value) != set(parts):
-        raise _bad(key, value, f"应为 {{{', '.join(parts)}}} 各一个权重", f"needs one weight for each of {', '.join(parts)}")
+        raise bad_setting(key, value, f"应为 {{{', '.join(parts)}}} 各一个权重", f"needs one weight for each of {', '.join(parts)}")
     try:
         out = {p: Decimal(str(value[p])) for p in parts}
     except Exception:
-        raise _bad(key, value, "权重须为数字", "weights must be numbers") from None
+        raise bad_setting(key, value, "权重须为数字", "weights must be numbers") from None
     if any(w < 0 for w in out.values()) or not sum(out.values()):
-        raise _bad(key, value, "权重不能为负，且不能全为 0", "weights must be non-negative and not all zero")
+        raise bad_setting(key, value, "权重不能为负，且不能全为 0", "weights must be non-negative and not all zero")
     return out
 
 
 def bands(key: str, value, grades: tuple[str, ...]) -> list[tuple[str, Decimal]]:
     """A bands setting checked: the lowest score of each grade but the last, descending."""
     if not isinstance(value, Mapping) or set(value) != set(grades[:-1]):
-        raise _bad(key, value, f"应给出 {'、'.join(grades[:-1])} 的分数线", f"needs the lowest score of {', '.join(grades[:-1])}")
+        raise bad_setting(key, value, f"应给出 {'、'.join(grades[:-1])} 的分数线", f"needs the lowest score of {', '.join(grades[:-1])}")
     try:
         out = [(g, Decimal(str(value[g]))) for g in grades[:-1]]
     except Exception:
-        raise _bad(key, value, "分数线须为数字", "bands must be numbers") from None
+        raise bad_setting(key, value, "分数线须为数字", "bands must be numbers") from None
     if any(a[1] <= b[1] for a, b in zip(out, out[1:])) or not all(0 <= v <= 100 for _, v in out):
-        raise _bad(key, value, "分数线须在 0–100 之间且逐级降低", "bands must lie within 0–100 and fall grade by grade")
+        raise bad_setting(key, value, "分数线须在 0–100 之间且逐级降低", "bands must lie within 0–100 and fall grade by grade")
     return out
 
 

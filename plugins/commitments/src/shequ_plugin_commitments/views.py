@@ -81,7 +81,8 @@ def member_cards(store):
     cards = []
     for m in members.itertuples():
         mine = commitments[commitments["member_id"] == m.id] if not commitments.empty else commitments
-        statuses = "、".join(f"{STATUS[s][0 if zh else 1]} {n}" for s, n in mine["status"].value_counts().items()) if not mine.empty else "—"
+        counts = mine["status"].astype(str).value_counts() if not mine.empty else {}
+        statuses = "、".join(f"{STATUS[code][0 if zh else 1]} {int(counts[code])}" for code in STATUS if code in counts and counts[code]) or "—"
         items = "".join(f"<li>{html.escape(str(c.content))}（{STATUS[c.status][0 if zh else 1]}，"
                         f"{'反馈' if zh else 'feedback'} {int(fb.get(c.id, 0))}）</li>" for c in mine.itertuples())
         grades = []
