@@ -128,7 +128,7 @@ def _replies(dialect: str, part: str) -> Hand:
     replied = "t.replied_on IS NOT NULL AND t.replied_on <= :as_of"
     due = _reply_due(dialect)
     where = f"{replied} AND t.replied_on <= {due}" if part == "num" else f"(({replied}) OR {due} < :as_of)"
-    return _count("commitment_complaint", f"t.received_on {IN_PERIOD} AND t.received_on <= :as_of AND {where}")
+    return _count("commitments_complaint", f"t.received_on {IN_PERIOD} AND t.received_on <= :as_of AND {where}")
 
 
 def _study(part: str, months: list[Period]) -> Hand:
@@ -138,10 +138,10 @@ def _study(part: str, months: list[Period]) -> Hand:
     for m in months:
         cond = f"(t.since IS NULL OR t.since <= '{m.end}')"
         if part == "num":
-            cond += (f" AND EXISTS (SELECT 1 FROM commitment_study_day s WHERE s.region_id = t.region_id "
+            cond += (f" AND EXISTS (SELECT 1 FROM commitments_study_day s WHERE s.region_id = t.region_id "
                      f"AND s.held_on BETWEEN '{m.start}' AND '{m.end}')")
         terms.append(f"CASE WHEN {cond} THEN 1 ELSE 0 END")
-    inner = ("SELECT t.region_id, min(t.since) AS since FROM commitment_member t WHERE t.region_id IN {scope} "
+    inner = ("SELECT t.region_id, min(t.since) AS since FROM commitments_member t WHERE t.region_id IN {scope} "
              "AND t.is_party_member = :t GROUP BY t.region_id")
     return _q(f"SELECT {{sel}}coalesce(sum({' + '.join(terms) or '0'}), 0) FROM ({inner}) t {{grp}}")
 
@@ -241,28 +241,28 @@ def queries(dialect: str, period: Period, as_of: dt.date) -> dict[str, tuple[Han
         "party.mobile_members": (_count("party_mobile_member", f"t.relation_transferred = {f} AND {_active('t.out_date', 't.returned_on')}"), None),
         "party.excellent_share": (_count("party_evaluation", "t.year = :year AND t.grade = 'excellent'"), _count("party_evaluation", "t.year = :year")),
         # commitments
-        "commitments.made": (_count("commitment", "t.year = :year"), None),
-        "commitments.due": (_count("commitment", "t.due_date BETWEEN :start AND :day AND t.status <> 'withdrawn'"), None),
-        "commitments.kept": (_count("commitment", "t.due_date BETWEEN :start AND :day AND t.status = 'kept'"), None),
-        "commitments.overdue": (_count("commitment", f"t.due_date {IN_PERIOD} AND t.due_date < :as_of AND t.status = 'ongoing'"), None),
-        "commitments.withdrawn": (_count("commitment", "t.year = :year AND t.status = 'withdrawn'"), None),
-        "commitments.complaints": (_count("commitment_complaint", f"t.received_on <= :as_of AND t.received_on {IN_PERIOD}"), None),
-        "commitments.complaints_upheld": (_count("commitment_complaint", f"t.received_on <= :as_of AND t.received_on {IN_PERIOD} "
+        "commitments.made": (_count("commitments_pledge", "t.year = :year"), None),
+        "commitments.due": (_count("commitments_pledge", "t.due_date BETWEEN :start AND :day AND t.status <> 'withdrawn'"), None),
+        "commitments.kept": (_count("commitments_pledge", "t.due_date BETWEEN :start AND :day AND t.status = 'kept'"), None),
+        "commitments.overdue": (_count("commitments_pledge", f"t.due_date {IN_PERIOD} AND t.due_date < :as_of AND t.status = 'ongoing'"), None),
+        "commitments.withdrawn": (_count("commitments_pledge", "t.year = :year AND t.status = 'withdrawn'"), None),
+        "commitments.complaints": (_count("commitments_complaint", f"t.received_on <= :as_of AND t.received_on {IN_PERIOD}"), None),
+        "commitments.complaints_upheld": (_count("commitments_complaint", f"t.received_on <= :as_of AND t.received_on {IN_PERIOD} "
                                                                          "AND t.outcome IN ('upheld', 'partly_upheld')"), None),
         "commitments.replied_on_time_rate": (_replies(dialect, "num"), _replies(dialect, "den")),
-        "commitments.reviews": (_count("commitment_review", "t.year = :year"), None),
-        "commitments.excellent_share": (_count("commitment_review", "t.year = :year AND t.grade = 'excellent'"),
-                                        _count("commitment_review", "t.year = :year")),
-        "commitments.unqualified_share": (_count("commitment_review", "t.year = :year AND t.grade = 'unqualified'"),
-                                          _count("commitment_review", "t.year = :year")),
-        "commitments.party_members": (_count("commitment_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')}"), None),
+        "commitments.reviews": (_count("commitments_review", "t.year = :year"), None),
+        "commitments.excellent_share": (_count("commitments_review", "t.year = :year AND t.grade = 'excellent'"),
+                                        _count("commitments_review", "t.year = :year")),
+        "commitments.unqualified_share": (_count("commitments_review", "t.year = :year AND t.grade = 'unqualified'"),
+                                          _count("commitments_review", "t.year = :year")),
+        "commitments.party_members": (_count("commitments_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')}"), None),
         "commitments.review_coverage": (
-            _count("commitment_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')} "
-                                        "AND t.id IN (SELECT r.member_id FROM commitment_review r WHERE r.year = :year)"),
-            _count("commitment_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')}")),
-        "commitments.cadres_assessed": (_count("commitment_cadre_assessment", "t.year = :year"), None),
-        "commitments.cadre_excellent_share": (_count("commitment_cadre_assessment", "t.year = :year AND t.grade = 'excellent'"),
-                                              _count("commitment_cadre_assessment", "t.year = :year")),
+            _count("commitments_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')} "
+                                        "AND t.id IN (SELECT r.member_id FROM commitments_review r WHERE r.year = :year)"),
+            _count("commitments_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')}")),
+        "commitments.cadres_assessed": (_count("commitments_cadre_assessment", "t.year = :year"), None),
+        "commitments.cadre_excellent_share": (_count("commitments_cadre_assessment", "t.year = :year AND t.grade = 'excellent'"),
+                                              _count("commitments_cadre_assessment", "t.year = :year")),
         "commitments.study_compliance": (_study("num", months), _study("den", months)),
         # sanitation
         "sanitation.bin_coverage": (

@@ -12,7 +12,7 @@ def test_village_page_shows_the_members_commitment_cards(app_page, served, ui):
     page.goto(served.url("township", region="南县", period="2010", village="南洲村"))
     expect(page.locator(".shequ-village-name")).to_have_text("南洲村")
     cards = page.locator(".shequ-member-card")
-    members = served.sdk.frame("commitment_member", region="南洲村")  # masked, as the page shows them
+    members = served.sdk.frame("commitments_member", region="南洲村")  # masked, as the page shows them
     expect(cards).to_have_count(len(members))
     texts = cards.all_inner_texts()
     assert {t.split()[0] for t in texts} == set(members["name"]) and all("*" in t.split()[0] for t in texts)

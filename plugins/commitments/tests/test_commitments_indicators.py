@@ -89,6 +89,6 @@ def test_plugins_command_lists_the_plugin(cli):
     assert code == 0, err
     mine = next(p for p in json.loads(out)["plugins"] if p["name"] == "commitments")
     assert mine["error"] is None and mine["distribution"] == "shequ-plugin-commitments"
-    assert {"commitment", "commitment_review", "commitment_complaint", "commitment_study_day"} <= set(mine["tables"])
+    assert {"commitments_pledge", "commitments_review", "commitments_complaint", "commitments_study_day"} <= set(mine["tables"])
     assert "commitments.kept_rate" in mine["indicators"] and mine["boards"] == ["commitments.pledges"]
     assert {"commitments.review_weights", "commitments.reply_days"} <= set(mine["settings"])

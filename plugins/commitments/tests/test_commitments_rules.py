@@ -32,7 +32,7 @@ def test_withdrawal_needs_a_reason(world, commitment):
     assert found == [(2, "withdrawal_reason")] and "撤回承诺须写明撤回原因" in text
     sdk.write(Commitment, [commitment(content="调解纠纷", status="withdrawn", achieved_number=None, withdrawal_reason="调任乡镇工作")],
               today=TODAY)
-    assert sdk.frame("commitment", codes=True)["status"].tolist() == ["withdrawn"]
+    assert sdk.frame("commitments_pledge", codes=True)["status"].tolist() == ["withdrawn"]
 
 
 def test_quantified_target_and_kept_status_fit_together(world, commitment):
@@ -100,7 +100,7 @@ def test_review_grade_follows_the_weights_and_bands(world, review):
         config.set_value(s, "commitments.review_bands", {"excellent": 82, "qualified": 70, "basic": 60}, town)
     # 0.5 × 90 + 0.25 × 80 + 0.25 × 70 = 82.5 → 优秀
     sdk.write(CommitmentReview, [review(half=2, leader_score=90, peer_score=80, resident_score=70, score=82.5, grade="excellent")], today=TODAY)
-    assert sdk.frame("commitment_review", codes=True)["grade"].tolist() == ["qualified", "excellent"]
+    assert sdk.frame("commitments_review", codes=True)["grade"].tolist() == ["qualified", "excellent"]
 
 
 def test_bad_weights_setting_is_named(world, review):
@@ -132,7 +132,7 @@ def test_unkept_commitment_bars_excellent_without_a_township_override(world, com
     sdk.write(CommitmentReview, [review(**top, override_reason="承诺因洪灾未能兑现，群众评价很高", override_by="甲镇党委")], today=TODAY)
     # another member without unkept commitments is not affected
     sdk.write(CommitmentReview, [review("李书记", **top)], today=TODAY)
-    assert len(sdk.frame("commitment_review")) == 2
+    assert len(sdk.frame("commitments_review")) == 2
 
 
 def test_cadre_assessment_weights_cap_and_upheld_complaints(world):

@@ -69,8 +69,8 @@ HALVES = {1: ("上半年", "first half"), 2: ("下半年", "second half")}
 class CommitmentMember(Record, table=True):
     """A Party member or cadre of a village who makes public commitments (挂牌上岗)."""
 
-    __tablename__ = "commitment_member"
-    __table_args__ = (Index("ix_commitment_member_region_name", "region_id", "name"),)
+    __tablename__ = "commitments_member"
+    __table_args__ = (Index("ix_commitments_member_region_name", "region_id", "name"),)
     name: str = field(sensitive="name", label_zh="姓名", label_en="Name")
     is_party_member: bool = field(default=True, label_zh="党员", label_en="Party member")
     is_cadre: bool = field(default=False, label_zh="村（居）干部", label_en="Village cadre")
@@ -85,11 +85,11 @@ class CommitmentMember(Record, table=True):
 class Commitment(Record, table=True):
     """One member's public commitment (承诺事项) for one year."""
 
-    __tablename__ = "commitment"
-    __table_args__ = (Index("ix_commitment_region_year", "region_id", "year"),
-                      Index("ix_commitment_region_due", "region_id", "due_date"),
-                      Index("ix_commitment_member", "member_id"))
-    member_id: int = field(foreign_key="commitment_member.id", label_zh="承诺人", label_en="Member")
+    __tablename__ = "commitments_pledge"
+    __table_args__ = (Index("ix_commitments_pledge_region_year", "region_id", "year"),
+                      Index("ix_commitments_pledge_region_due", "region_id", "due_date"),
+                      Index("ix_commitments_pledge_member", "member_id"))
+    member_id: int = field(foreign_key="commitments_member.id", label_zh="承诺人", label_en="Member")
     year: int = field(ge=2000, le=2100, label_zh="年度", label_en="Year")
     content: str = field(label_zh="承诺内容", label_en="Commitment")
     concern: str = field(label_zh="群众关心的问题", label_en="Residents' concern", note_zh="承诺回应的群众最关心的问题",
@@ -111,10 +111,10 @@ class Commitment(Record, table=True):
 class CommitmentFeedback(Record, table=True):
     """A progress entry on a commitment (跟踪反馈)."""
 
-    __tablename__ = "commitment_feedback"
-    __table_args__ = (Index("ix_commitment_feedback_commitment", "commitment_id", "feedback_date"),
-                      Index("ix_commitment_feedback_region_date", "region_id", "feedback_date"))
-    commitment_id: int = field(foreign_key="commitment.id", label_zh="承诺事项", label_en="Commitment")
+    __tablename__ = "commitments_feedback"
+    __table_args__ = (Index("ix_commitments_feedback_commitment", "commitment_id", "feedback_date"),
+                      Index("ix_commitments_feedback_region_date", "region_id", "feedback_date"))
+    commitment_id: int = field(foreign_key="commitments_pledge.id", label_zh="承诺事项", label_en="Commitment")
     feedback_date: date = field(label_zh="反馈日期", label_en="Date")
     done: str = field(label_zh="完成情况", label_en="What was done")
     progress_number: Optional[float] = field(default=None, ge=0, label_zh="累计完成数量", label_en="Done so far")
@@ -125,14 +125,14 @@ class CommitmentFeedback(Record, table=True):
 class CommitmentComplaint(Record, table=True):
     """A complaint or comment about members or their commitments (投诉箱、意见栏) and its reply."""
 
-    __tablename__ = "commitment_complaint"
-    __table_args__ = (Index("ix_commitment_complaint_region_received", "region_id", "received_on"),)
+    __tablename__ = "commitments_complaint"
+    __table_args__ = (Index("ix_commitments_complaint_region_received", "region_id", "received_on"),)
     kind: str = field(default="complaint", label_zh="类别", label_en="Kind", choices=COMPLAINT_KINDS)
     channel: str = field(label_zh="渠道", label_en="Channel", choices=CHANNELS)
     received_on: date = field(label_zh="收到日期", label_en="Received on")
     summary: str = field(sensitive="text", label_zh="内容摘要", label_en="Summary")
-    member_id: Optional[int] = field(default=None, foreign_key="commitment_member.id", label_zh="涉及党员/干部", label_en="Member concerned")
-    commitment_id: Optional[int] = field(default=None, foreign_key="commitment.id", label_zh="涉及承诺事项", label_en="Commitment concerned")
+    member_id: Optional[int] = field(default=None, foreign_key="commitments_member.id", label_zh="涉及党员/干部", label_en="Member concerned")
+    commitment_id: Optional[int] = field(default=None, foreign_key="commitments_pledge.id", label_zh="涉及承诺事项", label_en="Commitment concerned")
     handler: Optional[str] = field(default=None, label_zh="承办人", label_en="Handler")
     replied_on: Optional[date] = field(default=None, label_zh="答复日期", label_en="Replied on")
     reply: Optional[str] = field(default=None, label_zh="答复内容", label_en="Reply")
@@ -146,10 +146,10 @@ class CommitmentReview(Record, table=True):
     their mean score, and no column for who they were.
     """
 
-    __tablename__ = "commitment_review"
-    __table_args__ = (Index("ix_commitment_review_region_year", "region_id", "year"),
-                      Index("ix_commitment_review_member", "member_id", "year"))
-    member_id: int = field(foreign_key="commitment_member.id", label_zh="党员", label_en="Member")
+    __tablename__ = "commitments_review"
+    __table_args__ = (Index("ix_commitments_review_region_year", "region_id", "year"),
+                      Index("ix_commitments_review_member", "member_id", "year"))
+    member_id: int = field(foreign_key="commitments_member.id", label_zh="党员", label_en="Member")
     year: int = field(ge=2000, le=2100, label_zh="年度", label_en="Year")
     half: Optional[int] = field(default=None, ge=1, le=2, label_zh="半年", label_en="Half", choices=None,
                                 note_zh="1 上半年，2 下半年；按年度评议时留空", note_en="1 or 2; empty for a yearly review")
@@ -173,9 +173,9 @@ class CommitmentReview(Record, table=True):
 class CadreAssessment(Record, table=True):
     """A village cadre's yearly assessment on 德、能、勤、绩、廉."""
 
-    __tablename__ = "commitment_cadre_assessment"
-    __table_args__ = (Index("ix_commitment_cadre_assessment_region_year", "region_id", "year"),)
-    member_id: int = field(foreign_key="commitment_member.id", label_zh="干部", label_en="Cadre")
+    __tablename__ = "commitments_cadre_assessment"
+    __table_args__ = (Index("ix_commitments_cadre_assessment_region_year", "region_id", "year"),)
+    member_id: int = field(foreign_key="commitments_member.id", label_zh="干部", label_en="Cadre")
     year: int = field(ge=2000, le=2100, label_zh="年度", label_en="Year")
     de: float = field(ge=0, le=100, label_zh="德", label_en="Integrity (de)")
     neng: float = field(ge=0, le=100, label_zh="能", label_en="Ability (neng)")
@@ -192,8 +192,8 @@ class CadreAssessment(Record, table=True):
 class StudyDay(Record, table=True):
     """A theory-study day held by the village's Party branch (政治理论学习日)."""
 
-    __tablename__ = "commitment_study_day"
-    __table_args__ = (Index("ix_commitment_study_day_region_date", "region_id", "held_on"),)
+    __tablename__ = "commitments_study_day"
+    __table_args__ = (Index("ix_commitments_study_day_region_date", "region_id", "held_on"),)
     held_on: date = field(label_zh="学习日期", label_en="Held on")
     topic: str = field(label_zh="学习内容", label_en="Topic")
     attendees: int = field(ge=0, label_zh="参加人数", label_en="Attendees")

@@ -151,7 +151,7 @@ def overdue(row: Commitment, ctx) -> Iterable[Problem]:
 
 def feedback_consistent(row: CommitmentFeedback, ctx) -> Iterable[Problem]:
     found = commitments(ctx).get(row.commitment_id)
-    yield from _link(row, ctx, "commitment_id", commitments(ctx), "承诺事项", "commitment")
+    yield from _link(row, ctx, "commitment_id", commitments(ctx), "承诺事项", "commitments_pledge")
     yield from _not_future(row, "feedback_date", ctx, "反馈日期", "feedback date")
     if found is not None and row.feedback_date.year < found.year:
         yield Problem(f"反馈日期早于承诺年度 {found.year}", f"the feedback predates the commitment's year {found.year}",
@@ -162,7 +162,7 @@ def feedback_consistent(row: CommitmentFeedback, ctx) -> Iterable[Problem]:
 
 def complaint_consistent(row: CommitmentComplaint, ctx) -> Iterable[Problem]:
     yield from _link(row, ctx, "member_id", members(ctx), "涉及的党员/干部", "member")
-    yield from _link(row, ctx, "commitment_id", commitments(ctx), "涉及的承诺事项", "commitment")
+    yield from _link(row, ctx, "commitment_id", commitments(ctx), "涉及的承诺事项", "commitments_pledge")
     found = commitments(ctx).get(row.commitment_id) if row.commitment_id else None
     if found is not None and row.member_id is not None and found.member_id != row.member_id:
         yield Problem("涉及的承诺事项不是该党员/干部的承诺", "the commitment concerned is not this member's", field="commitment_id", value=row.commitment_id)
@@ -331,39 +331,39 @@ def study_days_missed(session) -> Iterable[Problem]:
         for (y, m), n in sorted(months.items()):
             if n < int(lo[rid]):
                 yield Problem(f"{names[rid]} {y} 年 {m} 月只有 {n} 个学习日，少于每月 {lo[rid]} 个", f"{names[rid]} held {n} study day(s) in "
-                              f"{y}-{m:02d}, fewer than {lo[rid]} a month", table="commitment_study_day", field="held_on", value=f"{y}-{m:02d}")
+                              f"{y}-{m:02d}, fewer than {lo[rid]} a month", table="commitments_study_day", field="held_on", value=f"{y}-{m:02d}")
             elif n > int(hi[rid]):
                 yield Problem(f"{names[rid]} {y} 年 {m} 月登记了 {n} 个学习日，多于每月 {hi[rid]} 个，请核对是否重复登记",
                               f"{names[rid]} recorded {n} study days in {y}-{m:02d}, more than {hi[rid]} a month: check for double entries",
-                              table="commitment_study_day", field="held_on", value=f"{y}-{m:02d}")
+                              table="commitments_study_day", field="held_on", value=f"{y}-{m:02d}")
 
 
 def all_rules() -> list[Rule]:
     return [
         Rule(key="commitments.member_consistent", label_zh="承诺人为党员或干部", label_en="Member is a Party member or cadre",
-             table="commitment_member", check_row=member_consistent),
+             table="commitments_member", check_row=member_consistent),
         Rule(key="commitments.commitment_consistent", label_zh="承诺事项填写完整", label_en="Commitment is complete and consistent",
-             table="commitment", check_row=commitment_consistent),
+             table="commitments_pledge", check_row=commitment_consistent),
         Rule(key="commitments.withdrawal_reason", label_zh="撤回须写明原因", label_en="Withdrawal needs a reason",
-             table="commitment", check_row=withdrawal_reason),
-        Rule(key="commitments.overdue", label_zh="承诺逾期未评定", label_en="Overdue commitment", table="commitment",
+             table="commitments_pledge", check_row=withdrawal_reason),
+        Rule(key="commitments.overdue", label_zh="承诺逾期未评定", label_en="Overdue commitment", table="commitments_pledge",
              check_row=overdue, severity="warning"),
         Rule(key="commitments.feedback_consistent", label_zh="跟踪反馈对应承诺事项", label_en="Feedback belongs to a commitment",
-             table="commitment_feedback", check_row=feedback_consistent),
+             table="commitments_feedback", check_row=feedback_consistent),
         Rule(key="commitments.complaint_consistent", label_zh="投诉意见填写完整", label_en="Complaint is complete and consistent",
-             table="commitment_complaint", check_row=complaint_consistent),
+             table="commitments_complaint", check_row=complaint_consistent),
         Rule(key="commitments.reply_deadline", label_zh="投诉意见按期答复", label_en="Reply within the deadline",
-             table="commitment_complaint", check_row=reply_deadline, severity="warning"),
+             table="commitments_complaint", check_row=reply_deadline, severity="warning"),
         Rule(key="commitments.review_weighting", label_zh="三评按权重和分数线定等次", label_en="Review grade follows weights and bands",
-             table="commitment_review", check_row=review_consistent),
-        Rule(key="commitments.review_excellent_cap", label_zh="承诺未兑现不得评优秀", label_en="No 优秀 with an unkept commitment",
-             table="commitment_review", check_row=review_cap),
+             table="commitments_review", check_row=review_consistent),
+        Rule(key="commitments.review_excellent_cap", label_zh="承诺未兑现不得评优秀", label_en="No excellent grade with an unkept commitment",
+             table="commitments_review", check_row=review_cap),
         Rule(key="commitments.cadre_weighting", label_zh="德能勤绩廉按权重和分数线定等次", label_en="Cadre grade follows weights and bands",
-             table="commitment_cadre_assessment", check_row=cadre_consistent),
-        Rule(key="commitments.cadre_excellent_cap", label_zh="承诺未兑现或投诉属实不得评优秀", label_en="No 优秀 with an unkept commitment or upheld complaint",
-             table="commitment_cadre_assessment", check_row=cadre_cap),
+             table="commitments_cadre_assessment", check_row=cadre_consistent),
+        Rule(key="commitments.cadre_excellent_cap", label_zh="承诺未兑现或投诉属实不得评优秀", label_en="No excellent grade with an unkept commitment or upheld complaint",
+             table="commitments_cadre_assessment", check_row=cadre_cap),
         Rule(key="commitments.study_day_consistent", label_zh="学习日不晚于今天", label_en="Study day not in the future",
-             table="commitment_study_day", check_row=study_day_consistent),
+             table="commitments_study_day", check_row=study_day_consistent),
         Rule(key="commitments.study_days_monthly", label_zh="每月学习日", label_en="Monthly study days", check_db=study_days_missed,
              severity="warning"),
     ]

@@ -45,7 +45,7 @@ def complaints_by_outcome(store):
     from shequ_sdk.ui.charts import bar_chart, message
 
     lang = store.lang
-    df = store.frame("commitment_complaint", columns=["outcome"], codes=True)
+    df = store.frame("commitments_complaint", columns=["outcome"], codes=True)
     if df.empty:
         return message(store.t("no_data"))
     counts = df["outcome"].fillna("pending").value_counts()
@@ -69,14 +69,14 @@ def member_cards(store):
     zh = store.lang == "zh"
     if store.region_obj.kind not in ("village", "community"):
         return message("选择一个村（社区）查看党员承诺卡片" if zh else "Pick a village to see the members' cards")
-    members = store.frame("commitment_member", period=None, columns=["id", "name", "post", "is_party_member", "is_cadre"], codes=True)
+    members = store.frame("commitments_member", period=None, columns=["id", "name", "post", "is_party_member", "is_cadre"], codes=True)
     if members.empty:
         return message(store.t("no_data"))
     year = store.period_obj.year
-    commitments = store.frame("commitment", period=str(year), columns=["id", "member_id", "content", "status"], codes=True)
-    feedback = store.frame("commitment_feedback", period=str(year), columns=["commitment_id"], codes=True)
-    reviews = store.frame("commitment_review", period=str(year), columns=["member_id", "half", "score", "grade"], codes=True)
-    cadre = store.frame("commitment_cadre_assessment", period=str(year), columns=["member_id", "score", "grade"], codes=True)
+    commitments = store.frame("commitments_pledge", period=str(year), columns=["id", "member_id", "content", "status"], codes=True)
+    feedback = store.frame("commitments_feedback", period=str(year), columns=["commitment_id"], codes=True)
+    reviews = store.frame("commitments_review", period=str(year), columns=["member_id", "half", "score", "grade"], codes=True)
+    cadre = store.frame("commitments_cadre_assessment", period=str(year), columns=["member_id", "score", "grade"], codes=True)
     fb = feedback["commitment_id"].value_counts().to_dict() if not feedback.empty else {}
     cards = []
     for m in members.itertuples():
