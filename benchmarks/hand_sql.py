@@ -119,6 +119,33 @@ def _schedule(part: str, kinds: tuple[str, ...], months: list[Period], rate_per_
     return _q(f"SELECT {{sel}}count(*) FROM ({inner}) t WHERE {where} {{grp}}")
 
 
+# -- commitments: replies within the deadline (the default 15 days), study months (at least 1 day) --
+def _reply_due(dialect: str, days: int = 15) -> str:
+    return f"(t.received_on + {days})" if dialect == "postgresql" else f"date(t.received_on, '+{days} days')"
+
+
+def _replies(dialect: str, part: str) -> Hand:
+    replied = "t.replied_on IS NOT NULL AND t.replied_on <= :as_of"
+    due = _reply_due(dialect)
+    where = f"{replied} AND t.replied_on <= {due}" if part == "num" else f"(({replied}) OR {due} < :as_of)"
+    return _count("commitments_complaint", f"t.received_on {IN_PERIOD} AND t.received_on <= :as_of AND {where}")
+
+
+def _study(part: str, months: list[Period]) -> Hand:
+    """Complete months of the period from the roster's start, per village with Party members; the
+    numerator counts those with a study day."""
+    terms = []
+    for m in months:
+        cond = f"(t.since IS NULL OR t.since <= '{m.end}')"
+        if part == "num":
+            cond += (f" AND EXISTS (SELECT 1 FROM commitments_study_day s WHERE s.region_id = t.region_id "
+                     f"AND s.held_on BETWEEN '{m.start}' AND '{m.end}')")
+        terms.append(f"CASE WHEN {cond} THEN 1 ELSE 0 END")
+    inner = ("SELECT t.region_id, min(t.since) AS since FROM commitments_member t WHERE t.region_id IN {scope} "
+             "AND t.is_party_member = :t GROUP BY t.region_id")
+    return _q(f"SELECT {{sel}}coalesce(sum({' + '.join(terms) or '0'}), 0) FROM ({inner}) t {{grp}}")
+
+
 def _months(period: Period, as_of: dt.date) -> list[Period]:
     out = []
     for m in period.subperiods("month"):
@@ -213,6 +240,30 @@ def queries(dialect: str, period: Period, as_of: dt.date) -> dict[str, tuple[Han
         "party.womens_organisations": (_count("party_org_profile", f"t.year = :year AND t.has_women_org = {t}"), None),
         "party.mobile_members": (_count("party_mobile_member", f"t.relation_transferred = {f} AND {_active('t.out_date', 't.returned_on')}"), None),
         "party.excellent_share": (_count("party_evaluation", "t.year = :year AND t.grade = 'excellent'"), _count("party_evaluation", "t.year = :year")),
+        # commitments
+        "commitments.made": (_count("commitments_pledge", "t.year = :year"), None),
+        "commitments.due": (_count("commitments_pledge", "t.due_date BETWEEN :start AND :day AND t.status <> 'withdrawn'"), None),
+        "commitments.kept": (_count("commitments_pledge", "t.due_date BETWEEN :start AND :day AND t.status = 'kept'"), None),
+        "commitments.overdue": (_count("commitments_pledge", f"t.due_date {IN_PERIOD} AND t.due_date < :as_of AND t.status = 'ongoing'"), None),
+        "commitments.withdrawn": (_count("commitments_pledge", "t.year = :year AND t.status = 'withdrawn'"), None),
+        "commitments.complaints": (_count("commitments_complaint", f"t.received_on <= :as_of AND t.received_on {IN_PERIOD}"), None),
+        "commitments.complaints_upheld": (_count("commitments_complaint", f"t.received_on <= :as_of AND t.received_on {IN_PERIOD} "
+                                                                         "AND t.outcome IN ('upheld', 'partly_upheld')"), None),
+        "commitments.replied_on_time_rate": (_replies(dialect, "num"), _replies(dialect, "den")),
+        "commitments.reviews": (_count("commitments_review", "t.year = :year"), None),
+        "commitments.excellent_share": (_count("commitments_review", "t.year = :year AND t.grade = 'excellent'"),
+                                        _count("commitments_review", "t.year = :year")),
+        "commitments.unqualified_share": (_count("commitments_review", "t.year = :year AND t.grade = 'unqualified'"),
+                                          _count("commitments_review", "t.year = :year")),
+        "commitments.party_members": (_count("commitments_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')}"), None),
+        "commitments.review_coverage": (
+            _count("commitments_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')} "
+                                        "AND t.id IN (SELECT r.member_id FROM commitments_review r WHERE r.year = :year)"),
+            _count("commitments_member", f"t.is_party_member = {t} AND {_active('t.since', 't.until')}")),
+        "commitments.cadres_assessed": (_count("commitments_cadre_assessment", "t.year = :year"), None),
+        "commitments.cadre_excellent_share": (_count("commitments_cadre_assessment", "t.year = :year AND t.grade = 'excellent'"),
+                                              _count("commitments_cadre_assessment", "t.year = :year")),
+        "commitments.study_compliance": (_study("num", months), _study("den", months)),
         # sanitation
         "sanitation.bin_coverage": (
             _q(f"""SELECT {{sel}}count(*) FROM household t WHERE t.region_id IN {{scope}} AND EXISTS (SELECT 1 FROM sanitation_bin b
@@ -240,6 +291,7 @@ def queries(dialect: str, period: Period, as_of: dt.date) -> dict[str, tuple[Han
         "stability.patrol_person_hours": (_sum("stability_patrol", "t.participants * t.hours", f"t.patrol_date <= :as_of AND t.patrol_date {IN_PERIOD}"), None),
         "stability.patrol_issues": (_sum("stability_patrol", "t.issues_found", f"t.patrol_date <= :as_of AND t.patrol_date {IN_PERIOD}"), None),
     }
+    q["commitments.kept_rate"] = (q["commitments.kept"][0], q["commitments.due"][0])
     q["civility.ten_star_share"] = (q["civility.households_10_star"][0], q["civility.rated_households"][0])
     q["elderly.occupancy_rate"] = (
         _q(f"""SELECT {{sel}}count(r.id) FROM elderly_resident r JOIN elderly_home t ON t.id = r.home_id WHERE t.region_id IN {{scope}}
@@ -284,7 +336,8 @@ def render(h: Hand, area_kind: str, by_village: bool):
 def check_assumptions(conn) -> None:
     """The hand SQL hard-codes setting defaults; refuse a database that overrides them."""
     keys = ("sanitation.collection_days_per_week", "family_planning.home_visits_per_year",
-            "family_planning.face_to_face_per_month", "family_planning.contacts_per_week")
+            "family_planning.face_to_face_per_month", "family_planning.contacts_per_week", "commitments.reply_days",
+            "commitments.study_days_min")
     found = conn.execute(text("SELECT key FROM setting WHERE key IN :keys").bindparams(bindparam("keys", expanding=True)),
                          {"keys": list(keys)}).scalars().all()
     if found:

@@ -30,11 +30,12 @@ def test_plugins_json_lists_every_plugin(plugin_sandbox, cli):
     assert code == 0, err
     items = json.loads(out)["plugins"]
     assert items[0]["name"] == "core"
-    keys = {"name", "distribution", "version", "builtin", "association_types", "tables", "indicators", "rules", "settings", "views", "status", "error"}
+    keys = {"name", "distribution", "version", "builtin", "association_types", "tables", "indicators", "rules", "settings", "views", "boards",
+            "status", "error"}
     for item in items:
         assert set(item) == keys
         assert item["status"] == ("failed" if item["error"] else "ok")  # the names the guide uses
-        assert all(isinstance(item[k], list) for k in ("association_types", "tables", "indicators", "rules", "settings", "views"))
+        assert all(isinstance(item[k], list) for k in ("association_types", "tables", "indicators", "rules", "settings", "views", "boards"))
     core = items[0]
     assert core["builtin"] is True and core["error"] is None and core["distribution"] == "shequ-sdk"
     assert CORE_INDICATORS <= set(core["indicators"]) and "household" in core["tables"]

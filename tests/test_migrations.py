@@ -151,7 +151,19 @@ def test_an_old_database_is_refused_until_migrated(previous, cli):
     with pytest.raises(InputError) as exc:
         shequ_sdk.open(previous)
     message = str(exc.value)
-    assert "数据库结构版本落后（当前 无" in message and all(head in message for head in migrations.heads())
+    engine = create_engine(previous, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:  # a plugin newer than the dump has no tables there: migrate creates them
+            absent = sorted(migrations.status(conn).absent)
+        if absent:  # named first; the schema behind the heads is the next thing open would say
+            assert f"数据库缺少新安装插件（{', '.join(absent)}）的数据表" in message
+            with pytest.raises(InputError) as behind:
+                migrations.check_current(engine, absent_ok=True)
+            message = str(behind.value)
+    finally:
+        engine.dispose()
+    expected = [head for head in migrations.heads() if head.rsplit("_", 1)[0] not in absent]
+    assert "数据库结构版本落后（当前 无" in message and expected and all(head in message for head in expected)
     assert "请先运行 shequ migrate --db" in message and "run shequ migrate --db" in message
 
     code, out, err = cli("indicators", "--db", previous, "--region", "新尚村社区", "--period", "2010Q4")

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shequ_sdk import (
-    AssociationType, Household, Indicator, InputError, PluginError, Record, RecordTable, Region, Rule, Setting, View, field,
+    AssociationType, BoardType, Household, Indicator, InputError, PluginError, Record, RecordTable, Region, Rule, Setting, View, field,
     hookimpl,
 )
 from shequ_sdk import plugins
@@ -262,6 +262,12 @@ BAD_REGISTRATIONS = {
     "rule without checks": ("register_rules", lambda: Rule(key="badreg.r", label_zh="规则", label_en="rule"), "needs check_row or check_db"),
     "rule severity": ("register_rules", lambda: Rule(key="badreg.r", label_zh="规则", label_en="rule", check_db=lambda s: [], severity="fatal"),
                       "severity must be error or warning"),
+    "board without a loader": ("register_boards", lambda: BoardType(key="badreg.b", label_zh="栏", label_en="board", load=None),
+                               "load must be callable"),
+    "board period kind": ("register_boards", lambda: BoardType(key="badreg.b", label_zh="栏", label_en="board", load=lambda *a: None,
+                                                               period_kinds=("week",)), "period_kinds must be taken from"),
+    "board key": ("register_boards", lambda: BoardType(key="Board", label_zh="栏", label_en="board", load=lambda *a: None),
+                  "plugin.name"),
 }
 
 

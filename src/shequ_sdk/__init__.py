@@ -11,13 +11,13 @@ from .fields import field
 from .hookspecs import hookimpl
 from .models import Association, AssociationMember, Honour, Household, Record, Region, Resident
 from .period import Period
-from .registry import AssociationType, Indicator, Migrations, RecordTable, Rule, Setting, Verifier, View
+from .registry import AssociationType, BoardType, Indicator, Migrations, RecordTable, Rule, Setting, Verifier, View
 
 __version__ = "0.1.0"
 
 __all__ = [
     "hookimpl", "field", "Record", "RecordTable", "Indicator", "Rule", "Setting", "View", "AssociationType", "Migrations",
-    "Verifier", "ConflictError", "Period", "Problem", "ShequError", "InputError", "NotFoundError", "BatchError", "PermissionDenied", "SessionEnded", "PluginError",
+    "Verifier", "BoardType", "ConflictError", "Period", "Problem", "ShequError", "InputError", "NotFoundError", "BatchError", "PermissionDenied", "SessionEnded", "PluginError",
     "Region", "Household", "Resident", "Association", "AssociationMember", "Honour", "open", "registry",
 ]
 

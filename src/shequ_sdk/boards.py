@@ -16,6 +16,12 @@ published (公开) it and when, and its content fingerprint (``3f2a-9c1b-77e0``)
 so an inspector can check a paper copy: ``shequ finance verify-copy --fingerprint …``. Every
 posting also carries the audit log's head when the board was printed (seq and short hash): the
 paper anchors the chain outside the database (``shequ verify --head-file``).
+
+Other plugins add boards of their own through the ``register_boards`` hook (a
+:class:`~shequ_sdk.registry.BoardType` whose ``load`` builds a :class:`Board`): ``--board`` is
+matched against their key, label and aliases first. Their postings fill the generic parts of
+the same template — ``columns`` and ``rows`` for the table, ``signers``, ``steps``, ``notice``
+and ``verify_hint`` — and get the same fingerprint line, QR code and audit-log head.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .errors import InputError, NotFoundError
-from .period import Period
+from .period import KIND_LABELS, Period
 from .plugins import registry
 from .regions import find_region
 
@@ -87,6 +93,13 @@ class BoardPosting:
     income_total: str = "0.00"
     expense_total: str = "0.00"
     balance: str = "0.00"
+    # a plugin board's own parts (``register_boards``); left empty, the finance layout is used
+    columns: list[str] = field(default_factory=list)  # table header: with ``rows``, replaces the finance items
+    rows: list[list[str]] = field(default_factory=list)
+    signers: Optional[list[tuple[str, str, str, Optional[dt.date]]]] = None  # (role, role's note, name, date) lines
+    steps: Optional[list[str]] = None  # the record lines above the fingerprint (finance: version, review, approval)
+    notice: Optional[str] = None  # the footnote (finance: where to ask about the board)
+    verify_hint: Optional[str] = None  # how to check a paper copy (finance: ``shequ finance verify-copy``)
 
 
 @dataclass
@@ -134,8 +147,9 @@ def board_code(posting_rt, board: str) -> str:
     for code, (zh, en) in choices.items():
         if text in (code, zh, en, f"{zh}公开", f"{zh}公开栏"):
             return code
-    allowed = "、".join(zh for zh, _ in choices.values())
-    raise InputError(f"未知的公开栏 {board!r}（可选：{allowed}）", f"unknown board {board!r} (one of {', '.join(choices)})")
+    extra = list(registry().boards.values())
+    allowed = "、".join([zh for zh, _ in choices.values()] + [b.label_zh for b in extra])
+    raise InputError(f"未知的公开栏 {board!r}（可选：{allowed}）", f"unknown board {board!r} (one of {', '.join([*choices, *(b.key for b in extra)])})")
 
 
 def _display_until(session: Session, posting) -> Optional[dt.date]:
@@ -154,8 +168,32 @@ def qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=3, border=2, dark="#111", light="#fff")
 
 
+def plugin_board(board: str):
+    """The :class:`~shequ_sdk.registry.BoardType` a plugin registered under ``board`` (its key,
+    Chinese or English label, ``<label>公开栏`` or an alias), else ``None``."""
+    text = (board or "").strip()
+    for spec in registry().boards.values():
+        if text in (spec.key, spec.label_zh, spec.label_en, f"{spec.label_zh}公开栏", *spec.aliases):
+            return spec
+    return None
+
+
 def load_board(session: Session, region, period, board: str, *, today: Optional[dt.date] = None) -> Board:
-    """The published postings of ``board`` for ``region`` and ``period``, ready to render."""
+    """The published postings of ``board`` for ``region`` and ``period``, ready to render
+    (a plugin's board is built by its ``load``)."""
+    spec = plugin_board(board)
+    if spec is not None:
+        r = find_region(session, region)
+        p = Period.parse(period)
+        if p.kind not in spec.period_kinds:
+            kinds = "、".join(KIND_LABELS[k][0] for k in spec.period_kinds)
+            raise InputError(f"{spec.label_zh}公开栏按{kinds}打印，不能按 {p.label('zh')} 打印",
+                             f"the {spec.label_en} board is printed per {', '.join(spec.period_kinds)}, not for {p}")
+        board = spec.load(session, r, p, today or dt.date.today())
+        from .audit import head
+
+        board.audit_head_seq, board.audit_head_hash = head(session)  # the paper anchors the chain, as the finance boards do
+        return board
     posting_rt, item_rt = _tables()
     workflow = importlib.import_module("shequ_plugin_finance.workflow")
     r = find_region(session, region)

@@ -101,12 +101,12 @@ def plugins_cmd(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"
             "association_types": sorted(mine.get("association_types", [])), "tables": sorted(mine.get("tables", [])),
             "indicators": sorted(mine.get("indicators", [])), "rules": sorted(mine.get("rules", [])),
             "settings": sorted(mine.get("settings", [])), "views": sorted(mine.get("views", [])),
-            "status": "failed" if name in st.failures else "ok", "error": st.failures.get(name),
+            "boards": sorted(mine.get("boards", [])), "status": "failed" if name in st.failures else "ok", "error": st.failures.get(name),
         })
     for name, error in st.failures.items():
         if name not in st.plugins:
             items.append({"name": name, "distribution": None, "version": None, "builtin": False, "association_types": [], "tables": [],
-                          "indicators": [], "rules": [], "settings": [], "views": [], "status": "failed", "error": error})
+                          "indicators": [], "rules": [], "settings": [], "views": [], "boards": [], "status": "failed", "error": error})
     if as_json:
         print(json.dumps({"plugins": items}, ensure_ascii=False, indent=2))
         return

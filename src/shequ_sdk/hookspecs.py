@@ -236,6 +236,31 @@ def register_migrations(register):
 
 
 @hookspec
+def register_boards(register):
+    """Register printable boards (公开栏) that ``shequ board`` prints besides the finance boards.
+
+    When: once, when the registry is built. ``shequ board --board NAME`` (and
+    ``shequ_sdk.boards.write_board``) looks plugin boards up first by key, label or alias.
+
+    Parameters:
+        register: call ``register(BoardType(key="plugin.name", label_zh=..., label_en=...,
+            load=callable))``; ``load(session, region, period, today)`` returns a
+            ``shequ_sdk.boards.Board`` whose postings fill ``columns`` and ``rows`` (and may set
+            ``signers``, ``steps``, ``notice``, a ``fingerprint`` with its ``verification``
+            string and QR code). The SDK renders it with the same A3 template, HTML or PDF.
+
+    Returns: nothing. All implementations are called.
+
+    Example::
+
+        @hookimpl
+        def register_boards(register):
+            register(BoardType(key="water.fees", label_zh="水费", label_en="Water fees", load=load_fee_board,
+                               period_kinds=("year",)))
+    """
+
+
+@hookspec
 def register_verifiers(register):
     """Register checks that prove stored data was not changed behind the SDK's back.
 

@@ -110,7 +110,7 @@ def _labels(kind: str, key: str, zh: str, en: str) -> list[Finding]:
 def check_keys(name: str, reg) -> list[Finding]:
     out = []
     mine = reg.by_plugin(name)
-    for kind in ("indicators", "rules", "settings", "views", "verifiers"):
+    for kind in ("indicators", "rules", "settings", "views", "verifiers", "boards"):
         for key in mine.get(kind, []):
             # the prefix is the plugin's name or its first word (culture. for culture_sports)
             if name != "core" and key.split(".")[0] not in (name, name.split("_")[0]):
@@ -145,7 +145,7 @@ def check_labels(name: str, reg) -> list[Finding]:
                     out.append(_bad("labels", f"字段 {key}.{f.name} 的选项 {code!r} 缺少中文或英文名称",
                                     f"column {key}.{f.name}: choice {code!r} lacks a Chinese or English label"))
     for kind, what in (("indicators", "指标/indicator"), ("rules", "规则/rule"), ("settings", "设置/setting"),
-                       ("views", "视图/view"), ("verifiers", "校验/verifier")):
+                       ("views", "视图/view"), ("verifiers", "校验/verifier"), ("boards", "公开栏/board")):
         for key in mine.get(kind, []):
             item = getattr(reg, kind)[key]
             out += _labels(what, key, item.label_zh, item.label_en)

@@ -22,7 +22,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .registry import AssociationType, Indicator, Migrations, Registry, RecordTable, Rule, Setting, Verifier, View, make_register
+from .registry import AssociationType, BoardType, Indicator, Migrations, Registry, RecordTable, Rule, Setting, Verifier, View, make_register
 
 ENTRY_POINT_GROUP = "shequ_sdk"
 DEFAULT_PLUGINS = ("shequ_sdk.default_plugins.core",)
@@ -36,6 +36,7 @@ REGISTER_HOOKS = {
     "views": ("register_views", View),
     "migrations": ("register_migrations", Migrations),
     "verifiers": ("register_verifiers", Verifier),
+    "boards": ("register_boards", BoardType),
 }
 
 

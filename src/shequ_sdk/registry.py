@@ -185,6 +185,27 @@ class Verifier:
 
 
 @dataclass
+class BoardType:
+    """A printable board (公开栏) a plugin adds to ``shequ board`` and ``shequ_sdk.boards``.
+
+    ``load(session, region, period, today)`` returns a :class:`shequ_sdk.boards.Board` for one
+    village and period (``region`` a ``Region``, ``period`` a ``Period``); ``shequ board
+    --board`` finds the type by its key, ``label_zh`` (with or without 公开栏), ``label_en``
+    or one of ``aliases``. ``period_kinds``: the periods it is printed for.
+    """
+
+    key: str
+    label_zh: str
+    label_en: str
+    load: Callable[[Any, Any, Any, Any], Any]
+    aliases: tuple[str, ...] = ()
+    period_kinds: tuple[str, ...] = KINDS
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass
 class Migrations:
     """A directory of Alembic revision files: one version branch of the database schema.
 
@@ -212,6 +233,7 @@ class Registry:
     views: dict[str, View] = field(default_factory=dict)
     migrations: dict[str, Migrations] = field(default_factory=dict)
     verifiers: dict[str, Verifier] = field(default_factory=dict)
+    boards: dict[str, BoardType] = field(default_factory=dict)
     owner: dict[tuple[str, str], str] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -310,7 +332,7 @@ def make_register(registry: Registry, kind: str, plugin: str, cls: type, others:
 
 
 def _check(kind: str, item, plugin: str, others: frozenset[str]) -> Optional[tuple[str, str]]:
-    if kind in ("indicators", "rules", "settings", "views", "verifiers"):
+    if kind in ("indicators", "rules", "settings", "views", "verifiers", "boards"):
         if not _DOTTED.match(item.key):
             return ("键名应为 插件.名称 的形式", "the key must look like plugin.name")
         prefix = item.key.split(".")[0]
@@ -344,6 +366,11 @@ def _check(kind: str, item, plugin: str, others: frozenset[str]) -> Optional[tup
         if item.denominator is not None and not callable(item.denominator):
             return ("denominator 必须可调用", "denominator must be callable")
         if any(k not in KINDS for k in item.period_kinds):
+            return (f"period_kinds 只能取 {KINDS}", f"period_kinds must be taken from {KINDS}")
+    if kind == "boards":
+        if not callable(item.load):
+            return ("load 必须可调用", "load must be callable")
+        if not item.period_kinds or any(k not in KINDS for k in item.period_kinds):
             return (f"period_kinds 只能取 {KINDS}", f"period_kinds must be taken from {KINDS}")
     if kind == "verifiers" and not callable(item.check):
         return ("check 必须可调用", "check must be callable")

@@ -14,8 +14,8 @@ from ..cli import DbOption, UserOption, app
 @app.command("board")
 def board_cmd(
     region: str = typer.Option(..., "--region", help="村/社区（名称、代码或路径）/ village or community"),
-    period: str = typer.Option(..., "--period", help="期间 / period: 2010Q4, 2010-12"),
-    board: str = typer.Option(..., "--board", help="党务、村务、居务 或 财务 / party, village, residents or finance"),
+    period: str = typer.Option(..., "--period", help="期间 / period: 2010Q4, 2010-12, 2010"),
+    board: str = typer.Option(..., "--board", help="党务、村务、居务、财务，或插件的公开栏（如 党员承诺）/ party, village, residents, finance or a plugin's board"),
     out_path: Path = typer.Option(..., "--out", help="输出文件 .pdf 或 .html / output .pdf or .html"),
     size: str = typer.Option("A3", "--size", help="纸张：A3（默认）、A4、A2…，可加 landscape / paper size"),
     db: Optional[str] = DbOption,

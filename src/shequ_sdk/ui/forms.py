@@ -50,8 +50,8 @@ from .i18n import t
 from .store import DataStore
 
 HIDDEN = ("id", "region_id", "synthetic")
-FK_LABEL_COLUMNS = ("number", "case_no", "voucher_no", "name", "title", "obligation_key")
-FK_DETAIL_COLUMNS = ("head_name", "name", "board", "period", "title", "mode", "stock_date")
+FK_LABEL_COLUMNS = ("number", "case_no", "voucher_no", "name", "title", "obligation_key", "content")
+FK_DETAIL_COLUMNS = ("head_name", "name", "board", "period", "title", "mode", "stock_date", "post", "year")
 FK_LIMIT = 2000
 _FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
 
