@@ -96,12 +96,19 @@ def test_insert_measure_runs_on_a_small_county(bench, tmp_path):
 
 
 def test_county_is_reused_when_unchanged(bench, tmp_path, monkeypatch):
+    import shequ_sdk
+
     calls = []
-    monkeypatch.setattr(bench, "_generate", lambda url, options: calls.append(url) or {"seconds": 1.0, "total_rows": 10})
+
+    def stub_generate(url, options):  # an initialised, empty database at the current schema; the stamp says the rest
+        calls.append(url)
+        shequ_sdk.open(url, create=True).close()
+        return {"seconds": 1.0, "total_rows": 10}
+
+    monkeypatch.setattr(bench, "_generate", stub_generate)
     opts = bench.CountyOptions(townships=1, villages_per_township=1, households_per_village=1, years=1)
     path = tmp_path / "c.db"
     bench.ensure_county(path, opts, log=lambda _m: None)
-    path.write_bytes(b"")  # the stub generator wrote nothing; the stamp says what it would hold
     bench.ensure_county(path, opts, log=lambda _m: None)
     assert len(calls) == 1
     bench.ensure_county(path, bench.CountyOptions(townships=2, villages_per_township=1, households_per_village=1, years=1), log=lambda _m: None)
