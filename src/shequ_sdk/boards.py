@@ -12,8 +12,11 @@ and the totals come once, after the last item. The HTML references no remote res
 Only published postings are printed (a draft, or a version superseded by a correction, is not
 what hangs on the board). Each shows its version, who reviewed (审核), approved (审批) and
 published (公开) it and when, and its content fingerprint (``3f2a-9c1b-77e0``) with a QR code
-(inline SVG, made by segno) encoding ``shequ:finance_posting:<id>:v<version>:<fingerprint>``,
-so an inspector can check a paper copy: ``shequ finance verify-copy --fingerprint …``.
+(inline SVG, made by segno). When the county has set ``public.base_url`` the QR code and the
+printed text are the address of the posting's public verification page
+(``<base_url>/public/v/<fingerprint>``, :mod:`shequ_sdk.public`), which any phone opens; otherwise
+they encode ``shequ:finance_posting:<id>:v<version>:<fingerprint>``, checked with
+``shequ finance verify-copy --fingerprint …``.
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class BoardPosting:
     income_total: str = "0.00"
     expense_total: str = "0.00"
     balance: str = "0.00"
+    questions: list = field(default_factory=list)  # residents' questions with published replies (public pages)
 
 
 @dataclass
@@ -146,12 +150,11 @@ def qr_svg(text: str) -> str:
 
 def load_board(session: Session, region, period, board: str, *, today: Optional[dt.date] = None) -> Board:
     """The published postings of ``board`` for ``region`` and ``period``, ready to render."""
-    posting_rt, item_rt = _tables()
-    workflow = importlib.import_module("shequ_plugin_finance.workflow")
+    posting_rt, _ = _tables()
     r = find_region(session, region)
     p = Period.parse(period)
     code = board_code(posting_rt, board)
-    Posting, Item = posting_rt.model, item_rt.model
+    Posting = posting_rt.model
     candidates = session.execute(select(Posting).where(Posting.region_id == r.id, Posting.board == code,
                                                        Posting.status == "published")).scalars().all()
     chosen = []
@@ -172,46 +175,65 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
                             f"{r.name} has no published {choices.get(code, (code, code))[1]} posting for {p}; nothing to print "
                             f"(a draft is reviewed, approved and published first){hint_en}")
     chosen.sort(key=lambda t: (t[0], t[1].kind != "regular", t[1].posted_on or dt.date.max, t[1].id))
+    postings = [board_posting(session, post, pp.label("zh")) for pp, post in chosen]
+    return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today())
+
+
+def verification_text(session: Session, post) -> Optional[str]:
+    """What a posting's QR code encodes: ``<public.base_url>/public/v/<fingerprint>`` when the
+    county has set its public address (:mod:`shequ_sdk.public`), else
+    ``shequ:finance_posting:<id>:v<version>:<fingerprint>``."""
+    if not post.fingerprint:
+        return None
+    workflow = importlib.import_module("shequ_plugin_finance.workflow")
+    from .public import verification_url
+
+    return verification_url(session, post.region_id, post.fingerprint) or workflow.verification_string(post.id, post.version, post.fingerprint)
+
+
+def board_posting(session: Session, post, period_label: str) -> BoardPosting:
+    """One stored posting as it is printed: items in 元, totals, who and when, fingerprint, QR code
+    (shared by the paper board and the public pages of :mod:`shequ_sdk.public`)."""
+    posting_rt, item_rt = _tables()
+    workflow = importlib.import_module("shequ_plugin_finance.workflow")
+    Item = item_rt.model
     status_choices = posting_rt.field("status").choices or {}
     kind_choices = posting_rt.field("kind").choices or {}
     account_choices = item_rt.field("account_code").choices or {}
-    postings = []
-    for pp, post in chosen:
-        items = session.execute(select(Item).where(Item.posting_id == post.id).order_by(Item.line_no, Item.id)).scalars().all()
-        income = sum(it.amount_fen or 0 for it in items if it.direction == "income")
-        expense = sum(it.amount_fen or 0 for it in items if it.direction == "expense")
-        bp = BoardPosting(
-            title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
-            period_label=pp.label("zh"), posted_on=post.posted_on, display_until=_display_until(session, post),
-            reviewer_name=post.reviewer_name, review_date=post.review_date,
-            approver_name=post.approved_by, approval_date=workflow.local_date(post.approved_at),
-            status_label=status_choices.get(post.status, (post.status,))[0],
-            legal_basis=post.legal_basis, posting_id=post.id, version=post.version,
-            reviewed_by=post.reviewed_by, reviewed_at=workflow.local_time(post.reviewed_at),
-            approved_at=workflow.local_time(post.approved_at),
-            published_by=post.published_by, published_at=workflow.local_time(post.published_at),
-            correction_reason=post.correction_reason, fingerprint=workflow.short_fingerprint(post.fingerprint),
-            has_accounts=any(it.account_code for it in items),
-            income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),
-            amount_total=yuan(sum(it.amount_fen or 0 for it in items)),
-        )
-        if post.fingerprint:
-            bp.verification = workflow.verification_string(post.id, post.version, post.fingerprint)
-            bp.qr_svg = qr_svg(bp.verification)
-        with_amount = [it for it in items if it.amount_fen is not None]
-        bp.single_amount = bool(with_amount) and any(it.direction not in ("income", "expense") for it in with_amount)
-        bp.has_amounts = bool(with_amount) and not bp.single_amount
-        for it in items:
-            amount = yuan(it.amount_fen)
-            bp.items.append(BoardItem(
-                line_no=it.line_no, title=it.title, content=it.content,
-                account=f"{it.account_code} {account_choices[it.account_code][0]}" if it.account_code in account_choices else it.account_code,
-                income=amount if it.direction == "income" else None,
-                expense=amount if it.direction == "expense" else None,
-                amount=amount,
-            ))
-        postings.append(bp)
-    return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today())
+    items = session.execute(select(Item).where(Item.posting_id == post.id).order_by(Item.line_no, Item.id)).scalars().all()
+    income = sum(it.amount_fen or 0 for it in items if it.direction == "income")
+    expense = sum(it.amount_fen or 0 for it in items if it.direction == "expense")
+    bp = BoardPosting(
+        title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
+        period_label=period_label, posted_on=post.posted_on, display_until=_display_until(session, post),
+        reviewer_name=post.reviewer_name, review_date=post.review_date,
+        approver_name=post.approved_by, approval_date=workflow.local_date(post.approved_at),
+        status_label=status_choices.get(post.status, (post.status,))[0],
+        legal_basis=post.legal_basis, posting_id=post.id, version=post.version,
+        reviewed_by=post.reviewed_by, reviewed_at=workflow.local_time(post.reviewed_at),
+        approved_at=workflow.local_time(post.approved_at),
+        published_by=post.published_by, published_at=workflow.local_time(post.published_at),
+        correction_reason=post.correction_reason, fingerprint=workflow.short_fingerprint(post.fingerprint),
+        has_accounts=any(it.account_code for it in items),
+        income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),
+        amount_total=yuan(sum(it.amount_fen or 0 for it in items)),
+    )
+    if post.fingerprint:
+        bp.verification = verification_text(session, post)
+        bp.qr_svg = qr_svg(bp.verification)
+    with_amount = [it for it in items if it.amount_fen is not None]
+    bp.single_amount = bool(with_amount) and any(it.direction not in ("income", "expense") for it in with_amount)
+    bp.has_amounts = bool(with_amount) and not bp.single_amount
+    for it in items:
+        amount = yuan(it.amount_fen)
+        bp.items.append(BoardItem(
+            line_no=it.line_no, title=it.title, content=it.content,
+            account=f"{it.account_code} {account_choices[it.account_code][0]}" if it.account_code in account_choices else it.account_code,
+            income=amount if it.direction == "income" else None,
+            expense=amount if it.direction == "expense" else None,
+            amount=amount,
+        ))
+    return bp
 
 
 def _parses(text: str) -> bool:
