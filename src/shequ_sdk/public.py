@@ -272,3 +272,93 @@ def all_pages(session: Session, county: Optional[Region] = None) -> list[list[st
                                                       P.region_id.in_(villages)).order_by(P.id)).scalars().all()
     pages += [["v", workflow.short_fingerprint(fp)] for fp in fps]
     return pages
+
+
+# -- static site ---------------------------------------------------------------------------------
+
+@dataclass
+class PublishReport:
+    out: str
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    fingerprints: int = 0
+
+
+def page_file(parts: list[str]) -> str:
+    """The site-relative file of a page: ``index.html``, ``南洲村/index.html``, ``v/3f2a-…/index.html``."""
+    return "/".join([*parts, "index.html"])
+
+
+def publish_site(session: Session, out, *, county=None, progress=None) -> PublishReport:
+    """Write the public pages as a static site under ``out`` (relative links, no server needed)
+    with ``manifest.json`` (every page's SHA-256 and every fingerprint's state). Incremental: a
+    page whose content is unchanged is not rewritten; a page no longer published is removed.
+    ``progress(done, total)`` is called after each page."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from .errors import InputError
+    from .regions import find_region
+
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        raise InputError(f"输出位置不是目录：{root}", f"the output is not a directory: {root}")
+    region = None
+    if county is not None:
+        region = find_region(session, county)
+        if region.kind != "county":
+            raise InputError(f"--region 应为县（市、区），{region.name} 不是", f"--region takes a county; {region.name} is not one")
+    manifest_path = root / "manifest.json"
+    old: dict = {}
+    if manifest_path.is_file():
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8")).get("pages", {})
+        except ValueError:
+            old = {}
+    pages = all_pages(session, region)
+    report = PublishReport(out=str(root), pages=len(pages))
+    hashes: dict[str, str] = {}
+    fingerprints: dict[str, dict] = {}
+    for n, parts in enumerate(pages, 1):
+        links = Links(static=True, depth=len(parts))
+        if not parts:
+            html = render("index.html", links, **index_data(session, region))
+        elif parts[0] == "v":
+            data = verification_data(session, parts[1])
+            fingerprints[parts[1]] = {"state": data["state"], "village": data.get("village"), "title": data.get("title"),
+                                      "version": data.get("version"), "page": page_file(parts)}
+            html = render("verify.html", links, **data)
+        else:
+            html = render("village.html", links, form=None, **village_data(session, find_village(session, parts[0])))
+        data_bytes = html.encode("utf-8")
+        digest = hashlib.sha256(data_bytes).hexdigest()
+        name = page_file(parts)
+        hashes[name] = digest
+        target = root / name
+        if old.get(name) == digest and target.is_file():
+            report.unchanged += 1
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data_bytes)
+            report.written += 1
+        if progress is not None:
+            progress(n, len(pages))
+    for name in set(old) - set(hashes):
+        stale = root / name
+        if stale.is_file():
+            stale.unlink()
+            report.removed += 1
+            try:
+                stale.parent.rmdir()
+            except OSError:
+                pass
+    report.fingerprints = len(fingerprints)
+    manifest = {"format": 1, "pages": dict(sorted(hashes.items())), "fingerprints": dict(sorted(fingerprints.items()))}
+    root.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(manifest, ensure_ascii=False, indent=1)
+    if not manifest_path.is_file() or manifest_path.read_text(encoding="utf-8") != text:
+        manifest_path.write_text(text, encoding="utf-8")
+    return report

@@ -194,3 +194,38 @@ def render_view():
 
     load_plotting()
     return render_registered_view
+
+
+DRAFT_TITLE = "草稿：村部维修费用（尚未审核）"
+
+
+def portal_cases(sdk, village: str = "北庄村") -> dict:
+    """On a demo database: correct one published finance posting of ``village`` (the old version
+    becomes superseded, the new one published) and add a draft that must never be public. Returns
+    ``{"old": short fp, "new": short fp, "draft_title", "reason", "village"}``."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from shequ_plugin_finance import workflow
+    from shequ_plugin_finance.models import Posting, PostingItem
+
+    from .records import write
+    from .regions import find_region
+
+    reason = "第2项支出金额录入有误"
+    with sdk.transaction() as s:
+        region = find_region(s, village)
+        old = s.execute(select(Posting).where(Posting.region_id == region.id, Posting.status == "published",
+                                              Posting.board == "finance").order_by(Posting.id)).scalars().first()
+        new = workflow.correct(s, old.id, reason)
+        item = s.execute(select(PostingItem).where(PostingItem.posting_id == new.id).order_by(PostingItem.line_no)).scalars().first()
+        if item is not None and item.amount_fen is not None:
+            s.execute(PostingItem.__table__.update().where(PostingItem.__table__.c.id == item.id).values(amount_fen=item.amount_fen + 100))
+        workflow.review(s, new.id, reviewer_name="李监督", review_date=dt.date(2026, 11, 20))
+        workflow.approve(s, new.id)
+        workflow.publish(s, new.id, posted_on=dt.date(2026, 11, 22))
+        old_fp = workflow.short_fingerprint(s.get(Posting, old.id).fingerprint)
+        new_fp = workflow.short_fingerprint(s.get(Posting, new.id).fingerprint)
+        write(session=s, table=Posting, rows=[{"region_id": region.id, "board": "finance", "period": "2026Q4", "title": DRAFT_TITLE}])
+    return {"old": old_fp, "new": new_fp, "draft_title": DRAFT_TITLE, "reason": reason, "village": village}

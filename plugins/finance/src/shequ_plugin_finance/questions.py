@@ -71,7 +71,8 @@ def ask(session: Session, fingerprint: str, text: str, *, name: Optional[str] = 
     row = {"region_id": posting["region_id"], "number": f"{prefix}{taken + 1:03d}", "asker_name": name, "asker_phone": phone,
            "channel": CHANNEL, "subject": text, "board": posting["board"], "handler": "committee", "received_on": today,
            "posting_id": posting["id"], "reply_public": False}
-    new_id = write(session=session, table=Query, rows=[row], return_ids=True, actor="公开栏网页 / public page", today=today).ids[0]
+    # no account asks: written as the system (the audit entry shows the online channel and number)
+    new_id = write(session=session, table=Query, rows=[row], return_ids=True, today=today).ids[0]
     return session.get(Query, new_id)
 
 
@@ -184,3 +185,10 @@ def open_questions(session: Session, region_id: int) -> list:
 
 def posting_of(session: Session, q) -> Optional[Posting]:
     return session.get(Posting, q.posting_id) if q.posting_id else None
+
+
+def reply_due_of(session: Session, q) -> dt.date:
+    """A query's reply deadline (its own date, else received + ``finance.query_reply_days``)."""
+    from .deadlines import effective_reply_due
+
+    return effective_reply_due(session, q)
