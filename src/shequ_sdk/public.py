@@ -251,8 +251,8 @@ def render_page(session: Session, parts: list[str], links: Links, *, form: Optio
     if not parts:
         return 200, render("index.html", links, **index_data(session))
     if len(parts) == 2 and parts[0] == "v":
-        data = verification_data(session, parts[1])
-        return (404 if data["state"] == "unknown" else 200), render("verify.html", links, **data)
+        # an unregistered fingerprint is an answer (200), not a missing page: the villager scanned a real code
+        return 200, render("verify.html", links, **verification_data(session, parts[1]))
     if len(parts) == 1:
         village = find_village(session, parts[0])
         if village is not None:

@@ -96,7 +96,10 @@ def public_patterns(sdk, limiter=None, challenges: Optional[Challenges] = None) 
                     days = config.get(s, "finance.query_reply_days", village)
                 except ShequError:
                     days = 10
-            return {"xsrf": self.xsrf_form_html(), "challenge_text": text, "challenge_token": token, "message": message, "ok": ok,
+            from markupsafe import Markup
+
+            # Tornado's own hidden input (its value is escaped by Tornado), kept as markup
+            return {"xsrf": Markup(self.xsrf_form_html()), "challenge_text": text, "challenge_token": token, "message": message, "ok": ok,
                     "action": self.request.path, "reply_days": days}
 
         def _show(self, parts: list[str], message: str = "", ok: bool = False, status: Optional[int] = None) -> None:
