@@ -132,15 +132,6 @@ def board_code(posting_rt, board: str) -> str:
     raise InputError(f"未知的公开栏 {board!r}（可选：{allowed}）", f"unknown board {board!r} (one of {', '.join(choices)})")
 
 
-def _display_until(session: Session, posting) -> Optional[dt.date]:
-    """The posting's last display day, as the finance plugin computes it (own date, else posted + configured days)."""
-    try:
-        deadlines = importlib.import_module("shequ_plugin_finance.deadlines")
-    except ImportError:
-        return posting.display_until
-    return deadlines.effective_display_until(session, posting)
-
-
 def qr_svg(text: str) -> str:
     """An inline ``<svg>`` QR code of ``text`` (segno; no image file, no remote request)."""
     import segno
@@ -175,7 +166,8 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
                             f"{r.name} has no published {choices.get(code, (code, code))[1]} posting for {p}; nothing to print "
                             f"(a draft is reviewed, approved and published first){hint_en}")
     chosen.sort(key=lambda t: (t[0], t[1].kind != "regular", t[1].posted_on or dt.date.max, t[1].id))
-    postings = [board_posting(session, post, pp.label("zh")) for pp, post in chosen]
+    cache: dict = {}
+    postings = [board_posting(session, post, pp.label("zh"), cache=cache) for pp, post in chosen]
     return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today())
 
 
@@ -191,21 +183,48 @@ def verification_text(session: Session, post) -> Optional[str]:
     return verification_url(session, post.region_id, post.fingerprint) or workflow.verification_string(post.id, post.version, post.fingerprint)
 
 
-def board_posting(session: Session, post, period_label: str) -> BoardPosting:
+def _labels(cache: dict) -> tuple[dict, dict, dict]:
+    """The status, kind and account labels (read from the table descriptions once per ``cache``)."""
+    if "labels" not in cache:
+        posting_rt, item_rt = _tables()
+        cache["labels"] = (posting_rt.field("status").choices or {}, posting_rt.field("kind").choices or {},
+                           item_rt.field("account_code").choices or {})
+    return cache["labels"]
+
+
+def _display_until_cached(session: Session, post, cache: dict) -> Optional[dt.date]:
+    """The posting's last display day, as the finance plugin computes it (own date, else posted +
+    ``finance.display_days``), with the configured days looked up once per region."""
+    try:
+        deadlines = importlib.import_module("shequ_plugin_finance.deadlines")
+    except ImportError:
+        return post.display_until
+    if post.posted_on is None:
+        return post.display_until
+    key = ("display_days", post.region_id)
+    if key not in cache:
+        from . import config
+        from .models import Region
+
+        cache[key] = config.get(session, "finance.display_days", session.get(Region, post.region_id))
+    return deadlines.display_until(post.posted_on, cache[key], post.display_until)
+
+
+def board_posting(session: Session, post, period_label: str, *, qr: bool = True, cache: Optional[dict] = None) -> BoardPosting:
     """One stored posting as it is printed: items in 元, totals, who and when, fingerprint, QR code
-    (shared by the paper board and the public pages of :mod:`shequ_sdk.public`)."""
-    posting_rt, item_rt = _tables()
+    (shared by the paper board and the public pages of :mod:`shequ_sdk.public`, which need no QR
+    code: ``qr=False``). ``cache``: one dict for all the postings of a page (labels, settings)."""
+    cache = {} if cache is None else cache
+    _, item_rt = _tables()
     workflow = importlib.import_module("shequ_plugin_finance.workflow")
     Item = item_rt.model
-    status_choices = posting_rt.field("status").choices or {}
-    kind_choices = posting_rt.field("kind").choices or {}
-    account_choices = item_rt.field("account_code").choices or {}
+    status_choices, kind_choices, account_choices = _labels(cache)
     items = session.execute(select(Item).where(Item.posting_id == post.id).order_by(Item.line_no, Item.id)).scalars().all()
     income = sum(it.amount_fen or 0 for it in items if it.direction == "income")
     expense = sum(it.amount_fen or 0 for it in items if it.direction == "expense")
     bp = BoardPosting(
         title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
-        period_label=period_label, posted_on=post.posted_on, display_until=_display_until(session, post),
+        period_label=period_label, posted_on=post.posted_on, display_until=_display_until_cached(session, post, cache),
         reviewer_name=post.reviewer_name, review_date=post.review_date,
         approver_name=post.approved_by, approval_date=workflow.local_date(post.approved_at),
         status_label=status_choices.get(post.status, (post.status,))[0],
@@ -218,7 +237,7 @@ def board_posting(session: Session, post, period_label: str) -> BoardPosting:
         income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),
         amount_total=yuan(sum(it.amount_fen or 0 for it in items)),
     )
-    if post.fingerprint:
+    if post.fingerprint and qr:
         bp.verification = verification_text(session, post)
         bp.qr_svg = qr_svg(bp.verification)
     with_amount = [it for it in items if it.amount_fen is not None]

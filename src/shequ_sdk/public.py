@@ -180,13 +180,14 @@ def village_data(session: Session, village: Region) -> dict[str, Any]:
         grouped.setdefault(quarter, {}).setdefault(post.board, []).append((pp, post))
     public_qs = questions_mod.public_questions(session, [p.id for p in posts])
     quarters = []
+    cache: dict = {}
     for q in sorted(grouped, reverse=True):
         quarter = Quarter(label=q.label("zh"))
         for board in sorted(grouped[q], key=lambda b: BOARD_ORDER.index(b) if b in BOARD_ORDER else 99):
             items = sorted(grouped[q][board], key=lambda t: (t[0], t[1].kind != "regular", t[1].posted_on or dt.date.max, t[1].id))
             shown = []
             for pp, post in items:
-                bp = board_posting(session, post, pp.label("zh"))
+                bp = board_posting(session, post, pp.label("zh"), qr=False, cache=cache)
                 bp.questions = [Question(r.received_on, mask(r.asker_name, "name") if r.asker_name else "匿名", r.subject,
                                          r.replied_on, r.reply_text) for r in public_qs.get(post.id, [])]
                 bp.ask_key = workflow.short_fingerprint(post.fingerprint)

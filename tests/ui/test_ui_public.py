@@ -107,7 +107,7 @@ def test_no_draft_on_any_public_page(portal):
         assert cases["draft_title"] not in page and htmlmod.escape(cases["draft_title"]) not in page
         for href in re.findall(r'href="([^"#]+)', page):
             full = urllib.parse.urljoin(url, htmlmod.unescape(href))
-            if full.startswith(base + "/public"):
+            if full.startswith(base + "/public"):  # (the icon is a data: URL)
                 todo.append(full)
     assert len(seen) > 250  # the index, every village, every verification page
 

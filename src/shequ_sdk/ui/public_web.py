@@ -115,7 +115,14 @@ def public_patterns(sdk, limiter=None, challenges: Optional[Challenges] = None) 
                 raise
             self.set_status(status or code)
             self.set_header("Cache-Control", "no-cache")
-            self.finish(page)
+            self.set_header("Vary", "Accept-Encoding")
+            body = page.encode("utf-8")
+            if len(body) > 1024 and "gzip" in (self.request.headers.get("Accept-Encoding") or ""):
+                import gzip
+
+                body = gzip.compress(body, compresslevel=6, mtime=0)  # a weak connection gets a fifth of the bytes
+                self.set_header("Content-Encoding", "gzip")
+            self.finish(body)
 
         def get(self, rest: Optional[str] = None):
             self._show(self._parts(rest))
