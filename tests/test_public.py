@@ -94,17 +94,19 @@ def _decode_qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
     return texts
 
 
-def test_every_printed_qr_code_opens_its_verification_page(portal, tmp_path):
+def test_every_printed_qr_code_opens_its_verification_page(portal, cli, tmp_path):
     from shequ_sdk import boards
 
-    sdk, cases, _ = portal
+    sdk, cases, db = portal
     with Session(sdk.engine) as s:
         without = boards.load_board(s, cases["village"], "2010Q4", "财务")
     assert all(p.verification.startswith("shequ:finance_posting:") for p in without.postings)
     assert "shequ finance verify-copy" in boards.render_html(without)
 
-    with sdk.transaction() as s:
-        config.set_value(s, public.BASE_URL, BASE + "/", find_region(s, "南县"))
+    code, _, err = cli("config", "set", "public.base_url", "ftp://x", "--region", "南县", "--db", db)
+    assert code != 0 and "公开栏网址应为" in err
+    code, out, err = cli("config", "set", "public.base_url", BASE + "/", "--region", "南县", "--db", db)
+    assert code == 0, err
     with Session(sdk.engine) as s:
         board = boards.load_board(s, cases["village"], "2010Q4", "财务")
         html = boards.render_html(board)

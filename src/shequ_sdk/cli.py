@@ -286,3 +286,4 @@ from .commands import verify as _verify_command  # noqa: E402,F401  registers `s
 from .commands import migrate as _migrate_commands  # noqa: E402,F401  registers `shequ migrate` and `shequ make-migration`
 from .commands import scaffold as _scaffold_command  # noqa: E402,F401  registers `shequ new-plugin`
 from .commands import publish as _publish_command  # noqa: E402,F401  registers `shequ publish`
+from .commands import config_cmd as _config_commands  # noqa: E402,F401  registers `shequ config set|show`

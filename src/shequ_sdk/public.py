@@ -363,3 +363,20 @@ def publish_site(session: Session, out, *, county=None, progress=None) -> Publis
     if not manifest_path.is_file() or manifest_path.read_text(encoding="utf-8") != text:
         manifest_path.write_text(text, encoding="utf-8")
     return report
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """``value`` if it is a valid value of ``key`` (``public.base_url``: empty, or an http(s)
+    address without spaces, query or fragment), else a bilingual ``InputError``."""
+    from urllib.parse import urlsplit
+
+    from .errors import InputError
+
+    if key != BASE_URL or value == "":
+        return value
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or " " in text:
+        raise InputError(f"公开栏网址应为 https://… 形式的网址（不含空格、? 或 #），收到 {value!r}",
+                         f"{BASE_URL} is an http(s) address without spaces, query or fragment, got {value!r}")
+    return text.rstrip("/")
