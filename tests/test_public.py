@@ -157,3 +157,18 @@ def test_a_question_is_answered_publicly_and_township_moderation_hides_it(portal
         assert "修路款为何增加" not in page
         entry = s.execute(select(AuditEntry).where(AuditEntry.action == "query.hide")).scalars().one()
         assert entry.reason == "含有与公开内容无关的个人信息" and entry.record_id == qid
+
+
+def test_the_village_answers_in_the_entry_app(portal, render_view):
+    from shequ_plugin_finance import questions
+
+    sdk, cases, _ = portal
+    with sdk.transaction() as s:
+        qid = questions.ask(s, cases["new"], "第3项管理费用包括哪些？", phone="13700001111").id
+    view = render_view("finance.questions_entry", sdk, region=cases["village"], period="2026Q4", role="village")
+    text = "".join(str(getattr(o, "object", "")) for o in view.select(lambda o: hasattr(o, "object")))
+    assert "第3项管理费用包括哪些？" in text and "137****1111" in text and "13700001111" not in text and "答复期限" in text
+    assert view.answer(qid, "包括办公用品和水电费。", True)
+    with Session(sdk.engine) as s:
+        _, page = public.render_page(s, [cases["village"]], public.Links())
+    assert "第3项管理费用包括哪些？" in page and "包括办公用品和水电费。" in page
