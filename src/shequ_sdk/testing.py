@@ -210,6 +210,7 @@ def portal_cases(sdk, village: str = "北庄村") -> dict:
     from shequ_plugin_finance import workflow
     from shequ_plugin_finance.models import Posting, PostingItem
 
+    from .auth import Actor
     from .records import write
     from .regions import find_region
 
@@ -223,8 +224,9 @@ def portal_cases(sdk, village: str = "北庄村") -> dict:
         if item is not None and item.amount_fen is not None:
             s.execute(PostingItem.__table__.update().where(PostingItem.__table__.c.id == item.id).values(amount_fen=item.amount_fen + 100))
         workflow.review(s, new.id, reviewer_name="李监督", review_date=dt.date(2026, 11, 20))
-        workflow.approve(s, new.id)
-        workflow.publish(s, new.id, posted_on=dt.date(2026, 11, 22))
+        # the board prints who approved and published (their user names); admins here, named as people
+        workflow.approve(s, new.id, Actor(username="刘建国", role="admin"))
+        workflow.publish(s, new.id, Actor(username="周秀英", role="admin"), posted_on=dt.date(2026, 11, 22))
         old_fp = workflow.short_fingerprint(s.get(Posting, old.id).fingerprint)
         new_fp = workflow.short_fingerprint(s.get(Posting, new.id).fingerprint)
         write(session=s, table=Posting, rows=[{"region_id": region.id, "board": "finance", "period": "2026Q4", "title": DRAFT_TITLE}])

@@ -124,7 +124,6 @@ def _form(opener, url: str, fingerprint: str) -> dict:
 def test_question_flow_escaping_and_rate_limit(portal, phone):
     from sqlalchemy import select
 
-    from shequ_plugin_finance import questions
     from shequ_plugin_finance.models import Query
 
     base, cases, sdk = portal
@@ -143,7 +142,19 @@ def test_question_flow_escaping_and_rate_limit(portal, phone):
     with sdk.transaction() as s:
         q = s.execute(select(Query).where(Query.subject.like("%为什么第1项金额变了%"))).scalars().one()
         assert q.asker_phone == "13912345678" and q.channel == "online"
-        questions.answer(s, q.id, "第1项更正为实际支付金额，见第2版。")  # the village answers (shequ finance answer)
+        qid = q.id
+    # the village answers in 村务录入 (/entry, tab 村民质询), which publishes the reply under the posting
+    entry = phone.context.browser.new_page(viewport={"width": 1366, "height": 768})
+    entry.goto(f"{base}/entry?village={urllib.parse.quote(cases['village'])}&quarter=2026Q4")
+    entry.locator(".shequ-entry-tabs .bk-tab", has_text="村民质询").click()
+    card = entry.locator(".shequ-question", has_text="为什么第1项金额变了")
+    card.get_by_text(re.compile(r"139\*\*\*\*5678.*答复期限")).wait_for()  # the phone masked, the deadline shown
+    card.locator(".shequ-question-reply textarea").fill("第1项更正为实际支付金额，见第2版。")
+    card.locator(".shequ-question-answer button").click()
+    entry.locator(".shequ-question-message", has_text="已答复").wait_for()
+    entry.close()
+    with sdk.transaction() as s:
+        assert s.get(Query, qid).reply_public is True
     phone.goto(village)
     qa = phone.locator(f"#p-{cases['new']} .qa")
     assert "<script>alert('x')</script>为什么第1项金额变了？" in qa.inner_text()  # shown as text, never run

@@ -128,8 +128,6 @@ def public_patterns(sdk, limiter=None, challenges: Optional[Challenges] = None) 
             self._show(self._parts(rest))
 
         def post(self, rest: Optional[str] = None):
-            from .. import auth  # noqa: F401  (the SDK's write path is loaded)
-
             parts = self._parts(rest)
             if len(parts) != 1:
                 raise tornado.web.HTTPError(405)
