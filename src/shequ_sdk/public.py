@@ -214,7 +214,7 @@ def verification_data(session: Session, fingerprint: str) -> dict[str, Any]:
     row = rows[0]
     names = slugs(session)
     out = {"state": "current" if row["current"] else "superseded", "fingerprint": workflow.short_fingerprint(row["fingerprint"]),
-           "version": row["version"], "title": row["title"], "period": row["period"], "board": workflow.board_label(row["board"]),
+           "version": row["version"], "title": row["title"], "period": _period_label(row["period"]), "board": workflow.board_label(row["board"]),
            "village": row["region_name"], "slug": names.get(row["region_id"]), "posted_on": row["posted_on"], "intact": row["intact"]}
     if not row["current"]:
         chain = [v for v in workflow.versions(session, row["id"]) if v["status"] in PUBLIC_STATUSES]
@@ -224,6 +224,14 @@ def verification_data(session: Session, fingerprint: str) -> dict[str, Any]:
             out.update(current_version=current["version"], current_fingerprint=workflow.short_fingerprint(current["fingerprint"]),
                        corrected_on=current["posted_on"], reason=later[0]["correction_reason"] if later else current["correction_reason"])
     return out
+
+
+def _period_label(text: str) -> str:
+    """``2009Q1`` → ``2009年第1季度`` (the stored text if it does not parse)."""
+    try:
+        return Period.parse(text).label("zh")
+    except Exception:
+        return text
 
 
 # -- rendering -----------------------------------------------------------------------------------
