@@ -51,12 +51,18 @@ class Shequ:
         self._session_token: Optional[str] = None  # the API session of login() (only its digest is stored)
         from . import migrations
 
-        if create:
-            migrations.create_schema(self.engine)
-        elif not dbmod.has_schema(self.engine):
-            raise InputError(f"{self.url} 不是 shequ 数据库（先运行 shequ init）", f"{self.url} is not a shequ database (run shequ init)")
-        else:
-            migrations.check_current(self.engine)
+        try:
+            if create:
+                migrations.create_schema(self.engine)
+            elif not dbmod.has_schema(self.engine):
+                raise InputError(f"{self.url} 不是 shequ 数据库（先运行 shequ init）", f"{self.url} is not a shequ database (run shequ init)")
+            else:
+                migrations.check_current(self.engine)
+        except Exception as exc:
+            if dbmod.is_unreachable(exc) or dbmod.is_read_only_error(exc):
+                self.engine.dispose()
+                raise (dbmod.unreachable(self.url) if dbmod.is_unreachable(exc) else dbmod.read_only_error(self.url)) from None
+            raise
         self.registry = registry()
 
     # -- sessions ---------------------------------------------------------------------

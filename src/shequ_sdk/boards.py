@@ -16,7 +16,9 @@ published (公开) it and when, and its content fingerprint (``3f2a-9c1b-77e0``)
 printed text are the address of the posting's public verification page
 (``<base_url>/public/v/<fingerprint>``, :mod:`shequ_sdk.public`), which any phone opens; otherwise
 they encode ``shequ:finance_posting:<id>:v<version>:<fingerprint>``, checked with
-``shequ finance verify-copy --fingerprint …``.
+``shequ finance verify-copy --fingerprint …``. Every posting also carries the audit log's head
+when the board was printed (seq and short hash): the paper anchors the chain outside the
+database (``shequ verify --head-file``).
 """
 
 from __future__ import annotations
@@ -99,6 +101,14 @@ class Board:
     period: Period
     postings: list[BoardPosting]
     printed_on: dt.date
+    audit_head_seq: int = 0  # the audit log's head when printed: the paper copy anchors it
+    audit_head_hash: str = ""
+
+    @property
+    def audit_head_short(self) -> str:
+        """``3a61-7f5a-7bbe``: the head hash's first 12 hex digits, as ``shequ verify --head-file`` accepts them."""
+        h = self.audit_head_hash[:12]
+        return "-".join(h[i:i + 4] for i in range(0, len(h), 4))
 
     @property
     def period_label(self) -> str:
@@ -168,7 +178,11 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
     chosen.sort(key=lambda t: (t[0], t[1].kind != "regular", t[1].posted_on or dt.date.max, t[1].id))
     cache: dict = {}
     postings = [board_posting(session, post, pp.label("zh"), cache=cache) for pp, post in chosen]
-    return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today())
+    from .audit import head
+
+    seq, digest = head(session)
+    return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today(),
+                 audit_head_seq=seq, audit_head_hash=digest)
 
 
 def verification_text(session: Session, post) -> Optional[str]:

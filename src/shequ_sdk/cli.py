@@ -31,6 +31,7 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+_last_url: Optional[str] = None  # the database a command opened: named when its server stops answering
 _warned = False
 
 
@@ -48,7 +49,10 @@ def warn_failed_plugins() -> None:
 
 def _open(db, create: bool = False):
     from .api import Shequ
+    from .db import resolve_url
 
+    global _last_url
+    _last_url = resolve_url(db)
     warn_failed_plugins()
     return Shequ(db, create=create)
 
@@ -261,6 +265,15 @@ def main(argv: Optional[list[str]] = None) -> None:
             sys.exit(1)
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
+        from .db import is_read_only_error, is_unreachable, read_only_error, unreachable
+
+        if not os.environ.get("SHEQU_DEBUG") and (is_unreachable(exc) or is_read_only_error(exc)):
+            if is_read_only_error(exc):
+                message = str(read_only_error(_last_url)) if _last_url else "数据库为只读，不能写入 / the database is read-only: writes are refused"
+            else:
+                message = str(unreachable(_last_url)) if _last_url and "://" in _last_url else "无法连接数据库服务器 / the database server is unreachable"
+            err.print(f"[bold red]错误 / error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+            sys.exit(2)
         if isinstance(exc, (OperationalError, ProgrammingError)) and not os.environ.get("SHEQU_DEBUG"):
             first = str(exc.orig).splitlines()[0] if getattr(exc, "orig", None) else str(exc).splitlines()[0]
             err.print(f"[bold red]错误 / error:[/] 数据库操作失败（数据库结构可能过旧，可运行 shequ migrate）/ database error (the schema may be out of date; try shequ migrate): {escape(first)}",

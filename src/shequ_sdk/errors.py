@@ -49,6 +49,11 @@ class SessionEnded(PermissionDenied):
     password, role, scope or state changed (``shequ_sdk.auth.check_live``)."""
 
 
+class DatabaseUnavailable(ShequError):
+    """The database cannot be used as asked: its server is unreachable, or it is read-only and
+    a write was asked for. The message says which, and where (never a password)."""
+
+
 class PluginError(ShequError):
     """A plugin registered something invalid; the message names the plugin."""
 

@@ -125,7 +125,6 @@ def _post_login(port: int) -> tuple[int, str]:
 
 
 def test_a_postgresql_outage_is_named_and_the_page_recovers(browser):
-    import panel as pn
 
     import shequ_sdk
     from shequ_sdk.auth import add_user
@@ -187,5 +186,5 @@ def test_a_postgresql_outage_is_named_and_the_page_recovers(browser):
             context.close()
             server.stop()
             server.join(10)
-            pn.state.reset()
+            # no pn.state.reset(): it would stop every server, the session-wide one too
             sdk.close()
