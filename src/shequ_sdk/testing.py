@@ -221,8 +221,10 @@ def portal_cases(sdk, village: str = "北庄村") -> dict:
                                               Posting.board == "finance").order_by(Posting.id)).scalars().first()
         new = workflow.correct(s, old.id, reason)
         item = s.execute(select(PostingItem).where(PostingItem.posting_id == new.id).order_by(PostingItem.line_no)).scalars().first()
-        if item is not None and item.amount_fen is not None:
-            s.execute(PostingItem.__table__.update().where(PostingItem.__table__.c.id == item.id).values(amount_fen=item.amount_fen + 100))
+        if item is not None and item.amount_fen is not None:  # the correction changes the first amount by 1 元
+            row = {c: getattr(item, c) for c in ("region_id", "posting_id", "line_no", "title", "content", "direction", "account_code",
+                                                 "ledger_entry_id", "synthetic")}
+            write(session=s, table=PostingItem, rows=[{**row, "amount_fen": item.amount_fen + 100}], mode="upsert")
         workflow.review(s, new.id, reviewer_name="李监督", review_date=dt.date(2026, 11, 20))
         # the board prints who approved and published (their user names); admins here, named as people
         workflow.approve(s, new.id, Actor(username="刘建国", role="admin"))
