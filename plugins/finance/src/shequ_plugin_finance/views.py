@@ -332,10 +332,10 @@ def questions_entry(store):
         head = pn.pane.HTML(
             f'<div><b>{html.escape(r.number)}</b> · {r.received_on} · {html.escape(who)} · {html.escape(state + hidden)}<br>'
             f'关于：{html.escape(titles.get(r.posting_id, "—"))}<br>{html.escape(r.subject)}</div>', sizing_mode="stretch_width")
-        reply = pn.widgets.TextAreaInput(name="答复", value=r.reply_text or "", max_length=2000, rows=3, sizing_mode="stretch_width",
+        reply = pn.widgets.TextAreaInput(label="答复", value=r.reply_text or "", max_length=2000, rows=3, sizing_mode="stretch_width",
                                          css_classes=["shequ-question-reply"])
-        public = pn.widgets.Checkbox(name="在公开栏网页显示", value=True if r.replied_on is None else bool(r.reply_public))
-        button = pn.widgets.Button(label="答复", button_type="primary", css_classes=["shequ-question-answer"])
+        public = pn.widgets.Checkbox(label="在公开栏网页显示", value=True if r.replied_on is None else bool(r.reply_public))
+        button = pn.widgets.Button(label="答复", color="primary", css_classes=["shequ-question-answer"])
         button.on_click(lambda _e, qid=r.id, box=reply, tick=public: answer(qid, box.value, tick.value))
         cards.append(pn.Column(head, reply, pn.Row(public, button), sizing_mode="stretch_width", css_classes=["shequ-question"],
                                styles={"border": "1px solid #ddd", "padding": "6px", "margin": "4px 0"}))
