@@ -196,3 +196,28 @@ def test_axe_finds_no_serious_violations(portal, phone):
         violations = axe.run(phone).response["violations"]
         serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")]
         assert not serious, (url, serious)
+
+
+def test_index_search_and_a_village_page_on_phone_and_desktop(portal, phone, browser):
+    base, cases, _ = portal
+    phone.goto(_url(base))
+    assert phone.get_by_role("heading", level=1).inner_text() == "村务公开"
+    phone.get_by_label("按名称查找").fill("北庄")
+    visible = [li.inner_text() for li in phone.locator("ul.villages li:visible").all()]
+    assert len(visible) == 1 and visible[0].startswith("北庄村")
+    phone.get_by_label("按名称查找").fill("不存在的村")
+    assert phone.get_by_text("没有找到名称相符的村（社区）").is_visible()
+    phone.get_by_label("按名称查找").fill("")
+    phone.get_by_role("link", name="北庄村").click()
+    assert phone.get_by_role("heading", level=1).inner_text() == "北庄村公开栏"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(phone, "public-village-top-phone.png")
+
+    desktop = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    desktop.goto(_url(base, cases["village"]))
+    headings = desktop.locator("h2").all_inner_texts()
+    # newest quarter first (the demo's last is 2010Q4; the 2026Q4 draft is not shown)
+    assert headings[0] == "2010年第4季度" and headings == sorted(headings, reverse=True) and len(headings) > 4
+    assert desktop.evaluate("document.documentElement.scrollWidth") <= 1366
+    _shot(desktop, "public-village-desktop.png")
+    desktop.close()
