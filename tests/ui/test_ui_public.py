@@ -221,3 +221,22 @@ def test_index_search_and_a_village_page_on_phone_and_desktop(portal, phone, bro
     assert desktop.evaluate("document.documentElement.scrollWidth") <= 1366
     _shot(desktop, "public-village-desktop.png")
     desktop.close()
+
+
+def test_public_pages_need_no_login_when_the_database_has_users(tmp_path_factory):
+    from shequ_sdk import auth
+
+    path = tmp_path_factory.mktemp("portal_login") / "demo.db"
+    sqlite_demo_copy(tmp_path_factory, path)
+    sdk = shequ_sdk.open(str(path))
+    with sdk.transaction() as s:
+        auth.add_user(s, "maocao", role="township", password="长密码-足够长-2026", region="茅草街镇")
+    try:
+        with running(sdk, directory=ROOT / "dashboards", warm=False) as base:
+            opener = urllib.request.build_opener()
+            page = _get(opener, _url(base, "北庄村"))
+            assert "北庄村公开栏" in page and "对这项公开内容提问" in page
+            with opener.open(base + "/entry", timeout=30) as r:  # everything else still asks for a login
+                assert urllib.parse.urlparse(r.geturl()).path == "/login"
+    finally:
+        sdk.close()
