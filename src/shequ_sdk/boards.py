@@ -12,10 +12,13 @@ and the totals come once, after the last item. The HTML references no remote res
 Only published postings are printed (a draft, or a version superseded by a correction, is not
 what hangs on the board). Each shows its version, who reviewed (审核), approved (审批) and
 published (公开) it and when, and its content fingerprint (``3f2a-9c1b-77e0``) with a QR code
-(inline SVG, made by segno) encoding ``shequ:finance_posting:<id>:v<version>:<fingerprint>``,
-so an inspector can check a paper copy: ``shequ finance verify-copy --fingerprint …``. Every
-posting also carries the audit log's head when the board was printed (seq and short hash): the
-paper anchors the chain outside the database (``shequ verify --head-file``).
+(inline SVG, made by segno). When the county has set ``public.base_url`` the QR code and the
+printed text are the address of the posting's public verification page
+(``<base_url>/public/v/<fingerprint>``, :mod:`shequ_sdk.public`), which any phone opens; otherwise
+they encode ``shequ:finance_posting:<id>:v<version>:<fingerprint>``, checked with
+``shequ finance verify-copy --fingerprint …``. Every posting also carries the audit log's head
+when the board was printed (seq and short hash): the paper anchors the chain outside the
+database (``shequ verify --head-file``).
 
 Other plugins add boards of their own through the ``register_boards`` hook (a
 :class:`~shequ_sdk.registry.BoardType` whose ``load`` builds a :class:`Board`): ``--board`` is
@@ -100,6 +103,7 @@ class BoardPosting:
     steps: Optional[list[str]] = None  # the record lines above the fingerprint (finance: version, review, approval)
     notice: Optional[str] = None  # the footnote (finance: where to ask about the board)
     verify_hint: Optional[str] = None  # how to check a paper copy (finance: ``shequ finance verify-copy``)
+    questions: list = field(default_factory=list)  # residents' questions with published replies (public pages)
 
 
 @dataclass
@@ -152,15 +156,6 @@ def board_code(posting_rt, board: str) -> str:
     raise InputError(f"未知的公开栏 {board!r}（可选：{allowed}）", f"unknown board {board!r} (one of {', '.join([*choices, *(b.key for b in extra)])})")
 
 
-def _display_until(session: Session, posting) -> Optional[dt.date]:
-    """The posting's last display day, as the finance plugin computes it (own date, else posted + configured days)."""
-    try:
-        deadlines = importlib.import_module("shequ_plugin_finance.deadlines")
-    except ImportError:
-        return posting.display_until
-    return deadlines.effective_display_until(session, posting)
-
-
 def qr_svg(text: str) -> str:
     """An inline ``<svg>`` QR code of ``text`` (segno; no image file, no remote request)."""
     import segno
@@ -194,12 +189,11 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
 
         board.audit_head_seq, board.audit_head_hash = head(session)  # the paper anchors the chain, as the finance boards do
         return board
-    posting_rt, item_rt = _tables()
-    workflow = importlib.import_module("shequ_plugin_finance.workflow")
+    posting_rt, _ = _tables()
     r = find_region(session, region)
     p = Period.parse(period)
     code = board_code(posting_rt, board)
-    Posting, Item = posting_rt.model, item_rt.model
+    Posting = posting_rt.model
     candidates = session.execute(select(Posting).where(Posting.region_id == r.id, Posting.board == code,
                                                        Posting.status == "published")).scalars().all()
     chosen = []
@@ -220,50 +214,97 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
                             f"{r.name} has no published {choices.get(code, (code, code))[1]} posting for {p}; nothing to print "
                             f"(a draft is reviewed, approved and published first){hint_en}")
     chosen.sort(key=lambda t: (t[0], t[1].kind != "regular", t[1].posted_on or dt.date.max, t[1].id))
-    status_choices = posting_rt.field("status").choices or {}
-    kind_choices = posting_rt.field("kind").choices or {}
-    account_choices = item_rt.field("account_code").choices or {}
-    postings = []
-    for pp, post in chosen:
-        items = session.execute(select(Item).where(Item.posting_id == post.id).order_by(Item.line_no, Item.id)).scalars().all()
-        income = sum(it.amount_fen or 0 for it in items if it.direction == "income")
-        expense = sum(it.amount_fen or 0 for it in items if it.direction == "expense")
-        bp = BoardPosting(
-            title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
-            period_label=pp.label("zh"), posted_on=post.posted_on, display_until=_display_until(session, post),
-            reviewer_name=post.reviewer_name, review_date=post.review_date,
-            approver_name=post.approved_by, approval_date=workflow.local_date(post.approved_at),
-            status_label=status_choices.get(post.status, (post.status,))[0],
-            legal_basis=post.legal_basis, posting_id=post.id, version=post.version,
-            reviewed_by=post.reviewed_by, reviewed_at=workflow.local_time(post.reviewed_at),
-            approved_at=workflow.local_time(post.approved_at),
-            published_by=post.published_by, published_at=workflow.local_time(post.published_at),
-            correction_reason=post.correction_reason, fingerprint=workflow.short_fingerprint(post.fingerprint),
-            has_accounts=any(it.account_code for it in items),
-            income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),
-            amount_total=yuan(sum(it.amount_fen or 0 for it in items)),
-        )
-        if post.fingerprint:
-            bp.verification = workflow.verification_string(post.id, post.version, post.fingerprint)
-            bp.qr_svg = qr_svg(bp.verification)
-        with_amount = [it for it in items if it.amount_fen is not None]
-        bp.single_amount = bool(with_amount) and any(it.direction not in ("income", "expense") for it in with_amount)
-        bp.has_amounts = bool(with_amount) and not bp.single_amount
-        for it in items:
-            amount = yuan(it.amount_fen)
-            bp.items.append(BoardItem(
-                line_no=it.line_no, title=it.title, content=it.content,
-                account=f"{it.account_code} {account_choices[it.account_code][0]}" if it.account_code in account_choices else it.account_code,
-                income=amount if it.direction == "income" else None,
-                expense=amount if it.direction == "expense" else None,
-                amount=amount,
-            ))
-        postings.append(bp)
+    cache: dict = {}
+    postings = [board_posting(session, post, pp.label("zh"), cache=cache) for pp, post in chosen]
     from .audit import head
 
     seq, digest = head(session)
     return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today(),
                  audit_head_seq=seq, audit_head_hash=digest)
+
+
+def verification_text(session: Session, post) -> Optional[str]:
+    """What a posting's QR code encodes: ``<public.base_url>/public/v/<fingerprint>`` when the
+    county has set its public address (:mod:`shequ_sdk.public`), else
+    ``shequ:finance_posting:<id>:v<version>:<fingerprint>``."""
+    if not post.fingerprint:
+        return None
+    workflow = importlib.import_module("shequ_plugin_finance.workflow")
+    from .public import verification_url
+
+    return verification_url(session, post.region_id, post.fingerprint) or workflow.verification_string(post.id, post.version, post.fingerprint)
+
+
+def _labels(cache: dict) -> tuple[dict, dict, dict]:
+    """The status, kind and account labels (read from the table descriptions once per ``cache``)."""
+    if "labels" not in cache:
+        posting_rt, item_rt = _tables()
+        cache["labels"] = (posting_rt.field("status").choices or {}, posting_rt.field("kind").choices or {},
+                           item_rt.field("account_code").choices or {})
+    return cache["labels"]
+
+
+def _display_until_cached(session: Session, post, cache: dict) -> Optional[dt.date]:
+    """The posting's last display day, as the finance plugin computes it (own date, else posted +
+    ``finance.display_days``), with the configured days looked up once per region."""
+    try:
+        deadlines = importlib.import_module("shequ_plugin_finance.deadlines")
+    except ImportError:
+        return post.display_until
+    if post.posted_on is None:
+        return post.display_until
+    key = ("display_days", post.region_id)
+    if key not in cache:
+        from . import config
+        from .models import Region
+
+        cache[key] = config.get(session, "finance.display_days", session.get(Region, post.region_id))
+    return deadlines.display_until(post.posted_on, cache[key], post.display_until)
+
+
+def board_posting(session: Session, post, period_label: str, *, qr: bool = True, cache: Optional[dict] = None) -> BoardPosting:
+    """One stored posting as it is printed: items in 元, totals, who and when, fingerprint, QR code
+    (shared by the paper board and the public pages of :mod:`shequ_sdk.public`, which need no QR
+    code: ``qr=False``). ``cache``: one dict for all the postings of a page (labels, settings)."""
+    cache = {} if cache is None else cache
+    _, item_rt = _tables()
+    workflow = importlib.import_module("shequ_plugin_finance.workflow")
+    Item = item_rt.model
+    status_choices, kind_choices, account_choices = _labels(cache)
+    items = session.execute(select(Item).where(Item.posting_id == post.id).order_by(Item.line_no, Item.id)).scalars().all()
+    income = sum(it.amount_fen or 0 for it in items if it.direction == "income")
+    expense = sum(it.amount_fen or 0 for it in items if it.direction == "expense")
+    bp = BoardPosting(
+        title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
+        period_label=period_label, posted_on=post.posted_on, display_until=_display_until_cached(session, post, cache),
+        reviewer_name=post.reviewer_name, review_date=post.review_date,
+        approver_name=post.approved_by, approval_date=workflow.local_date(post.approved_at),
+        status_label=status_choices.get(post.status, (post.status,))[0],
+        legal_basis=post.legal_basis, posting_id=post.id, version=post.version,
+        reviewed_by=post.reviewed_by, reviewed_at=workflow.local_time(post.reviewed_at),
+        approved_at=workflow.local_time(post.approved_at),
+        published_by=post.published_by, published_at=workflow.local_time(post.published_at),
+        correction_reason=post.correction_reason, fingerprint=workflow.short_fingerprint(post.fingerprint),
+        has_accounts=any(it.account_code for it in items),
+        income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),
+        amount_total=yuan(sum(it.amount_fen or 0 for it in items)),
+    )
+    if post.fingerprint and qr:
+        bp.verification = verification_text(session, post)
+        bp.qr_svg = qr_svg(bp.verification)
+    with_amount = [it for it in items if it.amount_fen is not None]
+    bp.single_amount = bool(with_amount) and any(it.direction not in ("income", "expense") for it in with_amount)
+    bp.has_amounts = bool(with_amount) and not bp.single_amount
+    for it in items:
+        amount = yuan(it.amount_fen)
+        bp.items.append(BoardItem(
+            line_no=it.line_no, title=it.title, content=it.content,
+            account=f"{it.account_code} {account_choices[it.account_code][0]}" if it.account_code in account_choices else it.account_code,
+            income=amount if it.direction == "income" else None,
+            expense=amount if it.direction == "expense" else None,
+            amount=amount,
+        ))
+    return bp
 
 
 def _parses(text: str) -> bool:

@@ -298,3 +298,5 @@ from .commands import lock as _lock_commands  # noqa: E402,F401  registers `sheq
 from .commands import verify as _verify_command  # noqa: E402,F401  registers `shequ verify`
 from .commands import migrate as _migrate_commands  # noqa: E402,F401  registers `shequ migrate` and `shequ make-migration`
 from .commands import scaffold as _scaffold_command  # noqa: E402,F401  registers `shequ new-plugin`
+from .commands import publish as _publish_command  # noqa: E402,F401  registers `shequ publish`
+from .commands import config_cmd as _config_commands  # noqa: E402,F401  registers `shequ config set|show`

@@ -194,3 +194,42 @@ def render_view():
 
     load_plotting()
     return render_registered_view
+
+
+DRAFT_TITLE = "草稿：村部维修费用（尚未审核）"
+
+
+def portal_cases(sdk, village: str = "北庄村") -> dict:
+    """On a demo database: correct one published finance posting of ``village`` (the old version
+    becomes superseded, the new one published) and add a draft that must never be public. Returns
+    ``{"old": short fp, "new": short fp, "draft_title", "reason", "village"}``."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from shequ_plugin_finance import workflow
+    from shequ_plugin_finance.models import Posting, PostingItem
+
+    from .auth import Actor
+    from .records import write
+    from .regions import find_region
+
+    reason = "第2项支出金额录入有误"
+    with sdk.transaction() as s:
+        region = find_region(s, village)
+        old = s.execute(select(Posting).where(Posting.region_id == region.id, Posting.status == "published",
+                                              Posting.board == "finance").order_by(Posting.id)).scalars().first()
+        new = workflow.correct(s, old.id, reason)
+        item = s.execute(select(PostingItem).where(PostingItem.posting_id == new.id).order_by(PostingItem.line_no)).scalars().first()
+        if item is not None and item.amount_fen is not None:  # the correction changes the first amount by 1 元
+            row = {c: getattr(item, c) for c in ("region_id", "posting_id", "line_no", "title", "content", "direction", "account_code",
+                                                 "ledger_entry_id", "synthetic")}
+            write(session=s, table=PostingItem, rows=[{**row, "amount_fen": item.amount_fen + 100}], mode="upsert")
+        workflow.review(s, new.id, reviewer_name="李监督", review_date=dt.date(2026, 11, 20))
+        # the board prints who approved and published (their user names); admins here, named as people
+        workflow.approve(s, new.id, Actor(username="刘建国", role="admin"))
+        workflow.publish(s, new.id, Actor(username="周秀英", role="admin"), posted_on=dt.date(2026, 11, 22))
+        old_fp = workflow.short_fingerprint(s.get(Posting, old.id).fingerprint)
+        new_fp = workflow.short_fingerprint(s.get(Posting, new.id).fingerprint)
+        write(session=s, table=Posting, rows=[{"region_id": region.id, "board": "finance", "period": "2026Q4", "title": DRAFT_TITLE}])
+    return {"old": old_fp, "new": new_fp, "draft_title": DRAFT_TITLE, "reason": reason, "village": village}

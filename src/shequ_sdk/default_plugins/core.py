@@ -107,6 +107,10 @@ def register_settings(register):
 
     for setting in LOCK_SETTINGS:
         register(setting)
+    from ..public import SETTINGS as PUBLIC_SETTINGS  # public.base_url
+
+    for setting in PUBLIC_SETTINGS:
+        register(setting)
 
 
 # -- demo and synthetic data ------------------------------------------------------------

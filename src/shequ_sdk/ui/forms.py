@@ -188,7 +188,9 @@ class FieldInput:
         if tp is bool:
             if self.default is None and not info.required:
                 return pn.widgets.Select(options={blank: None, t("entry.yes", lang): True, t("entry.no", lang): False}, **common)
-            return pn.widgets.Checkbox(**common)
+            # a Checkbox has no description (tooltip) parameter: its note goes into the label
+            label_with_note = f"{common['label']}（{common['description']}）" if "description" in common else common["label"]
+            return pn.widgets.Checkbox(**{**{k: v for k, v in common.items() if k != "description"}, "label": label_with_note})
         if tp is int:
             return pn.widgets.IntInput(value=None, **common)
         if tp is float:

@@ -23,6 +23,9 @@ per-account-and-address lock. Panel's unsigned ``is_guest`` cookie is ignored; `
 only local paths (:func:`safe_next`). No traceback reaches a browser: errors show a Chinese
 page or card, details go to the server log.
 
+The public portal (``/public``…, :mod:`shequ_sdk.ui.public_web`) is served by plain Tornado
+handlers beside the dashboards and never asks for a login: it shows only published postings.
+
 Without users the server runs single-user, and only on 127.0.0.1: any other address is refused
 until a user exists.
 """
@@ -363,6 +366,9 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
     if ssl_certfile:
         extra.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     install_error_pages()
+    from .public_web import public_patterns
+
+    extra["extra_patterns"] = public_patterns(sdk)  # the public portal: no login, plain HTML
     return pn.serve(apps, port=port, address=address, websocket_origin=origins, show=show, threaded=threaded, start=True,
                     title={d.name: d.title_zh for d in dashboards}, index=str(INDEX_TEMPLATE), liveness=True, verbose=False,
                     warm=warm and not login, **extra)

@@ -86,6 +86,7 @@ def add_commands(cli: typer.Typer) -> None:
         _print_grid(report, lang)
 
     add_workflow_commands(app)
+    add_question_commands(app)
     cli.add_typer(app, name="finance")
 
 
@@ -328,3 +329,73 @@ def _print_grid(report: dict, lang: str) -> None:
         climod.out.print(f"按时 {s['on_time']}，逾期公开 {s['late']}，未公开 {s['missing']}，未到期 {s['not_yet_due']}；按时公开率 {rate}")
     else:
         climod.out.print(f"on time {s['on_time']}, late {s['late']}, missing {s['missing']}, not yet due {s['not_yet_due']}; on-time rate {rate}")
+
+
+def add_question_commands(app: typer.Typer) -> None:
+    """``shequ finance questions | answer | hide-question``: the residents' questions asked on the public portal."""
+    from shequ_sdk.cli import DbOption, UserOption
+
+    from . import questions
+
+    @app.command("questions")
+    def questions_cmd(region: str = typer.Option(..., "--region", help="村（社区）/ village"), db: Optional[str] = DbOption,
+                      user: Optional[str] = UserOption):
+        """待答复的网上质询（电话已遮蔽）/ Online questions waiting for a reply (phones masked)."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+        from shequ_sdk.ids import mask
+        from shequ_sdk.regions import find_region
+
+        s = climod.cli_sdk(db, user)
+        try:
+            s.readable_region(region)
+            with s.transaction() as session:
+                village = find_region(session, region)
+                rows = questions.open_questions(session, village.id)
+                due = {r.id: questions.reply_due_of(session, r) for r in rows}
+        finally:
+            s.close()
+        if not rows:
+            climod.out.print(escape(f"{region} 没有待答复的网上质询 / no open online questions"), highlight=False)
+            return
+        for r in rows:
+            who = " ".join(x for x in (mask(r.asker_name, "name") if r.asker_name else "匿名", mask(r.asker_phone, "phone")) if x)
+            climod.out.print(escape(f"#{r.id} {r.number} {r.received_on}（答复期限 {due[r.id]}）{who}：{r.subject}"), highlight=False)
+
+    @app.command("answer")
+    def answer_cmd(query_id: int = typer.Option(..., "--id", help="查询编号 / query id"),
+                   reply: str = typer.Option(..., "--reply", help="答复内容 / the reply"),
+                   private: bool = typer.Option(False, "--private", help="不在公开网页显示 / do not show it on the public page"),
+                   db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """答复村民质询（默认在公开网页显示）/ Answer a resident's question (shown on the public page unless --private)."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+
+        s = climod.cli_sdk(db, user)
+        try:
+            with s.transaction() as session:
+                q = questions.answer(session, query_id, reply, s.user, public=not private)
+                number, public = q.number, q.reply_public
+        finally:
+            s.close()
+        climod.out.print(escape(f"已答复 / answered: {number}" + ("，已在公开栏网页显示 / shown on the public page" if public else "")), highlight=False)
+
+    @app.command("hide-question")
+    def hide_cmd(query_id: int = typer.Option(..., "--id", help="查询编号 / query id"),
+                 reason: str = typer.Option(..., "--reason", help="隐藏原因（记入审计日志）/ reason (audit-logged)"),
+                 db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """乡镇审核：在公开网页隐藏一条质询 / Township moderation: hide a question from the public pages."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+
+        s = climod.cli_sdk(db, user)
+        try:
+            with s.transaction() as session:
+                q = questions.hide(session, query_id, reason, s.user)
+                number = q.number
+        finally:
+            s.close()
+        climod.out.print(escape(f"已隐藏 / hidden: {number}"), highlight=False)

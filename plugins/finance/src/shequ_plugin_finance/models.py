@@ -200,6 +200,19 @@ class Query(Record, table=True):
     replied_on: Optional[date] = field(default=None, label_zh="答复日期", label_en="Replied on")
     reply_text: Optional[str] = field(default=None, label_zh="答复内容", label_en="Reply")
     escalated_to: Optional[str] = field(default=None, label_zh="反映至", label_en="Escalated to", choices=ESCALATIONS)
+    # a plain integer (no foreign key): checked by shequ_plugin_finance.questions when asked
+    posting_id: Optional[int] = field(default=None, index=True, label_zh="所问公开记录",
+                                      label_en="Posting asked about", note_zh="公开栏网页上提出的质询", note_en="asked on the public page")
+    asker_phone: Optional[str] = field(default=None, sensitive="phone", label_zh="联系电话", label_en="Phone")
+    reply_public: bool = field(default=False, label_zh="答复已公开", label_en="Reply published",
+                               note_zh="公开后答复显示在公开栏网页该记录下", note_en="shown under the posting on the public page")
+    hidden_reason: Optional[str] = field(default=None, label_zh="隐藏原因", label_en="Hidden because",
+                                         note_zh="乡镇审核后不在公开网页显示", note_en="hidden from the public pages by the township")
+    hidden_by: Optional[str] = field(default=None, label_zh="隐藏操作人", label_en="Hidden by (user)")
+    hidden_at: Optional[datetime] = field(default=None, label_zh="隐藏时间", label_en="Hidden at")
+
+
+Query.__table__.c["hidden_at"].type = DateTime(timezone=False)
 
 
 class Obligation(Record, table=True):

@@ -282,9 +282,73 @@ def boards_entry(store):
     return batch
 
 
+def questions_entry(store):
+    """村民质询: the online questions about the village's postings (the village's 待办), oldest
+    first, each with its due date, the asker masked, and a reply box; 「答复」 stores the reply and
+    (with 「在公开栏网页显示」) publishes it under the posting on the public page."""
+    import html
+
+    import panel as pn
+    from sqlalchemy import select
+
+    from shequ_sdk.ids import mask
+    from shequ_sdk.ui.charts import message
+
+    from . import questions
+    from .models import Posting, Query
+
+    lang = store.lang
+    if store.region_obj.kind not in BOARDS_FOR_KIND:
+        return message(store.t("entry.pick"))
+    actor = getattr(store.sdk, "user", None)
+    Q = Query.__table__
+    with store.transaction() as session:
+        rows = session.execute(select(Q).where(Q.c.region_id == store.region_obj.id, Q.c.channel == questions.CHANNEL)
+                               .order_by(Q.c.replied_on.is_not(None), Q.c.received_on, Q.c.id)).all()
+        due = {r.id: questions.reply_due_of(session, r) for r in rows}
+        titles = {p.id: p.title for p in session.execute(select(Posting).where(Posting.id.in_([r.posting_id for r in rows if r.posting_id]))).scalars()}
+    if not rows:
+        return message("本村（社区）还没有网上质询" if lang == "zh" else "No online questions for this village yet")
+    status = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-question-message"])
+    cards = []
+
+    def answer(query_id: int, text: str, public: bool) -> bool:
+        try:
+            with store.sdk.transaction() as session:
+                q = questions.answer(session, query_id, text, actor, public=public)
+                number = q.number
+        except Exception as exc:  # InputError / PermissionDenied: nothing changed
+            said = getattr(exc, "zh" if lang == "zh" else "en", None) or str(exc)
+            status.object = f'<div role="status" style="color:#b00020;font-weight:600">{html.escape(said)}</div>'
+            return False
+        status.object = (f'<div role="status" style="color:#1b5e20;font-weight:600">已答复 {html.escape(number)}'
+                         + ("，已在公开栏网页显示" if public else "") + "</div>")
+        return True
+
+    for r in rows:
+        who = "、".join(x for x in (mask(r.asker_name, "name") if r.asker_name else "匿名", mask(r.asker_phone, "phone")) if x)
+        state = (f"已于 {r.replied_on} 答复" + ("（已公开）" if r.reply_public else "（未公开）")) if r.replied_on else f"答复期限 {due[r.id]}"
+        hidden = f"；乡镇已隐藏：{r.hidden_reason}" if r.hidden_reason else ""
+        head = pn.pane.HTML(
+            f'<div><b>{html.escape(r.number)}</b> · {r.received_on} · {html.escape(who)} · {html.escape(state + hidden)}<br>'
+            f'关于：{html.escape(titles.get(r.posting_id, "—"))}<br>{html.escape(r.subject)}</div>', sizing_mode="stretch_width")
+        reply = pn.widgets.TextAreaInput(label="答复", value=r.reply_text or "", max_length=2000, rows=3, sizing_mode="stretch_width",
+                                         css_classes=["shequ-question-reply"])
+        public = pn.widgets.Checkbox(label="在公开栏网页显示", value=True if r.replied_on is None else bool(r.reply_public))
+        button = pn.widgets.Button(label="答复", color="primary", css_classes=["shequ-question-answer"])
+        button.on_click(lambda _e, qid=r.id, box=reply, tick=public: answer(qid, box.value, tick.value))
+        cards.append(pn.Column(head, reply, pn.Row(public, button), sizing_mode="stretch_width", css_classes=["shequ-question"],
+                               styles={"border": "1px solid #ddd", "padding": "6px", "margin": "4px 0"}))
+    view = pn.Column(status, *cards, sizing_mode="stretch_width", css_classes=["finance-questions"])
+    view.answer = answer  # reachable from a notebook or a test
+    return view
+
+
 @hookimpl
 def register_views(register):
     register(View(key="finance.disclosure_heatmap", label_zh="村务公开及时情况", label_en="Disclosure on time",
                   render=disclosure_heatmap, placement="chart", order=10))
     register(View(key="finance.boards_entry", label_zh="三栏公开", label_en="Disclosure boards",
                   render=boards_entry, placement="entry", order=10))
+    register(View(key="finance.questions_entry", label_zh="村民质询", label_en="Residents' questions",
+                  render=questions_entry, placement="entry", order=20))
