@@ -502,6 +502,9 @@ def frame_query(
         if info.sensitive and name not in clear and not may_unmask(role, rt, info):
             # filtering on a masked column would reveal its clear value one guess at a time
             raise PermissionDenied(f"当前角色无权按敏感字段 {info.label_zh}（{name}）筛选", f"the current role may not filter by the sensitive column {info.label_en} ({name})")
+        if value is None:  # rows where the column is empty
+            stmt = stmt.where(tbl.c[name].is_(None))
+            continue
         values = [_normalise_filter_value(info, v) for v in _as_list(value)]
         stmt = stmt.where(tbl.c[name].in_(values) if isinstance(value, (list, tuple, set, frozenset)) else tbl.c[name] == values[0])
     return FrameQuery(rt=rt, stmt=stmt, by_name=by_name, wanted=wanted, clear=clear, lang=lang, codes=codes, yuan=yuan,
@@ -535,7 +538,8 @@ def frame(
       ``period_field`` (the row's period lies in it).
     - ``columns``: the table columns to return (default: all), plus any of ``region_name``,
       ``region_code``, ``township_name``; ``with_region=True`` adds those three.
-    - ``where``: extra equality filters ``{column: value or [values]}``; choice labels work.
+    - ``where``: extra equality filters ``{column: value or [values]}``; choice labels work;
+      ``None`` selects the rows where the column is empty.
     - ``yuan``: add a ``Decimal`` yuan column after each money (fen) column.
     - ``unmasked``: ``True`` or a list of sensitive columns to return in clear; refused with
       :class:`PermissionDenied` unless :func:`may_unmask` allows it for ``role``.
