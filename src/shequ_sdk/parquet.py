@@ -274,7 +274,9 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = 
 
     started = time.perf_counter()
     lang = _check_lang(lang)
-    reg = sdk.registry
+    from .plugins import registry
+
+    reg = registry()  # as frames do: plugins registered after the database was opened count
     selected = _selected_tables(reg, tables)
     if not indicators and INDICATOR_TABLE in selected and tables is None:
         selected.remove(INDICATOR_TABLE)
@@ -450,7 +452,9 @@ def _data_years(sdk: "Shequ", areas: list[Region]) -> list[int]:
     """Every year in which some timed table has rows in ``areas``: the indicator values' years."""
     years: set[int] = set()
     with Session(sdk.engine) as s:
-        for rt in sdk.registry.tables.values():
+        from .plugins import registry
+
+        for rt in registry().tables.values():
             if rt.date_field or rt.period_field:
                 years.update(_years(s, rt, areas)[0])
     return sorted(years)
@@ -463,7 +467,9 @@ def _export_indicators(sdk: "Shequ", writer: _Writer, county: Region, areas: lis
     from .indicators import _finish, compute
     from .period import Period
 
-    reg = sdk.registry
+    from .plugins import registry
+
+    reg = registry()
     township = {}
     with Session(sdk.engine) as s:
         for year in years:
