@@ -18,8 +18,10 @@ time field is empty go to ``year=__HIVE_DEFAULT_PARTITION__`` (read as NULL by H
 readers).
 
 Indicator values are the engine's yearly values per village (``level="village"``), with the
-numerator and denominator they are finished from, so an engine can roll them up to any level
-as the SDK does (Σ numerators ÷ Σ denominators, never an average of rates).
+numerator and denominator they are finished from (0 where no row counted; the denominator is
+null for an indicator without one), so an engine can roll them up to any level as the SDK does
+(Σ numerators ÷ Σ denominators, never an average of rates). Their years are every year in
+which some timed table has rows in the county.
 
 **Incremental mode.** A partition has *changed* when the SHA-256 of its rows as they would be
 written (the Arrow IPC stream of the typed, masked rows in id order, under the table's fixed
@@ -481,8 +483,9 @@ def _export_indicators(sdk: "Shequ", writer: _Writer, county: Region, areas: lis
                     for key, (num, den) in values.items():
                         ind = reg.indicators[key]
                         value = _finish(ind, num, den)
-                        rows.append((gid, str(p), key, None if value is None else float(value),
-                                     None if num is None else float(num), None if den is None else float(den)))
+                        # the engine's parts are SQL sums: NULL where no row counted, which it finishes as 0
+                        rows.append((gid, str(p), key, None if value is None else float(value), float(num or 0),
+                                     float(den or 0) if ind.denominator else None))
             s.commit()  # indicators may prepare derived rows (deadline schedules)
             ids = sorted({r[0] for r in rows} - set(township))
             for i in range(0, len(ids), 900):
