@@ -305,9 +305,12 @@ def _period_condition(rt: RecordTable, periods: list[Period]):
                     f"{rt.label_zh}按{_KIND_ZH[rt.period_kind]}登记，不能按{_KIND_ZH[p.kind]} {p} 筛选",
                     f"{rt.label_en} rows are per {rt.period_kind}; they cannot be filtered by the {p.kind} {p}",
                 )
-            labels += [str(s) for s in p.subperiods(rt.period_kind)]
+            # every label inside the period, at its own kind and every finer one: a quarterly table
+            # may also hold monthly rows (monthly financial disclosure), and they lie in the year too
+            for kind in KINDS[KINDS.index(p.kind):]:
+                labels += [str(s) for s in p.subperiods(kind)]
         if rt.period_kind == "year" and rt.field(rt.period_field).python_type is int:
-            labels = [int(x) for x in labels]
+            labels = [int(x) for x in labels if str(x).isdigit()]
         return col.in_(labels)
     raise InputError(f"{rt.label_zh}（{rt.key}）没有日期或期间字段，不能按期间筛选",
                      f"{rt.label_en} ({rt.key}) has no date or period field to filter by period")
