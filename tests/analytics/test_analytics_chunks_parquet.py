@@ -195,3 +195,17 @@ def test_export_refuses_a_foreign_directory_and_bad_tables(ledger, tmp_path):
     with pytest.raises(InputError, match="nosuch"):
         sdk.export_parquet(tmp_path / "pq", tables="nosuch")
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+def test_a_year_selects_finer_period_labels_of_a_quarterly_table(quarter_ledger):
+    """A quarterly table may hold monthly rows (finance postings do): a year or a quarter
+    selects them, so a frame — and every Parquet year partition — misses none."""
+    sdk, rows = quarter_ledger
+    village = sdk.region("甲一村").id
+    with sdk.engine.begin() as c:  # a monthly label, as monthly financial disclosure stores it
+        c.execute(text(f"INSERT INTO {TABLE} (region_id, synthetic, entry_date, quarter, amount_fen, category, payee_name, approved) "
+                       "VALUES (:r, false, '2010-05-02', '2010-05', 99, 'cash', '吴十', false)"), {"r": village})
+    assert 99 in sdk.frame(TABLE, period="2010")["amount_fen"].tolist()
+    assert 99 in sdk.frame(TABLE, period="2010Q2")["amount_fen"].tolist()
+    assert 99 not in sdk.frame(TABLE, period="2010Q1")["amount_fen"].tolist()
+    assert len(sdk.frame(TABLE, period="2010")) == len(rows) + 1
