@@ -277,14 +277,14 @@ class Shequ:
 
         return chunks()
 
-    def export_parquet(self, out, *, regions=None, tables=None, incremental: bool = False, lang: str = "zh",
+    def export_parquet(self, out, *, regions=None, tables=None, years=None, incremental: bool = False, lang: str = "zh",
                        unmasked: bool = False, indicators: bool = True, as_of: Optional[dt.date] = None, progress=None):
         """Write every record table (masked as :meth:`frame` masks for this user) and the yearly
         indicator values as Parquet partitioned ``county=…/year=…``, with ``_schema.json``; see
         :func:`shequ_sdk.parquet.export`. Returns an :class:`~shequ_sdk.parquet.ExportReport`."""
         from . import parquet
 
-        return parquet.export(self, out, regions=regions, tables=tables, incremental=incremental, lang=lang, unmasked=unmasked,
+        return parquet.export(self, out, regions=regions, tables=tables, years=years, incremental=incremental, lang=lang, unmasked=unmasked,
                               indicators=indicators, as_of=as_of, progress=progress)
 
     def indicators(self, keys=None, *, regions=None, periods=None, level: Optional[str] = "village", lang: str = "zh",

@@ -251,7 +251,7 @@ def columns_frame(rows: list, keys: list[str], stmt=None, dialect=None) -> dict[
         grid[:] = rows
     out = {}
     for i, key in enumerate(keys):
-        values = grid[:, i]
+        values = grid[:, i].copy()  # a column of its own: converted columns free their objects one by one
         if stmt is not None and dialect is not None:
             column = stmt.selected_columns[i]
             python_type = _python_type(column.type)
@@ -392,12 +392,13 @@ class FrameQuery:
         return [c.key for c in self.stmt.selected_columns]
 
     def build(self, rows: list, dialect=None) -> pd.DataFrame:
-        """The typed frame of the driver's ``rows`` (tuples in :attr:`keys` order)."""
+        """The typed frame of the driver's ``rows`` (tuples in :attr:`keys` order); empties ``rows``."""
         by_name, lang = self.by_name, self.lang
         raw = columns_frame(rows, self.keys, self.stmt, dialect)
+        rows.clear()  # the values live on in ``raw``; the row tuples can go before the typed copies are made
         data = {}
         for name in self.wanted:
-            col = raw[name]
+            col = raw.pop(name)
             info = by_name.get(name)
             if info is None:  # a joined region column
                 data[name] = col.astype("str")
@@ -566,9 +567,12 @@ def iter_query(session: Session, q: FrameQuery, chunksize: int = 100_000) -> Ite
         rows = q.rows(session, after=after, limit=chunksize)
         if not rows:
             return
-        after = rows[-1][position]
-        yield q.build(rows, session.get_bind().dialect)
-        if len(rows) < chunksize:
+        after, last = rows[-1][position], len(rows) < chunksize
+        chunk = q.build(rows, session.get_bind().dialect)  # empties ``rows``
+        del rows  # while the consumer holds this chunk, nothing else of it stays alive here
+        yield chunk
+        del chunk
+        if last:
             return
 
 

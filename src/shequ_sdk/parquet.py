@@ -261,13 +261,16 @@ class _Writer:
         self.report.written.append(rel)
 
 
-def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = False, lang: str = "zh", unmasked: bool = False,
-           indicators: bool = True, as_of: Optional[dt.date] = None, progress: Optional[Progress] = None) -> ExportReport:
+def export(sdk: "Shequ", out, *, regions=None, tables=None, years=None, incremental: bool = False, lang: str = "zh",
+           unmasked: bool = False, indicators: bool = True, as_of: Optional[dt.date] = None,
+           progress: Optional[Progress] = None) -> ExportReport:
     """Export the tables (default: the regions, every record table and the indicator values) of
     ``regions`` (default: the user's scope, or every county) to Parquet under ``out``.
 
     ``tables``: keys or labels (a list, or one comma-separated string), plus ``region`` and
-    ``indicator_values``. ``incremental``: rewrite only partitions whose content changed since
+    ``indicator_values``. ``years``: only these years' partitions (ints, ``"2019-2020"`` or
+    ``"2019,2020"``; tables without a time field are exported whole); partitions of other years
+    in ``out`` are left as they are. ``incremental``: rewrite only partitions whose content changed since
     the last export into ``out`` (see the module doc). ``unmasked``: sensitive columns the
     user's role may read in clear are exported in clear; every other one stays masked.
     """
@@ -280,6 +283,7 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = 
 
     reg = registry()  # as frames do: plugins registered after the database was opened count
     selected = _selected_tables(reg, tables)
+    only_years = parse_years(years)
     if not indicators and INDICATOR_TABLE in selected and tables is None:
         selected.remove(INDICATOR_TABLE)
     out = Path(out)
@@ -302,12 +306,12 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = 
     report.options_changed = bool(previous) and previous.get("options") != options
     old_parts: dict = previous.get("partitions", {}) if previous.get("format") == FORMAT else {}
     writer = _Writer(out, {} if report.options_changed else old_parts, incremental, report)
-    out.mkdir(parents=True, exist_ok=True)
 
     schema_doc: dict[str, Any] = {"format": FORMAT, "lang": lang, "user": user, "unmasked": bool(unmasked),
                                   "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "counties": {}, "tables": {}}
     with Session(sdk.engine) as s:
-        groups = _groups(sdk, s, regions)
+        groups = _groups(sdk, s, regions)  # unknown regions and scope refusals before anything is written
+    out.mkdir(parents=True, exist_ok=True)
     for county, _areas in groups:
         schema_doc["counties"][county_partition(county)] = {"name": county.name, "code": county.code, "id": county.id}
 
@@ -324,7 +328,8 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = 
             if key == REGION_TABLE:
                 _export_regions(sdk, writer, county, areas, cpart, lang, report)
             elif key == INDICATOR_TABLE:
-                _export_indicators(sdk, writer, county, areas, cpart, _data_years(sdk, areas), as_of, report)
+                wanted = _data_years(sdk, areas)
+                _export_indicators(sdk, writer, county, areas, cpart, [y for y in wanted if only_years is None or y in only_years], as_of, report)
             else:
                 rt = reg.tables[key]
                 infos = describe_model(rt.model)
@@ -338,12 +343,12 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = 
                         writer.put(f"{key}/county={cpart}/{PART}", to_arrow(df, schema))
                         report.rows[key] = report.rows.get(key, 0) + len(df)
                     else:
-                        years, has_null = _years(s, rt, areas)
-                        for year in years:
+                        found, has_null = _years(s, rt, areas)
+                        for year in (y for y in found if only_years is None or y in only_years):
                             df = frames.frame(s, rt, period=str(year), role=sdk.role, **args)
                             writer.put(f"{key}/county={cpart}/year={year}/{PART}", to_arrow(df, schema))
                             report.rows[key] = report.rows.get(key, 0) + len(df)
-                        if has_null:
+                        if has_null and only_years is None:
                             df = frames.frame(s, rt, where={timed: None}, role=sdk.role, **args)
                             writer.put(f"{key}/county={cpart}/year={NULL_PARTITION}/{PART}", to_arrow(df, schema))
                             report.rows[key] = report.rows.get(key, 0) + len(df)
@@ -360,12 +365,13 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = 
     for rel in sorted(old_parts):
         parts = rel.split("/")
         county_dir = parts[1].split("=", 1)[1] if len(parts) > 2 else None
-        if (parts[0], county_dir) in touched and rel not in writer.partitions:
+        if (parts[0], county_dir) in touched and _in_years(rel, only_years) and rel not in writer.partitions:
             (out / rel).unlink(missing_ok=True)
             _prune(out, (out / rel).parent)
             report.removed.append(rel)
     # partitions of tables and counties this run did not touch stay as the previous export left them
-    kept = {rel: v for rel, v in old_parts.items() if (rel.split("/")[0], rel.split("/")[1].split("=", 1)[-1]) not in touched}
+    kept = {rel: v for rel, v in old_parts.items()
+            if (rel.split("/")[0], rel.split("/")[1].split("=", 1)[-1]) not in touched or not _in_years(rel, only_years)}
     manifest = {"format": FORMAT, "options": options, "partitions": dict(sorted({**kept, **writer.partitions}.items()))}
     if not report.options_changed:
         before = _previous_schema(out)
@@ -375,6 +381,39 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, incremental: bool = 
     _write_json(manifest_path, manifest)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def parse_years(years) -> Optional[set[int]]:
+    """``None`` (every year), ints, or text such as ``"2019-2020"`` / ``"2018,2020"``."""
+    if years is None:
+        return None
+    items = [years] if isinstance(years, (str, int)) else list(years)
+    out: set[int] = set()
+    for item in items:
+        for part in str(item).split(","):
+            part = part.strip()
+            try:
+                if "-" in part:
+                    lo, hi = (int(x) for x in part.split("-", 1))
+                    if hi < lo or hi - lo > 500:
+                        raise ValueError
+                    out.update(range(lo, hi + 1))
+                elif part:
+                    out.add(int(part))
+            except ValueError:
+                raise InputError(f"年份应写成 2020、2019-2020 或 2018,2020，收到 {item!r}",
+                                 f"years are written 2020, 2019-2020 or 2018,2020; got {item!r}") from None
+    if not out:
+        raise InputError("年份不能为空", "years must name at least one year")
+    return out
+
+
+def _in_years(rel: str, only_years: Optional[set[int]]) -> bool:
+    """Whether the partition ``rel`` lies in the exported years (timeless partitions always do)."""
+    if only_years is None:
+        return True
+    year = next((p.split("=", 1)[1] for p in rel.split("/") if p.startswith("year=")), None)
+    return year is None or (year.isdigit() and int(year) in only_years)
 
 
 def _previous_schema(out: Path) -> dict:

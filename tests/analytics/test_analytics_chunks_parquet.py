@@ -209,3 +209,22 @@ def test_a_year_selects_finer_period_labels_of_a_quarterly_table(quarter_ledger)
     assert 99 in sdk.frame(TABLE, period="2010Q2")["amount_fen"].tolist()
     assert 99 not in sdk.frame(TABLE, period="2010Q1")["amount_fen"].tolist()
     assert len(sdk.frame(TABLE, period="2010")) == len(rows) + 1
+
+
+def test_years_limit_the_partitions_and_leave_other_years_alone(ledger, tmp_path):
+    sdk, _ = ledger
+    root = tmp_path / "pq"
+    village = sdk.region("甲二村").id
+    sdk.write(TABLE, [{"region_id": village, "entry_date": dt.date(2011, 2, 3), "quarter": "2011Q1", "amount_fen": 500,
+                       "category": "cash", "payee_name": "钱七"}])
+    sdk.export_parquet(root, tables=[TABLE, "indicator_values"])
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.parquet"))
+    assert f"{TABLE}/county=430921/year=2011/part-0.parquet" in before
+    only = sdk.export_parquet(root, tables=[TABLE, "indicator_values"], years="2010", incremental=True)
+    assert only.written == [] and only.removed == [] and all("year=2010" in p for p in only.unchanged)
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.parquet")) == before
+    fresh = sdk.export_parquet(tmp_path / "only2011", tables=[TABLE, "indicator_values"], years=[2011])
+    assert sorted(fresh.written) == sorted([f"{TABLE}/county=430921/year=2011/part-0.parquet",
+                                            "indicator_values/county=430921/year=2011/part-0.parquet"])
+    with pytest.raises(InputError, match="2019-2020"):
+        sdk.export_parquet(tmp_path / "bad", years="twenty")

@@ -111,6 +111,7 @@ def export_cmd(
     out_path: Optional[Path] = typer.Option(None, "--out", help="输出文件（CSV 可省略，写到标准输出；parquet 为目录）/ output file (CSV: stdout if omitted; parquet: a directory)"),
     encoding: str = typer.Option("utf-8-sig", "--encoding", help="CSV 编码：utf-8-sig（默认）或 gb18030"),
     tables: Optional[str] = typer.Option(None, "--tables", help="parquet：逗号分隔的数据表（默认全部，含 region 与 indicator_values）/ parquet: comma-separated tables (default: all)"),
+    years: Optional[str] = typer.Option(None, "--years", help="parquet：只导出这些年份（如 2020、2019-2020）/ parquet: only these years (e.g. 2020, 2019-2020)"),
     incremental: bool = typer.Option(False, "--incremental", help="parquet：只重写内容有变化的分区 / parquet: rewrite only partitions whose content changed"),
     unmasked: bool = typer.Option(False, "--unmasked", help="parquet：角色允许的敏感列导出明文 / parquet: sensitive columns the role may read, in clear"),
     lang: str = typer.Option("zh", "--lang", help="parquet：选项文字的语言 zh 或 en / parquet: language of choice labels"),
@@ -121,13 +122,13 @@ def export_cmd(
     if fmt not in ("xlsx", "csv", "parquet"):
         climod.fail(f"不支持的格式 {fmt!r}（可用 xlsx、csv、parquet）/ unsupported format {fmt!r} (xlsx, csv or parquet)")
     if fmt == "parquet":
-        _export_parquet(db, user, region, period, table, tables, out_path, incremental, unmasked, lang, quiet)
+        _export_parquet(db, user, region, period, table, tables, years, out_path, incremental, unmasked, lang, quiet)
         return
     from ..spreadsheets import export_bytes
 
     if table is None:
         climod.fail("导出 xlsx/csv 需要 --table / --table is needed for xlsx and csv")
-    for name, given in (("--tables", tables), ("--incremental", incremental), ("--unmasked", unmasked)):
+    for name, given in (("--tables", tables), ("--years", years), ("--incremental", incremental), ("--unmasked", unmasked)):
         if given:
             climod.fail(f"{name} 只用于 --format parquet / {name} only applies to --format parquet")
     if encoding.lower() not in ("utf-8-sig", "utf-8", "gb18030", "gbk"):
@@ -153,7 +154,7 @@ def export_cmd(
     climod.out.print(f"已导出 / exported: {out_path}", highlight=False)
 
 
-def _export_parquet(db, user, region, period, table, tables, out_path, incremental, unmasked, lang, quiet) -> None:
+def _export_parquet(db, user, region, period, table, tables, years, out_path, incremental, unmasked, lang, quiet) -> None:
     """``shequ export --format parquet``: every table and the indicator values, partitioned by
     county and year, with a progress bar (see shequ_sdk.parquet)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -161,7 +162,7 @@ def _export_parquet(db, user, region, period, table, tables, out_path, increment
     if out_path is None:
         climod.fail("导出 parquet 需要 --out 目录 / --out DIR is needed for parquet")
     if period is not None:
-        climod.fail("parquet 导出包含全部年份（按 year= 分区），不接受 --period / a parquet export holds every year (partitioned by year=); --period does not apply")
+        climod.fail("parquet 导出按年分区，请用 --years 选年份，不用 --period / a parquet export is partitioned by year: choose years with --years, not --period")
     if table is not None and tables is not None:
         climod.fail("--table 与 --tables 只能给一个 / give --table or --tables, not both")
     s = climod.cli_sdk(db, user)
@@ -180,10 +181,11 @@ def _export_parquet(db, user, region, period, table, tables, out_path, increment
             bar.update(task, completed=done, total=total, description=f"导出 / exporting {what}")
 
         try:
-            report = s.export_parquet(out_path, regions=region, tables=tables or table, incremental=incremental, lang=lang,
+            report = s.export_parquet(out_path, regions=region, tables=tables or table, years=years, incremental=incremental, lang=lang,
                                       unmasked=unmasked, progress=None if quiet else progress)
         finally:
-            bar.stop()
+            if task is not None:
+                bar.stop()
     finally:
         s.close()
     rows = sum(report.rows.values())
