@@ -30,7 +30,8 @@ is missing. Only changed partitions are rewritten; unchanged files are left unto
 bytes, same modification time); partitions of the selected tables and counties that no longer
 have rows are deleted. The database is still read in full — detecting a change needs the
 rows — but nothing unchanged is encoded or written. A change of the export's options
-(language, user, ``unmasked``) makes every partition count as changed.
+(language, user, ``unmasked``) makes every partition count as changed, and removes the earlier
+export's partitions that this run does not rewrite (one directory never mixes two users' masks).
 """
 
 from __future__ import annotations
@@ -276,11 +277,10 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, years=None, incremen
     """
     from . import frames
     from .frames import _check_lang, may_unmask
+    from .plugins import registry
 
     started = time.perf_counter()
     lang = _check_lang(lang)
-    from .plugins import registry
-
     reg = registry()  # as frames do: plugins registered after the database was opened count
     selected = _selected_tables(reg, tables)
     only_years = parse_years(years)
@@ -361,17 +361,19 @@ def export(sdk: "Shequ", out, *, regions=None, tables=None, years=None, incremen
         elif key == INDICATOR_TABLE:
             schema_doc["tables"][key] = _indicator_doc(reg)
 
-    # partitions of the exported tables and counties that have no rows any more
+    # partitions of the exported tables and counties that have no rows any more; after a change of
+    # options (another user, language or masking) every earlier partition not rewritten goes, so
+    # one directory never mixes two users' masking
     for rel in sorted(old_parts):
         parts = rel.split("/")
         county_dir = parts[1].split("=", 1)[1] if len(parts) > 2 else None
-        if (parts[0], county_dir) in touched and _in_years(rel, only_years) and rel not in writer.partitions:
+        stale = report.options_changed or ((parts[0], county_dir) in touched and _in_years(rel, only_years))
+        if stale and rel not in writer.partitions:
             (out / rel).unlink(missing_ok=True)
             _prune(out, (out / rel).parent)
             report.removed.append(rel)
     # partitions of tables and counties this run did not touch stay as the previous export left them
-    kept = {rel: v for rel, v in old_parts.items()
-            if (rel.split("/")[0], rel.split("/")[1].split("=", 1)[-1]) not in touched or not _in_years(rel, only_years)}
+    kept = {rel: v for rel, v in old_parts.items() if rel not in report.removed and rel not in writer.partitions}
     manifest = {"format": FORMAT, "options": options, "partitions": dict(sorted({**kept, **writer.partitions}.items()))}
     if not report.options_changed:
         before = _previous_schema(out)

@@ -228,3 +228,16 @@ def test_years_limit_the_partitions_and_leave_other_years_alone(ledger, tmp_path
                                             "indicator_values/county=430921/year=2011/part-0.parquet"])
     with pytest.raises(InputError, match="2019-2020"):
         sdk.export_parquet(tmp_path / "bad", years="twenty")
+
+
+def test_another_users_export_into_the_same_directory_replaces_every_partition(ledger, tmp_path):
+    sdk, _ = ledger
+    root = tmp_path / "pq"
+    admin = sdk.as_user(Actor("ad", "admin"))
+    admin.export_parquet(root, tables=[TABLE, "region"], unmasked=True)  # clear names
+    analyst = sdk.as_user(Actor("an", "analyst"))
+    report = analyst.export_parquet(root, tables=[TABLE], incremental=True)
+    assert report.options_changed and report.written == [f"{TABLE}/county=430921/year=2010/part-0.parquet"]
+    assert report.removed == ["region/county=430921/part-0.parquet"]  # not re-exported for this user: gone
+    names = ds.dataset(root / TABLE, format="parquet", partitioning="hive").to_table().column("payee_name").to_pylist()
+    assert not set(names) & set(NAMES)
