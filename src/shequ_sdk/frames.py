@@ -405,7 +405,8 @@ class FrameQuery:
                 continue
             col = typed_column(col, info, lang=lang, codes=self.codes)
             if info.sensitive and name not in self.clear:
-                col = col.map(lambda v, kind=info.sensitive: mask(v, kind), na_action="ignore")
+                # keep the typed dtype: an all-empty page would otherwise come back as ``object``
+                col = col.map(lambda v, kind=info.sensitive: mask(v, kind), na_action="ignore").astype(col.dtype)
             data[name] = col
             if self.yuan and info.money:
                 data[yuan_column(name)] = col.map(fen_to_yuan).astype(object)
@@ -555,25 +556,59 @@ def frame(
     return q.build(q.rows(session, limit=limit), session.get_bind().dialect)
 
 
+PAGE_ROWS = 20_000  # rows read from the database at a time while a chunk is assembled
+
+
 def iter_query(session: Session, q: FrameQuery, chunksize: int = 100_000) -> Iterator[pd.DataFrame]:
     """Run ``q`` in chunks of at most ``chunksize`` rows, in id order (keyset pagination: each
-    chunk is ``… AND id > last id ORDER BY id LIMIT chunksize``, so the database never holds
-    a cursor open between chunks and memory stays bounded by one chunk)."""
+    page is ``… AND id > last id ORDER BY id LIMIT n``, so the database never holds a cursor
+    open between pages and memory stays bounded by one chunk).
+
+    A chunk is assembled from typed pages of at most :data:`PAGE_ROWS` rows, so the driver's
+    Python objects of only one page are alive at a time (typed columns are far smaller)."""
     if not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1:
         raise InputError(f"chunksize 应为正整数，收到 {chunksize!r}", f"chunksize must be a positive integer, got {chunksize!r}")
     position = q.keys.index(q.id_key)
+    dialect = session.get_bind().dialect
     after = None
-    while True:
-        rows = q.rows(session, after=after, limit=chunksize)
-        if not rows:
+    exhausted = False
+    while not exhausted:
+        parts: list[pd.DataFrame] = []
+        size = 0
+        while size < chunksize:
+            want = min(PAGE_ROWS, chunksize - size)
+            rows = q.rows(session, after=after, limit=want)
+            if not rows:
+                exhausted = True
+                break
+            after, got = rows[-1][position], len(rows)
+            parts.append(q.build(rows, dialect))  # empties ``rows``
+            del rows
+            size += got
+            if got < want:
+                exhausted = True
+                break
+        if not parts:
             return
-        after, last = rows[-1][position], len(rows) < chunksize
-        chunk = q.build(rows, session.get_bind().dialect)  # empties ``rows``
-        del rows  # while the consumer holds this chunk, nothing else of it stays alive here
+        chunk = parts[0] if len(parts) == 1 else _concat(parts)
+        del parts  # while the consumer holds this chunk, nothing else of it stays alive here
         yield chunk
         del chunk
-        if last:
-            return
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Typed pages as one frame: dtypes kept (categoricals with the union of the pages' categories,
+    declared ones first) and the first page's ``attrs``."""
+    from pandas.api.types import union_categoricals
+
+    out = pd.concat(parts, ignore_index=True)
+    for name in parts[0].columns:
+        first = parts[0][name].dtype
+        if isinstance(first, pd.CategoricalDtype) and not isinstance(out[name].dtype, pd.CategoricalDtype):
+            merged = union_categoricals([p[name] for p in parts], ignore_order=True)
+            out[name] = pd.Categorical(merged, categories=list(dict.fromkeys([*first.categories, *merged.categories])))
+    out.attrs = dict(parts[0].attrs)
+    return out
 
 
 def iter_frames(session: Session, table, *, chunksize: int = 100_000, **args) -> Iterator[pd.DataFrame]:

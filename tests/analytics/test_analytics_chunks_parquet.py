@@ -241,3 +241,16 @@ def test_another_users_export_into_the_same_directory_replaces_every_partition(l
     assert report.removed == ["region/county=430921/part-0.parquet"]  # not re-exported for this user: gone
     names = ds.dataset(root / TABLE, format="parquet", partitioning="hive").to_table().column("payee_name").to_pylist()
     assert not set(names) & set(NAMES)
+
+
+def test_a_chunk_assembled_from_pages_keeps_its_dtypes(ledger, monkeypatch):
+    """Chunks are read in pages of PAGE_ROWS rows (bounded memory); the pages join into one typed chunk."""
+    from shequ_sdk import frames
+
+    sdk, _ = ledger
+    monkeypatch.setattr(frames, "PAGE_ROWS", 2)
+    whole = sdk.frame(TABLE, yuan=True, with_region=True)
+    chunks = list(sdk.iter_frames(TABLE, yuan=True, with_region=True, chunksize=7))
+    assert [len(c) for c in chunks] == [7, 7, 3]
+    assert all(c.dtypes.equals(whole.dtypes) and c.attrs == whole.attrs for c in chunks)
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
