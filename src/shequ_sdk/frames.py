@@ -405,8 +405,10 @@ class FrameQuery:
                 continue
             col = typed_column(col, info, lang=lang, codes=self.codes)
             if info.sensitive and name not in self.clear:
-                # keep the typed dtype: an all-empty page would otherwise come back as ``object``
-                col = col.map(lambda v, kind=info.sensitive: mask(v, kind), na_action="ignore").astype(col.dtype)
+                masked = col.map(lambda v, kind=info.sensitive: mask(v, kind), na_action="ignore")
+                # a text column keeps its dtype (an all-empty page would otherwise come back as ``object``);
+                # a masked number or date becomes text ("***"), as before
+                col = masked.astype(col.dtype) if isinstance(col.dtype, pd.StringDtype) else masked
             data[name] = col
             if self.yuan and info.money:
                 data[yuan_column(name)] = col.map(fen_to_yuan).astype(object)
