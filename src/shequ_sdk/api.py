@@ -289,18 +289,53 @@ class Shequ:
 
     # -- pandas (shequ_sdk.frames) ---------------------------------------------------------
     def frame(self, table, *, region=None, period=None, columns=None, where=None, with_region: bool = False,
-              yuan: bool = False, lang: str = "zh", codes: bool = False, unmasked=False, limit: Optional[int] = None) -> "pd.DataFrame":
+              yuan: bool = False, lang: str = "zh", codes: bool = False, unmasked=False, limit: Optional[int] = None,
+              dtype_backend: Optional[str] = None) -> "pd.DataFrame":
         """Rows of a record table as a typed DataFrame, every filter applied in SQL.
 
         Sensitive columns come out masked; ``unmasked=True`` (or a list of columns) needs a role
-        that ``frames.may_unmask`` allows. See :func:`shequ_sdk.frames.frame`.
+        that ``frames.may_unmask`` allows. ``dtype_backend="pyarrow"`` gives Arrow-backed dtypes.
+        See :func:`shequ_sdk.frames.frame`.
         """
         from . import frames
 
         with Session(self.engine) as s:
             region = self._areas(s, region)
             return frames.frame(s, table, region=region, period=period, columns=columns, where=where, with_region=with_region,
-                                yuan=yuan, lang=lang, codes=codes, unmasked=unmasked, role=self.role, limit=limit)
+                                yuan=yuan, lang=lang, codes=codes, unmasked=unmasked, role=self.role, limit=limit,
+                                dtype_backend=dtype_backend)
+
+    def iter_frames(self, table, *, region=None, period=None, columns=None, where=None, with_region: bool = False,
+                    yuan: bool = False, lang: str = "zh", codes: bool = False, unmasked=False, chunksize: int = 100_000,
+                    dtype_backend: Optional[str] = None) -> "Iterator[pd.DataFrame]":
+        """:meth:`frame` in chunks of at most ``chunksize`` rows (id order), for tables that do not
+        fit comfortably in memory: the same filters in SQL, types, masks, labels and scope check.
+        The arguments and the user's scope are checked here, before the first chunk is read."""
+        from . import frames
+
+        with Session(self.engine) as s:
+            region = self._areas(s, region)
+            query = frames.frame_query(s, table, region=region, period=period, columns=columns, where=where,
+                                       with_region=with_region, yuan=yuan, lang=lang, codes=codes, unmasked=unmasked,
+                                       role=self.role, dtype_backend=dtype_backend)
+        if not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1:
+            raise InputError(f"chunksize 应为正整数，收到 {chunksize!r}", f"chunksize must be a positive integer, got {chunksize!r}")
+
+        def chunks():
+            with Session(self.engine) as s:
+                yield from frames.iter_query(s, query, chunksize)
+
+        return chunks()
+
+    def export_parquet(self, out, *, regions=None, tables=None, years=None, incremental: bool = False, lang: str = "zh",
+                       unmasked: bool = False, indicators: bool = True, as_of: Optional[dt.date] = None, progress=None):
+        """Write every record table (masked as :meth:`frame` masks for this user) and the yearly
+        indicator values as Parquet partitioned ``county=…/year=…``, with ``_schema.json``; see
+        :func:`shequ_sdk.parquet.export`. Returns an :class:`~shequ_sdk.parquet.ExportReport`."""
+        from . import parquet
+
+        return parquet.export(self, out, regions=regions, tables=tables, years=years, incremental=incremental, lang=lang, unmasked=unmasked,
+                              indicators=indicators, as_of=as_of, progress=progress)
 
     def indicators(self, keys=None, *, regions=None, periods=None, level: Optional[str] = "village", lang: str = "zh",
                    as_of: Optional[dt.date] = None, exact: bool = False) -> "pd.DataFrame":

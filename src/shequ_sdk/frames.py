@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 import pandas as pd
 from sqlalchemy import or_, select
@@ -137,38 +138,140 @@ def _yuan_label(label: str, lang: str) -> str:
 
 def _categorical(values: pd.Series, info: FieldInfo, lang: str, codes: bool) -> pd.Series:
     declared = list(info.choices)
-    if codes:
-        categories = declared
-        mapped = values
-    else:
-        categories = [info.choice_label(c, lang) for c in declared]
-        mapped = values.map(lambda v: info.choice_label(v, lang), na_action="ignore")
     # a stored value outside the declared choices is kept, never silently turned into NaN
-    extra = sorted({v for v in mapped.dropna().unique() if v not in categories}, key=str)
-    return pd.Series(pd.Categorical(mapped, categories=categories + extra), index=values.index, name=values.name)
+    present = pd.unique(values.dropna())
+    extra = sorted({v for v in present if v not in info.choices}, key=str)
+    cat = pd.Categorical(values, categories=declared + extra)
+    if not codes:
+        labels = [info.choice_label(c, lang) for c in declared]
+        if set(extra) & set(labels):  # a stray stored value equal to another choice's label: map value by value
+            mapped = values.map(lambda v: info.choice_label(v, lang), na_action="ignore")
+            extra = sorted({v for v in mapped.dropna().unique() if v not in labels}, key=str)
+            return pd.Series(pd.Categorical(mapped, categories=labels + extra), index=values.index, name=values.name)
+        cat = cat.rename_categories(labels + extra)
+    return pd.Series(cat, index=values.index, name=values.name)
 
 
 def typed(df: pd.DataFrame, infos: dict[str, FieldInfo], *, lang: str = "zh", codes: bool = False) -> pd.DataFrame:
     """Give every column of ``df`` that has field metadata its pandas dtype (see module doc)."""
     for name in df.columns:
         info = infos.get(name)
-        if info is None:
-            continue
-        col = df[name]
-        if info.choices:
-            df[name] = _categorical(col, info, lang, codes)
-        elif info.python_type in (dt.date, dt.datetime):
-            df[name] = to_datetime64(col)
-        elif info.python_type is bool:
-            df[name] = col.astype("boolean")
-        elif info.python_type is int:
-            df[name] = col.astype("Int64")
-        elif info.python_type is float:
-            df[name] = col.astype("float64")
-        elif info.python_type is str:
-            # an all-empty text column would otherwise stay ``object``
-            df[name] = col.astype("str")
+        if info is not None:
+            df[name] = typed_column(df[name], info, lang=lang, codes=codes)
     return df
+
+
+def typed_column(col: pd.Series, info: FieldInfo, *, lang: str = "zh", codes: bool = False) -> pd.Series:
+    """One column of database values as the dtype its field metadata gives (see module doc)."""
+    if info.choices:
+        return _categorical(col, info, lang, codes)
+    if info.python_type in (dt.date, dt.datetime):
+        return to_datetime64(col)
+    if info.python_type is bool:
+        return col.astype("boolean")
+    if info.python_type is int:
+        return col.astype("Int64")
+    if info.python_type is float:
+        return col.astype("float64")
+    if info.python_type is str:
+        # an all-empty text column would otherwise stay ``object``
+        return col.astype("str")
+    return col
+
+
+DTYPE_BACKENDS = (None, "pyarrow")
+
+
+def _check_dtype_backend(dtype_backend) -> Optional[str]:
+    if dtype_backend not in DTYPE_BACKENDS:
+        raise InputError(f"dtype_backend 应为 None 或 \"pyarrow\"，收到 {dtype_backend!r}",
+                         f"dtype_backend must be None or \"pyarrow\", got {dtype_backend!r}")
+    return dtype_backend
+
+
+def to_arrow_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with Arrow-backed dtypes: ``Int64`` → ``int64[pyarrow]``, ``boolean`` → ``bool[pyarrow]``,
+    ``datetime64[ns]`` → ``timestamp[ns][pyarrow]``, text → ``string[pyarrow]``, ``float64`` →
+    ``double[pyarrow]``, ``Decimal`` yuan → ``decimal128(20, 2)[pyarrow]``. Categoricals stay
+    categorical (their categories keep the declared order). ``attrs`` are kept."""
+    import pyarrow as pa
+
+    decimals = set(df.attrs.get("yuan", ()))
+    for name in df.columns:
+        dtype = df[name].dtype
+        if isinstance(dtype, (pd.CategoricalDtype, pd.ArrowDtype)):
+            continue
+        if name in decimals:
+            target = pd.ArrowDtype(pa.decimal128(20, 2))
+        elif dtype == DATETIME_DTYPE:
+            target = pd.ArrowDtype(pa.timestamp("ns"))
+        elif dtype == "Int64":
+            target = pd.ArrowDtype(pa.int64())
+        elif dtype == "boolean":
+            target = pd.ArrowDtype(pa.bool_())
+        elif dtype == "float64":
+            target = pd.ArrowDtype(pa.float64())
+        elif isinstance(dtype, pd.StringDtype):
+            target = pd.ArrowDtype(pa.string())
+        else:
+            continue
+        df[name] = df[name].astype(target)
+    return df
+
+
+def fetch_tuples(session: Session, stmt) -> tuple[list[str], list[tuple]]:
+    """Run ``stmt`` and return its column keys and the driver's own row tuples.
+
+    SQLAlchemy binds and converts the parameters as usual; the rows are read from the DBAPI
+    cursor directly, skipping SQLAlchemy's ``Row`` objects and result processors (3× the cost
+    of the query on a year of collection runs). :func:`typed_column` reads the driver's values
+    on both backends (ISO date strings and 0/1 booleans from SQLite, objects from psycopg);
+    :func:`columns_frame` applies the processors of any other column type."""
+    result = session.connection().execute(stmt)
+    try:
+        keys = list(result.keys())
+        rows = result.cursor.fetchall() if result.returns_rows else []
+    finally:
+        result.close()
+    return keys, rows
+
+
+_NATIVE_TYPES = (dt.date, dt.datetime, bool, int, float, str)
+
+
+def columns_frame(rows: list, keys: list[str], stmt=None, dialect=None) -> dict[str, pd.Series]:
+    """``{key: object Series}`` from row tuples: one transpose into a 2-D object array (numpy,
+    in C), no per-row probing (``DataFrame.from_records`` on SQLAlchemy ``Row`` objects costs
+    4× more). With ``stmt`` and ``dialect``, a column whose type is not one :func:`typed_column`
+    reads natively gets its SQLAlchemy result processor."""
+    import numpy as np
+
+    grid = np.empty((len(rows), len(keys)), dtype=object)
+    if rows:
+        grid[:] = rows
+    out = {}
+    for i, key in enumerate(keys):
+        values = grid[:, i].copy()  # a column of its own: converted columns free their objects one by one
+        if stmt is not None and dialect is not None:
+            column = stmt.selected_columns[i]
+            python_type = _python_type(column.type)
+            if python_type not in _NATIVE_TYPES:
+                process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+                if process is not None:
+                    values = np.array([process(v) for v in values], dtype=object) if len(values) else values
+        out[key] = pd.Series(values, dtype=object, copy=False)
+    return out
+
+
+def _python_type(sa_type):
+    from sqlalchemy.types import TypeDecorator
+
+    while isinstance(sa_type, TypeDecorator):  # UTCDateTime, AutoString: what they store
+        sa_type = sa_type.impl_instance
+    try:
+        return sa_type.python_type
+    except NotImplementedError:
+        return None
 
 
 # -- record frames ------------------------------------------------------------------------------
@@ -202,9 +305,12 @@ def _period_condition(rt: RecordTable, periods: list[Period]):
                     f"{rt.label_zh}按{_KIND_ZH[rt.period_kind]}登记，不能按{_KIND_ZH[p.kind]} {p} 筛选",
                     f"{rt.label_en} rows are per {rt.period_kind}; they cannot be filtered by the {p.kind} {p}",
                 )
-            labels += [str(s) for s in p.subperiods(rt.period_kind)]
+            # every label inside the period, at its own kind and every finer one: a quarterly table
+            # may also hold monthly rows (monthly financial disclosure), and they lie in the year too
+            for kind in KINDS[KINDS.index(p.kind):]:
+                labels += [str(s) for s in p.subperiods(kind)]
         if rt.period_kind == "year" and rt.field(rt.period_field).python_type is int:
-            labels = [int(x) for x in labels]
+            labels = [int(x) for x in labels if str(x).isdigit()]
         return col.in_(labels)
     raise InputError(f"{rt.label_zh}（{rt.key}）没有日期或期间字段，不能按期间筛选",
                      f"{rt.label_en} ({rt.key}) has no date or period field to filter by period")
@@ -253,7 +359,83 @@ def _unmask_set(role, rt: RecordTable, infos: list[FieldInfo], unmasked) -> set[
     return wanted
 
 
-def frame(
+@dataclass
+class FrameQuery:
+    """A record frame's SQL and how its rows become a typed, masked, labelled DataFrame.
+
+    Built (and every argument checked) by :func:`frame_query`; :func:`frame` runs it once,
+    :func:`iter_frames` runs it in keyset-paginated chunks (``id > last id``)."""
+
+    rt: RecordTable
+    stmt: Any  # SELECT … WHERE …, without ORDER BY / LIMIT
+    by_name: dict[str, FieldInfo]
+    wanted: list[str]
+    clear: set[str]
+    lang: str
+    codes: bool
+    yuan: bool
+    dtype_backend: Optional[str]
+    id_key: str  # the result column holding the row id (``id``, or a hidden one when not wanted)
+
+    def rows(self, session: Session, *, after: Optional[int] = None, limit: Optional[int] = None) -> list:
+        tbl = self.rt.model.__table__
+        stmt = self.stmt
+        if after is not None:
+            stmt = stmt.where(tbl.c.id > after)
+        stmt = stmt.order_by(tbl.c.id)
+        if limit is not None:
+            stmt = stmt.limit(int(limit))
+        return fetch_tuples(session, stmt)[1]
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.stmt.selected_columns]
+
+    def build(self, rows: list, dialect=None) -> pd.DataFrame:
+        """The typed frame of the driver's ``rows`` (tuples in :attr:`keys` order); empties ``rows``."""
+        by_name, lang = self.by_name, self.lang
+        raw = columns_frame(rows, self.keys, self.stmt, dialect)
+        rows.clear()  # the values live on in ``raw``; the row tuples can go before the typed copies are made
+        data = {}
+        for name in self.wanted:
+            col = raw.pop(name)
+            info = by_name.get(name)
+            if info is None:  # a joined region column
+                data[name] = col.astype("str")
+                continue
+            col = typed_column(col, info, lang=lang, codes=self.codes)
+            if info.sensitive and name not in self.clear:
+                masked = col.map(lambda v, kind=info.sensitive: mask(v, kind), na_action="ignore")
+                # a text column keeps its dtype (an all-empty page would otherwise come back as ``object``);
+                # a masked number or date becomes text ("***"), as before
+                col = masked.astype(col.dtype) if isinstance(col.dtype, pd.StringDtype) else masked
+            data[name] = col
+            if self.yuan and info.money:
+                data[yuan_column(name)] = col.map(fen_to_yuan).astype(object)
+        df = pd.DataFrame(data, copy=False)
+        masked = [n for n in self.wanted if n in by_name and by_name[n].sensitive and n not in self.clear]
+        labels = {}
+        for name in self.wanted:
+            labels[name] = by_name[name].label(lang) if name in by_name else _pick(REGION_COLUMNS[name], lang)
+            if self.yuan and name in by_name and by_name[name].money:
+                labels[yuan_column(name)] = _yuan_label(by_name[name].label(lang), lang)
+        money = [n for n in self.wanted if n in by_name and by_name[n].money]
+        df.attrs.update({
+            "table": self.rt.key,
+            "table_label": self.rt.label(lang),
+            "lang": lang,
+            "labels": labels,
+            "masked": masked,
+            "money_fen": money,
+        })
+        if self.dtype_backend == "pyarrow":
+            df.attrs["yuan"] = [yuan_column(n) for n in money] if self.yuan else []
+            to_arrow_dtypes(df)
+            del df.attrs["yuan"]
+        return df
+
+
+def frame_query(
     session: Session,
     table,
     *,
@@ -267,24 +449,11 @@ def frame(
     codes: bool = False,
     unmasked=False,
     role=None,
-    limit: Optional[int] = None,
-) -> pd.DataFrame:
-    """The rows of a registered record table as a typed DataFrame, filtered in SQL.
-
-    - ``table``: table key (``"household"``), model class or :class:`RecordTable`.
-    - ``region``: name, code, path or :class:`Region`; rows of that region and every region
-      below it. A list selects several areas.
-    - ``period``: ``"2010"``, ``"2010Q4"``, ``"2010-12"`` or a :class:`Period` (a list: any of
-      them), matched against the table's ``date_field`` (the date lies in the period) or
-      ``period_field`` (the row's period lies in it).
-    - ``columns``: the table columns to return (default: all), plus any of ``region_name``,
-      ``region_code``, ``township_name``; ``with_region=True`` adds those three.
-    - ``where``: extra equality filters ``{column: value or [values]}``; choice labels work.
-    - ``yuan``: add a ``Decimal`` yuan column after each money (fen) column.
-    - ``unmasked``: ``True`` or a list of sensitive columns to return in clear; refused with
-      :class:`PermissionDenied` unless :func:`may_unmask` allows it for ``role``.
-    """
+    dtype_backend: Optional[str] = None,
+) -> FrameQuery:
+    """Check a frame's arguments and build its SQL (see :func:`frame` for the arguments)."""
     lang = _check_lang(lang)
+    dtype_backend = _check_dtype_backend(dtype_backend)
     rt = resolve_table(table)
     tbl = rt.model.__table__
     infos = describe_model(rt.model)
@@ -315,6 +484,10 @@ def frame(
             selected.append(township_rel.name.label(name))
         else:
             selected.append(tbl.c[name])
+    id_key = "id"
+    if "id" not in wanted:  # chunks page by id: select it under a name no column has
+        id_key = "_shequ_row_id"
+        selected.append(tbl.c.id.label(id_key))
     stmt = select(*selected)
     if any(c in REGION_COLUMNS for c in wanted):
         source = tbl.join(region_rel, region_rel.id == tbl.c.region_id)
@@ -336,44 +509,115 @@ def frame(
         if info.sensitive and name not in clear and not may_unmask(role, rt, info):
             # filtering on a masked column would reveal its clear value one guess at a time
             raise PermissionDenied(f"当前角色无权按敏感字段 {info.label_zh}（{name}）筛选", f"the current role may not filter by the sensitive column {info.label_en} ({name})")
+        if value is None:  # rows where the column is empty
+            stmt = stmt.where(tbl.c[name].is_(None))
+            continue
         values = [_normalise_filter_value(info, v) for v in _as_list(value)]
         stmt = stmt.where(tbl.c[name].in_(values) if isinstance(value, (list, tuple, set, frozenset)) else tbl.c[name] == values[0])
-    stmt = stmt.order_by(tbl.c.id)
-    if limit is not None:
-        stmt = stmt.limit(int(limit))
+    return FrameQuery(rt=rt, stmt=stmt, by_name=by_name, wanted=wanted, clear=clear, lang=lang, codes=codes, yuan=yuan,
+                      dtype_backend=dtype_backend, id_key=id_key)
 
-    result = session.execute(stmt)
-    df = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
-    typed(df, by_name, lang=lang, codes=codes)
-    for name in REGION_COLUMNS:
-        if name in df.columns:
-            df[name] = df[name].astype("str")
 
-    masked = []
-    for name in wanted:
-        info = by_name.get(name)
-        if info is not None and info.sensitive and name not in clear:
-            df[name] = df[name].map(lambda v, kind=info.sensitive: mask(v, kind), na_action="ignore")
-            masked.append(name)
+def frame(
+    session: Session,
+    table,
+    *,
+    region=None,
+    period=None,
+    columns: Optional[Iterable[str]] = None,
+    where: Optional[dict[str, Any]] = None,
+    with_region: bool = False,
+    yuan: bool = False,
+    lang: str = "zh",
+    codes: bool = False,
+    unmasked=False,
+    role=None,
+    limit: Optional[int] = None,
+    dtype_backend: Optional[str] = None,
+) -> pd.DataFrame:
+    """The rows of a registered record table as a typed DataFrame, filtered in SQL.
 
-    labels = {}
-    for name in wanted:
-        labels[name] = by_name[name].label(lang) if name in by_name else _pick(REGION_COLUMNS[name], lang)
-    money = [n for n in wanted if n in by_name and by_name[n].money]
-    if yuan:
-        for name in money:
-            target = yuan_column(name)
-            df.insert(df.columns.get_loc(name) + 1, target, df[name].map(fen_to_yuan).astype(object))
-            labels[target] = _yuan_label(by_name[name].label(lang), lang)
-    df.attrs.update({
-        "table": rt.key,
-        "table_label": rt.label(lang),
-        "lang": lang,
-        "labels": labels,
-        "masked": masked,
-        "money_fen": money,
-    })
-    return df
+    - ``table``: table key (``"household"``), model class or :class:`RecordTable`.
+    - ``region``: name, code, path or :class:`Region`; rows of that region and every region
+      below it. A list selects several areas.
+    - ``period``: ``"2010"``, ``"2010Q4"``, ``"2010-12"`` or a :class:`Period` (a list: any of
+      them), matched against the table's ``date_field`` (the date lies in the period) or
+      ``period_field`` (the row's period lies in it).
+    - ``columns``: the table columns to return (default: all), plus any of ``region_name``,
+      ``region_code``, ``township_name``; ``with_region=True`` adds those three.
+    - ``where``: extra equality filters ``{column: value or [values]}``; choice labels work;
+      ``None`` selects the rows where the column is empty.
+    - ``yuan``: add a ``Decimal`` yuan column after each money (fen) column.
+    - ``unmasked``: ``True`` or a list of sensitive columns to return in clear; refused with
+      :class:`PermissionDenied` unless :func:`may_unmask` allows it for ``role``.
+    - ``dtype_backend="pyarrow"``: Arrow-backed dtypes (:func:`to_arrow_dtypes`) instead of
+      numpy/nullable ones; categoricals, masking and labels are the same.
+    """
+    q = frame_query(session, table, region=region, period=period, columns=columns, where=where, with_region=with_region,
+                    yuan=yuan, lang=lang, codes=codes, unmasked=unmasked, role=role, dtype_backend=dtype_backend)
+    return q.build(q.rows(session, limit=limit), session.get_bind().dialect)
+
+
+PAGE_ROWS = 20_000  # rows read from the database at a time while a chunk is assembled
+
+
+def iter_query(session: Session, q: FrameQuery, chunksize: int = 100_000) -> Iterator[pd.DataFrame]:
+    """Run ``q`` in chunks of at most ``chunksize`` rows, in id order (keyset pagination: each
+    page is ``… AND id > last id ORDER BY id LIMIT n``, so the database never holds a cursor
+    open between pages and memory stays bounded by one chunk).
+
+    A chunk is assembled from typed pages of at most :data:`PAGE_ROWS` rows, so the driver's
+    Python objects of only one page are alive at a time (typed columns are far smaller)."""
+    if not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1:
+        raise InputError(f"chunksize 应为正整数，收到 {chunksize!r}", f"chunksize must be a positive integer, got {chunksize!r}")
+    position = q.keys.index(q.id_key)
+    dialect = session.get_bind().dialect
+    after = None
+    exhausted = False
+    while not exhausted:
+        parts: list[pd.DataFrame] = []
+        size = 0
+        while size < chunksize:
+            want = min(PAGE_ROWS, chunksize - size)
+            rows = q.rows(session, after=after, limit=want)
+            if not rows:
+                exhausted = True
+                break
+            after, got = rows[-1][position], len(rows)
+            parts.append(q.build(rows, dialect))  # empties ``rows``
+            del rows
+            size += got
+            if got < want:
+                exhausted = True
+                break
+        if not parts:
+            return
+        chunk = parts[0] if len(parts) == 1 else _concat(parts)
+        del parts  # while the consumer holds this chunk, nothing else of it stays alive here
+        yield chunk
+        del chunk
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Typed pages as one frame: dtypes kept (categoricals with the union of the pages' categories,
+    declared ones first) and the first page's ``attrs``."""
+    from pandas.api.types import union_categoricals
+
+    out = pd.concat(parts, ignore_index=True)
+    for name in parts[0].columns:
+        first = parts[0][name].dtype
+        if isinstance(first, pd.CategoricalDtype) and not isinstance(out[name].dtype, pd.CategoricalDtype):
+            merged = union_categoricals([p[name] for p in parts], ignore_order=True)
+            out[name] = pd.Categorical(merged, categories=list(dict.fromkeys([*first.categories, *merged.categories])))
+    out.attrs = dict(parts[0].attrs)
+    return out
+
+
+def iter_frames(session: Session, table, *, chunksize: int = 100_000, **args) -> Iterator[pd.DataFrame]:
+    """:func:`frame` in chunks of ``chunksize`` rows: the same filters (in SQL), types, masks and
+    labels; concatenated, the chunks equal the frame. Arguments are checked before the first chunk."""
+    q = frame_query(session, table, **args)
+    return iter_query(session, q, chunksize)
 
 
 def column_labels(table, lang: str = "zh") -> dict[str, str]:
@@ -412,8 +656,8 @@ def regions_frame(session: Session, within=None, *, lang: str = "zh") -> pd.Data
     )
     if within is not None:
         stmt = stmt.where(scope_condition(find_region(session, within)))
-    result = session.execute(stmt)
-    df = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
+    keys, rows = fetch_tuples(session, stmt)
+    df = pd.DataFrame(columns_frame(rows, keys, stmt, session.get_bind().dialect))
     infos = {i.name: i for i in describe_model(Region)}
     df["level"] = pd.Categorical(df["kind"].map(LEVEL_OF_KIND), categories=list(LEVELS))
     typed(df, infos, lang=lang)
@@ -632,6 +876,6 @@ def level_label(level: str, lang: str = "zh") -> str:
 
 
 __all__ = [
-    "frame", "indicators", "wide", "labelled", "column_labels", "indicator_labels", "indicator_catalog", "regions_frame",
+    "frame", "frame_query", "iter_frames", "iter_query", "FrameQuery", "to_arrow_dtypes", "columns_frame", "fetch_tuples", "typed_column", "indicators", "wide", "labelled", "column_labels", "indicator_labels", "indicator_catalog", "regions_frame",
     "may_unmask", "typed", "to_datetime64", "fen_to_yuan", "yuan_column", "level_label", "REGION_COLUMNS",
 ]

@@ -136,8 +136,13 @@ def compute(
     keys: Optional[Iterable[str]] = None,
     level: Optional[str] = None,
     as_of: Optional[dt.date] = None,
+    parts: bool = False,
 ) -> dict[int, dict[str, Any]]:
     """Indicator values for ``region``'s area in ``period``.
+
+    With ``parts=True`` each value is the pair ``(numerator, denominator)`` it is finished from
+    (the summed parts; the denominator ``None`` for an indicator without one), so a reader can
+    roll them up further as the engine does: Σ numerators ÷ Σ denominators.
 
     With ``level=None`` the result is ``{region.id: {key: value}}`` (the whole area). With
     ``level="village"`` / ``"township"`` / ``"county"`` it holds one entry per region of that
@@ -175,7 +180,10 @@ def compute(
         nums = _rolled(session, ind.numerator(q), groups)
         dens = _rolled(session, ind.denominator(q), groups) if ind.denominator else {}
         for gid, values in out.items():
-            values[ind.key] = _finish(ind, nums.get(gid), dens.get(gid))
+            if parts:
+                values[ind.key] = (nums.get(gid), dens.get(gid) if ind.denominator else None)
+            else:
+                values[ind.key] = _finish(ind, nums.get(gid), dens.get(gid))
     return out
 
 

@@ -27,7 +27,7 @@ KERNEL = "shequ-analytics-test"
 
 
 def test_there_are_notebooks():
-    assert {"01", "02", "03", "04"} <= {p.name[:2] for p in NOTEBOOKS}
+    assert {"01", "02", "03", "04", "05"} <= {p.name[:2] for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

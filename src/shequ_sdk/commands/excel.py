@@ -1,4 +1,5 @@
-"""``shequ template`` / ``import`` / ``export`` / ``tables``: spreadsheets in and out.
+"""``shequ template`` / ``import`` / ``export`` / ``tables``: spreadsheets in and out (and ``export
+--format parquet``: every table as partitioned Parquet, see shequ_sdk.parquet).
 
 Every registered record table works through the same commands; see docs/spreadsheets.md.
 """
@@ -106,21 +107,35 @@ def import_cmd(
 
 @app.command("export")
 def export_cmd(
-    table: str = typer.Option(..., "--table", help="数据表（键或中文名）/ table key or Chinese label"),
+    table: Optional[str] = typer.Option(None, "--table", help="数据表（键或中文名）/ table key or Chinese label"),
     db: Optional[str] = DbOption,
     user: Optional[str] = UserOption,
     region: Optional[str] = typer.Option(None, "--region", help="地区及其下级 / a region and everything below it"),
     period: Optional[str] = typer.Option(None, "--period", help="期间 / period"),
-    fmt: str = typer.Option("xlsx", "--format", help="xlsx 或 csv"),
-    out_path: Optional[Path] = typer.Option(None, "--out", help="输出文件（CSV 可省略，写到标准输出）/ output file (CSV: stdout if omitted)"),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx、csv 或 parquet / xlsx, csv or parquet"),
+    out_path: Optional[Path] = typer.Option(None, "--out", help="输出文件（CSV 可省略，写到标准输出；parquet 为目录）/ output file (CSV: stdout if omitted; parquet: a directory)"),
     encoding: str = typer.Option("utf-8-sig", "--encoding", help="CSV 编码：utf-8-sig（默认）或 gb18030"),
+    tables: Optional[str] = typer.Option(None, "--tables", help="parquet：逗号分隔的数据表（默认全部，含 region 与 indicator_values）/ parquet: comma-separated tables (default: all)"),
+    years: Optional[str] = typer.Option(None, "--years", help="parquet：只导出这些年份（如 2020、2019-2020）/ parquet: only these years (e.g. 2020, 2019-2020)"),
+    incremental: bool = typer.Option(False, "--incremental", help="parquet：只重写内容有变化的分区 / parquet: rewrite only partitions whose content changed"),
+    unmasked: bool = typer.Option(False, "--unmasked", help="parquet：角色允许的敏感列导出明文 / parquet: sensitive columns the role may read, in clear"),
+    lang: str = typer.Option("zh", "--lang", help="parquet：选项文字的语言 zh 或 en / parquet: language of choice labels"),
+    quiet: bool = typer.Option(False, "--quiet", help="parquet：不显示进度 / parquet: no progress bar"),
 ):
-    """导出数据表：中文表头、选项文字、金额（元）、敏感信息打码、防公式注入 / Export a table, masked and formula-safe."""
+    """导出数据表：中文表头、选项文字、金额（元）、敏感信息打码、防公式注入；或全部数据表导出为 Parquet（按县、年分区）/ Export a table, masked and formula-safe; or every table as partitioned Parquet."""
+    fmt = fmt.lower()
+    if fmt not in ("xlsx", "csv", "parquet"):
+        climod.fail(f"不支持的格式 {fmt!r}（可用 xlsx、csv、parquet）/ unsupported format {fmt!r} (xlsx, csv or parquet)")
+    if fmt == "parquet":
+        _export_parquet(db, user, region, period, table, tables, years, out_path, incremental, unmasked, lang, quiet)
+        return
     from ..spreadsheets import export_bytes
 
-    fmt = fmt.lower()
-    if fmt not in ("xlsx", "csv"):
-        climod.fail(f"不支持的格式 {fmt!r}（可用 xlsx、csv）/ unsupported format {fmt!r} (xlsx or csv)")
+    if table is None:
+        climod.fail("导出 xlsx/csv 需要 --table / --table is needed for xlsx and csv")
+    for name, given in (("--tables", tables), ("--years", years), ("--incremental", incremental), ("--unmasked", unmasked)):
+        if given:
+            climod.fail(f"{name} 只用于 --format parquet / {name} only applies to --format parquet")
     if encoding.lower() not in ("utf-8-sig", "utf-8", "gb18030", "gbk"):
         climod.fail(f"不支持的编码 {encoding!r} / unsupported encoding {encoding!r}")
     if out_path is None and fmt == "xlsx":
@@ -142,6 +157,47 @@ def export_cmd(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(data)
     climod.out.print(f"已导出 / exported: {out_path}", highlight=False)
+
+
+def _export_parquet(db, user, region, period, table, tables, years, out_path, incremental, unmasked, lang, quiet) -> None:
+    """``shequ export --format parquet``: every table and the indicator values, partitioned by
+    county and year, with a progress bar (see shequ_sdk.parquet)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if out_path is None:
+        climod.fail("导出 parquet 需要 --out 目录 / --out DIR is needed for parquet")
+    if period is not None:
+        climod.fail("parquet 导出按年分区，请用 --years 选年份，不用 --period / a parquet export is partitioned by year: choose years with --years, not --period")
+    if table is not None and tables is not None:
+        climod.fail("--table 与 --tables 只能给一个 / give --table or --tables, not both")
+    s = climod.cli_sdk(db, user)
+    try:
+        # the bar starts with the first finished step, after the arguments were checked: a refused
+        # export prints its one error line and nothing else
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        bar = Progress(*columns, console=climod.err, transient=False)
+        task = None
+
+        def progress(done: int, total: int, what: str) -> None:
+            nonlocal task
+            if task is None:
+                bar.start()
+                task = bar.add_task("", total=total)
+            bar.update(task, completed=done, total=total, description=f"导出 / exporting {what}")
+
+        try:
+            report = s.export_parquet(out_path, regions=region, tables=tables or table, years=years, incremental=incremental, lang=lang,
+                                      unmasked=unmasked, progress=None if quiet else progress)
+        finally:
+            if task is not None:
+                bar.stop()
+    finally:
+        s.close()
+    rows = sum(report.rows.values())
+    climod.out.print(
+        f"已导出 / exported: {out_path} · {len(report.rows)} 张表 tables · {rows:,} 行 rows · "
+        f"写入 written {len(report.written)} · 未变 unchanged {len(report.unchanged)} · 删除 removed {len(report.removed)} 个分区 partitions"
+        f"（{report.seconds:.1f} s）", highlight=False, soft_wrap=True)
 
 
 @app.command("tables")
