@@ -116,16 +116,10 @@ class Shequ:
 
     # -- regions ----------------------------------------------------------------------
     def region(self, name_or_code) -> Region:
-        """A region by name, code or path; a scoped user may name their scope, what lies below it
-        and its ancestors (:func:`shequ_sdk.auth.readable_region_ids`), nothing else."""
-        from .auth import read_denied, readable_region_ids
-
+        """A region by name, code or path. Not scoped: administrative divisions are public, and the
+        reads that take the region (``frame``, ``indicators``, ``villages``…) check the scope."""
         with Session(self.engine) as s:
-            region = find_region(s, name_or_code)
-            allowed = readable_region_ids(s, self.user)
-            if allowed is not None and region.id not in allowed:
-                raise read_denied(s, self.user, region)
-            return region
+            return find_region(s, name_or_code)
 
     def villages(self, within=None) -> list[Region]:
         """Villages and communities (in ``within``), limited to the user's scope."""
