@@ -775,8 +775,8 @@ def keep_masked(session: Session, rt: RecordTable, rows: list) -> tuple[list, di
     for info in infos:
         name, kind = info.name, info.sensitive
         for i, r in enumerate(rows):
-            if type(r) is not dict and not isinstance(r, dict):
-                continue
+            if not isinstance(r, dict):
+                continue  # a model instance: compared as given
             v = r.get(name)
             if type(v) is str and looks_masked(v, kind):
                 hits.setdefault(i, []).append(info)
