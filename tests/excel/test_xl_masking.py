@@ -156,3 +156,21 @@ def test_sensitive_tables_stay_masked_for_the_village_in_templates(demo, cli, tm
     code, out_text, err = cli("import", str(out), "--db", demo.url, "--user", "cw", "--dry-run")
     assert code == 0, err
     assert "新增 0 行，修改 0 行" in out_text and "打码值视为不变" in out_text
+
+
+def test_the_entry_apps_template_download_is_masked_for_the_role(xdb):
+    """下载模板 in the entry app goes through the same function as `shequ template`."""
+    pytest.importorskip("panel")
+    import io
+
+    from shequ_sdk.ui import DataStore
+    from shequ_sdk.ui.entry import ImportPanel
+
+    township = xdb.as_user(Actor("mc", "township", xdb.places["茅草街镇"]))
+    panel = ImportPanel(store=DataStore(sdk=township, region="新尚村社区", period="2010Q4"))
+    panel.template_table.value = "household"
+    ws = openpyxl.load_workbook(io.BytesIO(panel._template_bytes().getvalue()))["户"]
+    h = {ws.cell(HEADER_ROW, j).value: j for j in range(1, ws.max_column + 1) if ws.cell(HEADER_ROW, j).value}
+    shown = {ws.cell(r, h["户号"]).value: r for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 3)}
+    assert ws.cell(shown["0001"], h["户主身份证号"]).value == "340524********001X"
+    assert ws.cell(shown["0001"], h["联系电话"]).value == "138****5678" and ws.protection.sheet
