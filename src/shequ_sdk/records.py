@@ -520,8 +520,9 @@ def write(
 def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> WriteResult:
     rows, versions = _take_versions(rows, rt, start_row)
     masked: dict[str, list[int]] = {}
+    found = _Found()
     if mode == "upsert":
-        rows, masked = keep_masked(session, rt, rows)
+        rows, masked = keep_masked(session, rt, rows, found)
     validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row, mode=mode)
     if problems:
         raise BatchError(problems)
@@ -541,7 +542,7 @@ def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> Writ
         dup = _duplicates(dicts, rt.natural_key) if rt.natural_key else []
         if dup:
             raise BatchError([Problem("文件内自然键重复", "duplicate natural key inside the batch", row=n + start_row, field=",".join(rt.natural_key), value=k, table=rt.key) for n, k in dup])
-        done = _upsert(session, rt, dicts, actor, versions, start_row)
+        done = _upsert(session, rt, dicts, actor, versions, start_row, found)
         done.masked = masked
         return done
     if versions:
@@ -715,15 +716,39 @@ def natural_key_of(rt: RecordTable, d: dict) -> tuple:
     return tuple(d.get(c) for c in rt.natural_key)
 
 
+@dataclass
+class _Found:
+    """Stored records already looked up for this batch (by :func:`keep_masked`), so that
+    :func:`_upsert` does not query them twice: ids and natural keys asked for, and what was found."""
+
+    ids: set = field(default_factory=set)
+    by_id: dict = field(default_factory=dict)
+    keys: set = field(default_factory=set)
+    by_key: dict = field(default_factory=dict)
+
+    def stored_by_id(self, session: Session, rt: RecordTable, ids: list) -> dict:
+        out = {i: self.by_id[i] for i in ids if i in self.by_id}
+        out.update(_stored_by_id(session, rt, [i for i in ids if i not in self.ids]))
+        return out
+
+    def existing(self, session: Session, rt: RecordTable, dicts: list[dict]) -> dict:
+        if not self.keys:
+            return find_existing(session, rt, dicts)
+        out = dict(self.by_key)
+        out.update(find_existing(session, rt, [d for d in dicts if natural_key_of(rt, d) not in self.keys]))
+        return out
+
+
 def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, versions: Optional[dict[int, int]] = None,
-            start_row: int = 1) -> WriteResult:
+            start_row: int = 1, found: Optional[_Found] = None) -> WriteResult:
     """A row carrying the ``id`` of a stored record updates it; otherwise a row matching a stored
     natural key updates that record; the rest are inserted. Each update is logged with the old
     and new values of the changed columns; ``versions`` (row index → loaded version) are checked
     against the records matched, before anything is written."""
     tbl = rt.model.__table__
-    by_id = _stored_by_id(session, rt, [d["id"] for d in dicts if d.get("id") is not None])
-    existing = find_existing(session, rt, [d for d in dicts if d.get("id") not in by_id]) if rt.natural_key else {}
+    found = found or _Found()
+    by_id = found.stored_by_id(session, rt, [d["id"] for d in dicts if d.get("id") is not None])
+    existing = found.existing(session, rt, [d for d in dicts if d.get("id") not in by_id]) if rt.natural_key else {}
     matched = []
     for d in dicts:
         rid = d.get("id")
@@ -761,7 +786,7 @@ def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, ve
     return result
 
 
-def keep_masked(session: Session, rt: RecordTable, rows: list) -> tuple[list, dict[str, list[int]]]:
+def keep_masked(session: Session, rt: RecordTable, rows: list, found: Optional[_Found] = None) -> tuple[list, dict[str, list[int]]]:
     """Rows whose sensitive values are masks of the stored record's values (``汪**`` for 汪小东, an
     exported ``430921********1234``) get the stored values back: a masked export or template
     imported again never overwrites what it masked. Returns ``(rows, {field: [row index, …]})``;
@@ -782,16 +807,26 @@ def keep_masked(session: Session, rt: RecordTable, rows: list) -> tuple[list, di
                 hits.setdefault(i, []).append(info)
     if not hits:
         return rows, {}
-    keys = _key_adapter(rt.model, rt.natural_key)
+    one, many = _key_adapter(rt.model, rt.natural_key)
+    names = ("id", *rt.natural_key)
+    positions = list(hits)
+    raw = [{k: rows[i][k] for k in names if k in rows[i]} for i in positions]
     coerced: dict[int, dict] = {}
-    for i in hits:
-        try:
-            coerced[i] = keys.validate_python({k: rows[i][k] for k in ("id", *rt.natural_key) if k in rows[i]})
-        except pydantic.ValidationError:
-            continue  # a bad key value: validation reports it
-    by_id = _stored_by_id(session, rt, [c["id"] for c in coerced.values() if c.get("id") is not None])
-    by_key = (find_existing(session, rt, [c for c in coerced.values() if c.get("id") not in by_id
-                                          and all(c.get(k) is not None for k in rt.natural_key)]) if rt.natural_key else {})
+    try:
+        coerced = dict(zip(positions, many.validate_python(raw)))  # the whole batch in one call
+    except pydantic.ValidationError:
+        for i, r in zip(positions, raw):
+            try:
+                coerced[i] = one.validate_python(r)
+            except pydantic.ValidationError:
+                continue  # a bad key value: validation reports it
+    ids = [c["id"] for c in coerced.values() if c.get("id") is not None]
+    by_id = _stored_by_id(session, rt, ids)
+    keyed = [c for c in coerced.values() if c.get("id") not in by_id and all(c.get(k) is not None for k in rt.natural_key)]
+    by_key = find_existing(session, rt, keyed) if rt.natural_key else {}
+    if found is not None:  # _upsert reuses these lookups
+        found.ids, found.by_id = set(ids), by_id
+        found.keys, found.by_key = {natural_key_of(rt, c) for c in keyed}, by_key
     out = list(rows)
     kept: dict[str, list[int]] = {}
     for i, c in coerced.items():
@@ -812,8 +847,9 @@ def keep_masked(session: Session, rt: RecordTable, rows: list) -> tuple[list, di
 
 
 @lru_cache(maxsize=None)
-def _key_adapter(model: type[SQLModel], natural_key: tuple[str, ...]) -> pydantic.TypeAdapter:
-    """Validates just the ``id`` and natural-key values of a row (to match it before full validation)."""
+def _key_adapter(model: type[SQLModel], natural_key: tuple[str, ...]) -> tuple[pydantic.TypeAdapter, pydantic.TypeAdapter]:
+    """Validators of just the ``id`` and natural-key values (to match rows before full validation):
+    one row, and a list of rows."""
     from typing import Annotated
 
     from typing_extensions import TypedDict
@@ -825,7 +861,7 @@ def _key_adapter(model: type[SQLModel], natural_key: tuple[str, ...]) -> pydanti
         annotations[name] = Annotated[(ann, *finfo.metadata)] if finfo.metadata else ann
     td = TypedDict(f"{model.__name__}Key", annotations, total=False)  # type: ignore[misc]
     td.__pydantic_config__ = pydantic.ConfigDict(extra="ignore", str_strip_whitespace=True)  # type: ignore[attr-defined]
-    return pydantic.TypeAdapter(td)
+    return pydantic.TypeAdapter(td), pydantic.TypeAdapter(list[td])
 
 
 def _stored_by_id(session: Session, rt: RecordTable, ids: list[int]) -> dict[int, dict]:
