@@ -134,16 +134,18 @@ def check_write(session: Session, actor: Optional[Actor], table: Any, rows: Iter
         rid = row.get("region_id")
         if rid not in allowed:
             where, scope = _region_name(session, rid), _region_name(session, actor.region_id)
-            raise PermissionDenied(
+            exc = PermissionDenied(
                 f"{who_zh}不能写入第 {n} 行：记录属于 {where}，不在本人范围（{scope}）内（规则：只能写本人所属{_scope_word(actor, 'zh')}的记录）",
                 f"{who_en} may not write row {n}: the record belongs to {where}, outside their scope ({scope}) "
                 f"(rule: only records of one's own {_scope_word(actor, 'en')})")
+            exc.row_index = n - 1  # position in the batch: the spreadsheet import names its own row
+            raise exc
 
 
 def check_stored(session: Session, actor: Optional[Actor], table: Any, pairs: Iterable[tuple[int, dict, dict]]) -> None:
     """Refuse a batch that would change a stored record outside ``actor``'s scope.
 
-    ``pairs`` are ``(row number, new row, stored row)`` for the rows that update a stored record
+    ``pairs`` are ``(row index in the batch, new row, stored row)`` for the rows that update a stored record
     (matched by id or natural key). The stored record's region must be in scope as well as the new
     row's (:func:`check_write`), so a record moves between two regions only when the scope covers
     both. One set lookup per batch: the scope is computed once."""
@@ -152,20 +154,23 @@ def check_stored(session: Session, actor: Optional[Actor], table: Any, pairs: It
     allowed = scope_ids(session, actor)
     if allowed is None:
         return
-    for n, new, old in pairs:
+    for i, new, old in pairs:
         rid = old.get("region_id")
         if rid in allowed:
             continue
+        n = i + 1
         who_zh, who_en = _who(actor)
         label_zh, label_en = getattr(table, "label_zh", str(table)), getattr(table, "label_en", str(table))
         where, scope = _region_name(session, rid), _region_name(session, actor.region_id)
         target = _region_name(session, new.get("region_id"))
-        raise PermissionDenied(
+        exc = PermissionDenied(
             f"{who_zh}不能写入第 {n} 行：它会修改已登记的{label_zh}记录 #{old.get('id')}，该记录属于 {where}，不在本人范围（{scope}）内"
             f"（新值的地区为 {target}）（规则：修改记录时，已登记记录的地区和新值的地区都必须在本人所属{_scope_word(actor, 'zh')}内）",
             f"{who_en} may not write row {n}: it would change the stored {label_en} record #{old.get('id')}, which belongs to {where}, "
             f"outside their scope ({scope}) (the new row says {target}) (rule: an update needs both the stored record's region and "
             f"the new one inside one's own {_scope_word(actor, 'en')})")
+        exc.row_index = i
+        raise exc
 
 
 def _region_name(session: Session, region_id: Optional[int]) -> str:

@@ -754,7 +754,7 @@ def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, ve
         rid = d.get("id")
         matched.append(by_id[rid] if rid is not None and rid in by_id else existing.get(natural_key_of(rt, d)))
     # the stored record must be the actor's to change, as the new row must (auth.check_write)
-    check_stored(session, actor, rt, [(start_row + i, d, old) for i, (d, old) in enumerate(zip(dicts, matched)) if old is not None])
+    check_stored(session, actor, rt, [(i, d, old) for i, (d, old) in enumerate(zip(dicts, matched)) if old is not None])
     _check_references(session, rt, dicts, start_row)
     moved = {old["id"]: d["region_id"] for d, old in zip(dicts, matched)
              if old is not None and "region_id" in d and d["region_id"] != old.get("region_id")}

@@ -918,7 +918,8 @@ class SheetJob:
                 failed = True
                 continue
             except PermissionDenied as exc:  # rows outside the importing user's scope: reported, nothing written
-                self.problem(exc.zh, exc.en)
+                k = getattr(exc, "row_index", None)
+                self.problem(exc.zh, exc.en, row=rows[index[k]].row if k is not None and 0 <= k < len(index) else None)
                 failed = True
                 continue
             except IntegrityError as exc:
