@@ -104,20 +104,23 @@ class Lines:
         return row[2] if row else f"#{rid}"
 
 
-def stored_regions(session: Session, rt: RecordTable, ids: Iterable[Any]) -> dict[int, int]:
-    """``{id: region_id}`` of the stored records of ``rt`` among ``ids``."""
+def stored_regions(session: Session, rt: RecordTable, ids: Iterable[Any], other_than: Optional[int] = None) -> dict[int, int]:
+    """``{id: region_id}`` of the stored records of ``rt`` among ``ids`` — only those outside
+    region ``other_than`` when it is given (a batch of one village asks for the exceptions only)."""
     tbl = rt.model.__table__
-    wanted = sorted({i for i in ids if type(i) is int})
+    wanted = {i for i in ids if type(i) is int}
     out: dict[int, int] = {}
     if not wanted:
         return out
-    lo, hi = wanted[0], wanted[-1]
+    lo, hi = min(wanted), max(wanted)
+    elsewhere = (tbl.c.region_id != other_than,) if other_than is not None else ()
     if hi - lo < 2 * len(wanted) + CHUNK:  # dense ids (a batch of one village's records): one range query
-        stmt = select(tbl.c.id, tbl.c.region_id).where(tbl.c.id >= lo, tbl.c.id <= hi)
-        out = {i: r for i, r in session.execute(stmt)}
-        return out
-    for k in range(0, len(wanted), CHUNK):
-        out.update({i: r for i, r in session.execute(select(tbl.c.id, tbl.c.region_id).where(tbl.c.id.in_(wanted[k:k + CHUNK])))})
+        stmt = select(tbl.c.id, tbl.c.region_id).where(tbl.c.id >= lo, tbl.c.id <= hi, *elsewhere)
+        return {i: r for i, r in session.execute(stmt) if i in wanted}
+    ordered = sorted(wanted)
+    for k in range(0, len(ordered), CHUNK):
+        stmt = select(tbl.c.id, tbl.c.region_id).where(tbl.c.id.in_(ordered[k:k + CHUNK]), *elsewhere)
+        out.update({i: r for i, r in session.execute(stmt)})
     return out
 
 
@@ -143,13 +146,19 @@ def check_rows(session: Session, rt: RecordTable, rows: list, start_row: int = 1
         return []
     problems: list[Problem] = []
     lines: Optional[Lines] = None
+    batch_regions = {r["region_id"] for r in rows}
+    only = next(iter(batch_regions)) if len(batch_regions) == 1 else None
     for ref in refs:
         name = ref.field.name
         values = [r.get(name) for r in rows]
-        wanted = {v for v in values if v is not None}
+        wanted = set(values)
+        wanted.discard(None)
         if not wanted:
             continue
-        regions = stored_regions(session, ref.target, wanted)
+        # a batch of one village (the usual case) fetches only the referenced records elsewhere
+        regions = stored_regions(session, ref.target, wanted, other_than=only)
+        if not regions:
+            continue
         get = regions.get
         for i, (row, v) in enumerate(zip(rows, values)):
             if v is None:

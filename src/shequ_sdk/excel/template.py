@@ -100,9 +100,9 @@ def write_template(session: Session, rt: RecordTable, region: Region, period: Pe
     rows = select_rows(session, rt, region=region, period=period, exact_region=True)
     cols, values = display_rows(session, rt, rows)
     columns = cols.columns
-    hidden = [j for j, c in enumerate(columns) if c.info is not None and c.info.sensitive and c.name in masked]
+    masked_cols = [j for j, c in enumerate(columns) if c.info is not None and c.info.sensitive and c.name in masked]
     for row in values:
-        for j in hidden:
+        for j in masked_cols:
             if row[j] not in (None, ""):
                 row[j] = mask(row[j], columns[j].info.sensitive)
     wb = openpyxl.Workbook()
@@ -128,8 +128,8 @@ def write_template(session: Session, rt: RecordTable, region: Region, period: Pe
         c.font = Font(bold=True, color=REQUIRED_FONT if col.required else None)
         c.fill = header_fill
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        n = ws.cell(NOTES_ROW, j, MASKED_NOTE + col.note() if j - 1 in hidden else col.note())
-        if j - 1 in hidden:
+        n = ws.cell(NOTES_ROW, j, MASKED_NOTE + col.note() if j - 1 in masked_cols else col.note())
+        if j - 1 in masked_cols:
             c.comment = Comment(MASKED_COMMENT, "shequ")
         n.font = Font(size=9, italic=True, color="808080")
         n.alignment = Alignment(wrap_text=True, vertical="top")
@@ -149,10 +149,10 @@ def write_template(session: Session, rt: RecordTable, region: Region, period: Pe
             if fmt:
                 ws.cell(r, j).number_format = fmt
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 2)
-    if hidden and values:
+    if masked_cols and values:
         # the masked cells of stored rows are read-only: every other cell people fill stays open
         open_cell = Protection(locked=False)
-        locked_cols = {j + 1 for j in hidden}
+        locked_cols = {j + 1 for j in masked_cols}
         for r in range(FIRST_DATA_ROW, last_row + 1):
             stored = r < FIRST_DATA_ROW + len(values)
             for j in range(1, len(columns) + 1):
