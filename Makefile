@@ -8,7 +8,7 @@ UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo $(PYTHON) -m uv)
 DEMO_DB ?= demo.db
 PORT ?= 5006
 
-.PHONY: demo test sync bench serve clean uv-bootstrap
+.PHONY: demo test sync bench serve clean uv-bootstrap dist
 
 # plain pip first (venv, pyenv, python.org builds); Debian's own Python refuses it (PEP 668)
 uv-bootstrap:
@@ -48,5 +48,12 @@ test: .venv/.synced
 bench: .venv/.synced
 	$(UV) run --no-sync python benchmarks/county_bench.py $(BENCH_ARGS)
 
+# wheels and sdists of shequ-sdk and of every plugin in plugins/, into dist/ (docs/plugins.md
+# "Installing": an outside plugin depends on dist/shequ_sdk-*.whl; a site installs the wheels it needs)
+dist: | uv-bootstrap
+	rm -rf dist
+	$(UV) build --all-packages --out-dir dist
+	@ls dist
+
 clean:
-	rm -rf .venv $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf .venv dist $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

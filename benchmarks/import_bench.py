@@ -14,6 +14,14 @@ same table (same columns and indexes), with no checking at all. Prints one JSON 
     uv run --no-sync python benchmarks/import_bench.py --profile     # + where the import's time goes
     uv run --no-sync python benchmarks/import_bench.py --check       # exit 1 when a ratio is above 3
 
+A second measurement reads a 50,000-row .xlsx (``--read-rows``) the way the import does —
+python-calamine plus the structure scan for hidden rows, merges and the cell count
+(``shequ_sdk.excel.reading.read_book``) — against the reader it replaced, openpyxl in read-only
+mode, on the same file in the same run (``read_xlsx_50k``; the ratio is ours / openpyxl's, lower
+is better)::
+
+    {"name": "read_xlsx_50k", "value": 0.9, "unit": "s", "baseline": 9.8, "baseline_name": "openpyxl read_only", "ratio": 0.09, ...}
+
 ``--profile`` runs one CSV import under cProfile and prints the functions with the most
 cumulative time and the share spent in the core write path (``records.validate_rows`` / ``write``).
 """
@@ -125,6 +133,42 @@ def timed_baseline(path: Path, workdir: Path, kind: str) -> float:
     return seconds
 
 
+def openpyxl_rows(path: Path) -> int:
+    """The reader before python-calamine: openpyxl in read-only mode, values only, every row."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    n = 0
+    try:
+        for ws in wb.worksheets:
+            ws.reset_dimensions()
+            for row in ws.iter_rows(values_only=True):
+                n += 1 if any(v is not None for v in row) else 0
+    finally:
+        wb.close()
+    return n
+
+
+def timed_reads(rows: int, workdir: Path, runs: int) -> dict:
+    from shequ_sdk.excel.reading import read_book
+
+    files = write_files(make_rows(rows), workdir / "read")
+    path = files["xlsx"]
+    ours, base = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        book = read_book(path, max_bytes=1 << 30)
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        n = openpyxl_rows(path)
+        base.append(time.perf_counter() - started)
+        assert len(book.sheets[0].rows) == n == rows + 1, (len(book.sheets[0].rows), n)
+    value, baseline = statistics.median(ours), statistics.median(base)
+    return {"name": f"read_xlsx_{rows // 1000}k", "value": round(value, 3), "unit": "s", "baseline": round(baseline, 3),
+            "baseline_name": "openpyxl read_only", "ratio": round(value / baseline, 3), "speedup": round(baseline / value, 1),
+            "rows": rows, "runs": runs, "file_bytes": path.stat().st_size}
+
+
 def profile_import(path: Path, workdir: Path, top: int = 25) -> None:
     from shequ_sdk.spreadsheets import import_file
 
@@ -157,11 +201,17 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--read-rows", type=int, default=50_000, help="rows of the read-only comparison (0: skip it)")
     ns = ap.parse_args(argv)
     os.environ.setdefault("SHEQU_LOAD_PLUGINS", "")  # the core household table only: plugins' rules do not apply to it
     failed = False
     with tempfile.TemporaryDirectory(prefix="shequ-import-bench-") as tmp:
         workdir = Path(tmp)
+        if ns.read_rows:
+            (workdir / "read").mkdir()
+            reads = timed_reads(ns.read_rows, workdir, ns.runs)
+            failed = failed or reads["ratio"] > 1  # the reader must stay faster than the one it replaced
+            print(json.dumps(reads), flush=True)
         files = write_files(make_rows(ns.rows), workdir)
         for kind in ("xlsx", "csv"):
             ours, base, info = [], [], {}

@@ -183,8 +183,11 @@ def test_plugins_installed_later_are_added_by_init_or_migrate(backend_url, plugi
     shequ_sdk.open(backend_url, create=True).close()
     core_only = _versions(backend_url)
     plugin_sandbox.reset()  # then the plugins are installed
-    with shequ_sdk.open(backend_url) as sdk:  # their branches are absent, not behind
-        assert "finance_posting" not in inspect(sdk.engine).get_table_names()
+    # their tables are missing: open refuses, naming them, with the command that adds them (issues 12, 19)
+    with pytest.raises(shequ_sdk.InputError, match=r"lacks the tables of newly installed plugins \(.*finance.*\); run shequ migrate"):
+        shequ_sdk.open(backend_url)
+    code, _, err = cli("indicators", "--db", backend_url, "--region", "x", "--period", "2010")
+    assert code == 2 and "缺少新安装插件" in err and "shequ migrate" in err and len(err.strip().splitlines()) == 1
     assert {s.revision for s in migrations.pending_for(backend_url)} >= {"finance_0001", "finance_0002", "elderly_0001"}
     code, out, err = cli("init", "--db", backend_url)
     assert code == 0, err
@@ -260,7 +263,8 @@ def test_a_plugin_ships_its_own_migrations(sdk, cli, plugin_sandbox, places, tmp
     (directory / "probe_0001_notes.py").write_text(FIRST_RELEASE, encoding="utf-8")
     plugin_sandbox.register_plugin(ProbePlugin(directory), name="probe")  # the plugin is installed
 
-    shequ_sdk.open(sdk.url).close()  # its branch is absent, not behind: the database still opens
+    with pytest.raises(InputError, match=r"newly installed plugins \(probe\); run shequ migrate"):
+        shequ_sdk.open(sdk.url)  # its tables are missing: open says to migrate
     code, out, err = cli("migrate", "--db", sdk.url)  # and migrate creates its table
     assert code == 0 and "已执行 / applied: probe_0001 (probe)" in out, err
     engine = create_engine(sdk.url, poolclass=NullPool)

@@ -169,6 +169,76 @@ def test_the_guide_mentions_the_entry_point_group_and_environment():
         assert needle in text, needle
 
 
+_CALL = re.compile(r"^`(?P<name>\w+)(?:\((?P<params>[^`]*)\))?`$")
+
+
+def _param_names(params: str) -> list[str]:
+    return re.findall(r"(?:^|,)\s*\**(\w+)", params)
+
+
+def _signature_names(fn) -> list[str]:
+    return [p for p in inspect.signature(fn).parameters if p != "self"]
+
+
+def test_the_store_reference_matches_the_store():
+    """'## The view-side store' documents exactly ``PLUGIN_API``, each method with its parameters."""
+    from shequ_sdk.ui.store import PLUGIN_API, DataStore
+
+    (section,) = [s for s in sections() if s.heading == "The view-side store"]
+    rows = [line.split("|")[1].strip() for line in section.text.splitlines() if line.startswith("| `")]
+    documented = {}
+    for cell in rows:
+        m = _CALL.match(cell)
+        assert m, f"store reference: cannot read {cell!r}"
+        documented[m.group("name")] = m.group("params")
+    assert list(documented) == list(PLUGIN_API), "the store reference and shequ_sdk.ui.store.PLUGIN_API list different names"
+    for name, params in documented.items():
+        member = inspect.getattr_static(DataStore, name, None)
+        assert member is not None, f"DataStore has no {name}"
+        if name in DataStore.param:
+            assert params is None, f"store.{name} is a parameter, documented as a method"
+        elif isinstance(member, property):
+            assert params is None, f"store.{name} is a property, documented as a method"
+        else:
+            assert params is not None, f"store.{name} is a method: document its parameters"
+            assert _param_names(params) == _signature_names(member), f"store.{name}({params}) differs from {inspect.signature(member)}"
+
+
+def test_the_fixture_list_matches_the_pytest_plugin():
+    """'## Testing a plugin' lists exactly the fixtures of shequ_sdk.testing, with render_view's signature."""
+    import shequ_sdk.testing as testing
+
+    fixtures = {n for n, v in vars(testing).items() if type(v).__name__ == "FixtureFunctionDefinition" or hasattr(v, "_pytestfixturefunction")}
+    (section,) = [s for s in sections() if s.heading == "Testing a plugin"]
+    listed = set(re.findall(r"^- `(\w+)` —", section.text, re.MULTILINE))
+    assert listed == fixtures, f"documented {sorted(listed)}, defined {sorted(fixtures)}"
+    m = re.search(r"`render_view\((.*?)\)`", section.text)
+    assert m and _param_names(m.group(1)) == _signature_names(testing.render_registered_view)
+    assert "pytest11" in section.text and "conftest" in section.text  # says why no conftest is needed
+
+
+def test_documented_calls_match_their_signatures():
+    """Calls the guide spells out with their parameters match the code."""
+    from shequ_sdk.demo import PopulateContext
+    from shequ_sdk.plugin_check import render_for, store_for
+
+    text = GUIDE.read_text(encoding="utf-8")
+    for call, fn in (("ctx.days", PopulateContext.days), ("store_for", store_for), ("render_for", render_for)):
+        found = re.findall(rf"{re.escape(call)}\(([^()]*)\)", text)
+        assert found, f"the guide no longer shows {call}(…)"
+        for params in found:
+            keywords = re.findall(r"(\w+)\s*=", params)
+            positional = [p for p in params.split(",") if p.strip() and "=" not in p]
+            signature = _signature_names(fn)
+            assert set(keywords) <= set(signature) and len(positional) <= len(signature), \
+                f"{call}({params}) does not match {inspect.signature(fn)}"
+
+
+def test_the_guide_starts_with_the_scaffold():
+    first = next(s for s in sections() if s.heading != "(introduction)")
+    assert first.heading == "Start here: `shequ new-plugin`" and "shequ new-plugin" in first.text
+
+
 # -- (b) the examples run ---------------------------------------------------------------------------------
 
 def _compile(block: Block):

@@ -246,6 +246,9 @@ BAD_REGISTRATIONS = {
     "duplicate of the core": ("register_tables", lambda: RecordTable(model=Household, label_zh="户", label_en="Households"),
                               "registered 'household', which plugin core already registered"),
     "ratio without denominator": ("register_indicators", lambda: _ind(value_type="ratio"), "needs a denominator"),
+    "count with a denominator": ("register_indicators", lambda: _ind(denominator=lambda q: None),
+                                 'a count indicator cannot have a denominator (use value_type="ratio" for a share, "number" for a value per unit)'),
+    "denominator not callable": ("register_indicators", lambda: _ind(value_type="number", denominator=7), "denominator must be callable"),
     "unknown value type": ("register_indicators", lambda: _ind(value_type="percent"), "value_type must be one of"),
     "unknown period kind": ("register_indicators", lambda: _ind(period_kinds=("week",)), "period_kinds must be taken from"),
     "numerator not callable": ("register_indicators", lambda: _ind(numerator=42), "numerator must be callable"),
@@ -408,13 +411,72 @@ def test_a_plugin_that_fails_to_import_is_listed_with_its_error(shequ, throwaway
     # the trace names the failing hook and plugin
     assert "[shequ hooks] call register_commands in faulty" in result.stderr
     assert "[shequ hooks] error in faulty.register_commands: 命令注册失败 command registration failed" in result.stderr
+    # … and the plugin that could not be imported, with its error
+    assert ("[shequ hooks] error importing broken (shequ_broken_plugin): ModuleNotFoundError: "
+            "No module named 'shequ_test_missing_dependency'") in result.stderr
+    assert all(found[n]["status"] == "failed" for n in ("broken", "faulty")) and found["core"]["status"] == "ok"
     # the rest keeps working: the core builds its demo with both broken plugins installed
     db = tmp_path / "t.db"
     demo = shequ("demo", "--db", str(db), env=throwaway_site)
     assert demo.returncode == 0, demo.stderr
+    warning = ("警告 / warning: 插件 broken, faulty 加载失败，其数据和指标不可用（shequ plugins 查看原因）/ "
+               "plugin broken, faulty failed to load; its data and indicators are missing (see shequ plugins)")
+    assert demo.stderr.count(warning) == 1, demo.stderr
+    # every data command warns, once, on one line; its output is unchanged
+    values = shequ("indicators", "--db", str(db), "--region", "南洲村", "--period", "2010", "--json", env=throwaway_site)
+    assert values.returncode == 0 and values.stderr.strip() == warning
+    assert json.loads(values.stdout)["core.households"] == 420
+    # the table names the failure in full, wrapped, when the output is a pipe (no terminal)
+    table = shequ("plugins", env={**throwaway_site, "COLUMNS": "80"})
+    assert table.returncode == 0
+    status = "".join(line.split("│")[-2] for line in table.stdout.splitlines() if line.startswith("│"))
+    status = re.sub(r"\s+", "", status)
+    assert re.sub(r"\s+", "", "失败 failed: register_commands: RuntimeError: 命令注册失败 command registration failed") in status
+    assert "shequ_broken_plugin.py:" in status and "…" not in table.stdout
     import shequ_sdk
 
-    with shequ_sdk.open(db) as sdk:
+    # this process has the built-in plugins too, whose tables that database lacks: open refuses
+    # it (run shequ migrate), and open(create=True) — shequ init — adds them
+    with pytest.raises(shequ_sdk.InputError, match="shequ migrate"):
+        shequ_sdk.open(db)
+    with shequ_sdk.open(db, create=True) as sdk:
         with sdk.transaction() as s:
             village = sdk.region("南洲村")
             assert s.execute(select(func.count()).select_from(Household).where(Household.region_id == village.id)).scalar() == 420
+
+
+def test_a_number_with_a_denominator_is_a_value_per_unit(only_plugins, backend_url, places):
+    """value_type="number" with a denominator: Σ numerator ÷ Σ denominator as a float, over the villages."""
+    import shequ_sdk
+
+    per_home = Indicator(key="perunit.members_per_household", label_zh="户均人口", label_en="Members per household", unit_zh="人",
+                         unit_en="people", value_type="number",
+                         numerator=lambda q: q.sum(Household, Household.members), denominator=lambda q: q.count(Household))
+
+    class PerUnit:
+        @hookimpl
+        def register_indicators(self, register):
+            register(per_home)
+
+    only_plugins(PerUnit())
+    with shequ_sdk.open(backend_url, create=True) as sdk:
+        with sdk.transaction() as s:
+            p = places(s)
+        sdk.write(Household, [{"region_id": p["东村"].id, "number": "1", "head_name": "甲", "members": 3},
+                              {"region_id": p["西村"].id, "number": "1", "head_name": "乙", "members": 6},
+                              {"region_id": p["西村"].id, "number": "2", "head_name": "丙", "members": 6}])
+        key = "perunit.members_per_household"
+        assert sdk.indicator_values("甲镇", "2010", keys=[key]) == {key: 5.0}  # 15 people ÷ 3 households, not (3 + 6) ÷ 2
+        assert sdk.indicator_values("南社区", "2010", keys=[key]) == {key: None}  # no household: no value
+
+
+def test_populate_days_is_a_list_up_to_today():
+    import datetime as dt
+
+    from shequ_sdk.demo import PopulateContext
+
+    ctx = PopulateContext(session=None, mode="demo", seed=1, years=(2010, 2011), today=dt.date(2011, 3, 31))
+    days = ctx.days(2011)
+    assert isinstance(days, list) and (days[0], days[-1], len(days)) == (dt.date(2011, 1, 1), dt.date(2011, 3, 31), 90)
+    assert len(ctx.days(2010)) == 365 and ctx.days(2012) == []
+    assert ctx.rng.choice(ctx.days(2010)).year == 2010

@@ -6,7 +6,7 @@ Plugins import what they need from here::
     from shequ_sdk import hookimpl, Record, RecordTable, Indicator, Rule, Setting, View, field
 """
 
-from .errors import BatchError, ConflictError, InputError, NotFoundError, PermissionDenied, PluginError, Problem, ShequError
+from .errors import BatchError, ConflictError, InputError, NotFoundError, PermissionDenied, PluginError, Problem, SessionEnded, ShequError
 from .fields import field
 from .hookspecs import hookimpl
 from .models import Association, AssociationMember, Honour, Household, Record, Region, Resident
@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "hookimpl", "field", "Record", "RecordTable", "Indicator", "Rule", "Setting", "View", "AssociationType", "Migrations",
-    "Verifier", "ConflictError", "Period", "Problem", "ShequError", "InputError", "NotFoundError", "BatchError", "PermissionDenied", "PluginError",
+    "Verifier", "ConflictError", "Period", "Problem", "ShequError", "InputError", "NotFoundError", "BatchError", "PermissionDenied", "SessionEnded", "PluginError",
     "Region", "Household", "Resident", "Association", "AssociationMember", "Honour", "open", "registry",
 ]
 

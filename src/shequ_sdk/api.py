@@ -48,14 +48,21 @@ class Shequ:
         self.user = user
         self.role = role if role is not None else user
         self._owns_engine = True
+        self._session_token: Optional[str] = None  # the API session of login() (only its digest is stored)
         from . import migrations
 
-        if create:
-            migrations.create_schema(self.engine)
-        elif not dbmod.has_schema(self.engine):
-            raise InputError(f"{self.url} 不是 shequ 数据库（先运行 shequ init）", f"{self.url} is not a shequ database (run shequ init)")
-        else:
-            migrations.check_current(self.engine)
+        try:
+            if create:
+                migrations.create_schema(self.engine)
+            elif not dbmod.has_schema(self.engine):
+                raise InputError(f"{self.url} 不是 shequ 数据库（先运行 shequ init）", f"{self.url} is not a shequ database (run shequ init)")
+            else:
+                migrations.check_current(self.engine)
+        except Exception as exc:
+            if dbmod.is_unreachable(exc) or dbmod.is_read_only_error(exc):
+                self.engine.dispose()
+                raise (dbmod.unreachable(self.url) if dbmod.is_unreachable(exc) else dbmod.read_only_error(self.url)) from None
+            raise
         self.registry = registry()
 
     # -- sessions ---------------------------------------------------------------------
@@ -75,23 +82,60 @@ class Shequ:
         import copy
 
         scoped = copy.copy(self)
-        scoped.user, scoped.role, scoped._owns_engine = user, user, False
+        scoped.user, scoped.role, scoped._owns_engine, scoped._session_token = user, user, False, None
         return scoped
 
     def login(self, username: str, password: str) -> "Shequ":
         """Check ``username``'s password (:func:`shequ_sdk.auth.authenticate`, rate-limited) and
-        return this database scoped to that user."""
-        from .auth import authenticate
+        return this database scoped to that user, in a new session (table ``shequ_session``).
+
+        The session ends with :meth:`logout`, and at once when the user's password, role or
+        scope changes or the user is disabled: every read and write checks it first and then
+        raises :class:`~shequ_sdk.errors.SessionEnded`."""
+        from .auth import authenticate, start_session
 
         with Session(self.engine) as s:
             actor = authenticate(s, username, password)
-        return self.as_user(actor)
+            token = start_session(s, actor.username, kind="api")
+            s.commit()
+        scoped = self.as_user(actor)
+        scoped._session_token = token
+        return scoped
+
+    def session(self, token: str) -> "Shequ":
+        """This database as the user of a live session ``token`` (a served page's browser
+        session); :class:`~shequ_sdk.errors.SessionEnded` if it is not live."""
+        from .auth import session_actor, session_ended
+
+        with Session(self.engine) as s:
+            actor = session_actor(s, token)
+        if actor is None:
+            raise session_ended()
+        scoped = self.as_user(actor)
+        scoped._session_token = token
+        return scoped
+
+    def logout(self) -> None:
+        """End this object's login session (from :meth:`login`); its reads and writes are refused after."""
+        from .auth import revoke_session
+
+        with self.transaction() as s:
+            revoke_session(s, self._session_token)
+
+    def _live(self, session: Session) -> None:
+        """Refuse to act for a user whose session ended or who was disabled or changed
+        (:func:`shequ_sdk.auth.check_live`: one indexed query, nothing cached)."""
+        if self.user is not None:
+            from .auth import check_live
+
+            check_live(session, self.user, self._session_token)
 
     def _areas(self, session: Session, regions) -> "Optional[list[Region]]":
         """The regions a read asks for, checked against the user's scope; ``None`` (no region
         given) becomes the user's scope region, or stays ``None`` without a limit."""
         from .auth import check_read, scope_region
 
+        self._live(session)
         if regions is None or (isinstance(regions, (list, tuple, set, frozenset)) and not regions):
             scope = scope_region(session, self.user)
             return None if scope is None else [scope]
@@ -119,6 +163,7 @@ class Shequ:
         """A region by name, code or path. Not scoped: administrative divisions are public, and the
         reads that take the region (``frame``, ``indicators``, ``villages``…) check the scope."""
         with Session(self.engine) as s:
+            self._live(s)
             return find_region(s, name_or_code)
 
     def villages(self, within=None) -> list[Region]:
@@ -126,6 +171,7 @@ class Shequ:
         from .auth import scope_region
 
         with Session(self.engine) as s:
+            self._live(s)
             if within is None:
                 scope = scope_region(s, self.user)
                 if scope is not None:
@@ -137,6 +183,7 @@ class Shequ:
     def write(self, table, rows: Iterable[dict], *, mode: str = "insert", today: Optional[dt.date] = None) -> WriteResult:
         """Validate and write a batch in one transaction: all rows or none."""
         with self.transaction() as s:
+            self._live(s)
             return write(session=s, table=table, rows=list(rows), mode=mode, today=today, actor=self.user)
 
     def record(self, table, record_id: int, *, unmasked=False) -> dict[str, Any]:
@@ -158,6 +205,7 @@ class Shequ:
         rt = resolve_table(table)
         tbl = rt.model.__table__
         with Session(self.engine) as s:
+            self._live(s)
             row = s.execute(select(tbl).where(tbl.c.id == int(record_id))).mappings().first()
             if row is None:
                 raise NotFoundError(f"{rt.label_zh}（{rt.key}）没有记录 #{record_id}", f"{rt.label_en} ({rt.key}) has no record #{record_id}")
@@ -195,6 +243,7 @@ class Shequ:
         reg = self.registry
         problems: list[Problem] = []
         with Session(self.engine) as s:
+            self._live(s)
             allowed = scope_ids(s, self.user)
             for rule in reg.rules.values():
                 if rule.check_row is not None and rule.table in reg.tables:
@@ -264,6 +313,7 @@ class Shequ:
 
         out = {}
         with Session(self.engine) as s:
+            self._live(s)
             allowed = scope_ids(s, self.user)
             ids = sorted(allowed) if allowed is not None else None
             q = select(func.count()).select_from(Region)
@@ -341,6 +391,7 @@ class Shequ:
         from .auth import readable_region_ids
 
         with Session(self.engine) as s:
+            self._live(s)
             if within is not None:
                 within = self._areas(s, [within])[0]
             df = frames.regions_frame(s, within, lang=lang)

@@ -283,9 +283,10 @@ def _link_problem(kind: str, seq: int, table_key, record_id, at, detail_zh: str 
                    extra={"seq": seq, "kind": kind, "table_key": table_key, "record_id": record_id, "at": when})
 
 
-def verify_chain(session: Session, max_problems: int = 100) -> ChainReport:
+def verify_chain(session: Session, max_problems: int = 100, progress=None) -> ChainReport:
     """Recompute the chain from entry 1: every seq present, every ``prev_hash`` the hash of the
-    entry before, every ``hash`` the hash of its own content. Broken links come back in seq order."""
+    entry before, every ``hash`` the hash of its own content. Broken links come back in seq order.
+    ``progress`` (optional) is called with the number of entries read, every 5,000."""
     tbl = AuditEntry.__table__
     cols = [tbl.c.seq, tbl.c.at, tbl.c.actor, tbl.c.action, tbl.c.table_key, tbl.c.record_id, tbl.c.region_id,
             tbl.c.old, tbl.c.new, tbl.c.reason, tbl.c.prev_hash, tbl.c.hash]
@@ -304,6 +305,10 @@ def verify_chain(session: Session, max_problems: int = 100) -> ChainReport:
                 problems.append(_link_problem("hash", seq, table_key, record_id, at))
         # follow the stored chain, so one altered entry is reported once, not at every later link
         prev, expected_seq, last_seq = stored, seq + 1, seq
+        if progress is not None and count % 5000 == 0:
+            progress(5000)
+    if progress is not None and count % 5000:
+        progress(count % 5000)
     return ChainReport(entries=count, head_seq=last_seq, head_hash=prev, problems=problems)
 
 

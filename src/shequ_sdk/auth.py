@@ -47,7 +47,7 @@ from sqlalchemy import inspect, select
 from sqlmodel import Session
 
 from .errors import InputError, NotFoundError, PermissionDenied
-from .models import REGION_KINDS, Region, User
+from .models import REGION_KINDS, AuthSession, Region, User
 
 ROLES: dict[str, tuple[str, str]] = {
     "admin": ("管理员", "administrator"),
@@ -319,12 +319,18 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def add_user(session: Session, username: str, *, role: str, password: str, region=None, display_name: str = "") -> User:
+RESERVED_NAMES = ("guest", LOCAL_NAME)  # Panel's name for an unsigned visitor; the audit log's name for local mode
+
+
+def add_user(session: Session, username: str, *, role: str, password: str, region=None, display_name: str = "", actor=None) -> User:
     """Create a user; ``region`` must fit ``role`` (a township for township staff, a village for
-    village committees and reviewers, none for admin and analyst)."""
+    village committees and reviewers, none for admin and analyst). Audited (``insert``)."""
     username = (username or "").strip()
-    if not username or any(c.isspace() for c in username) or len(username) > 64:
-        raise InputError("用户名不能为空、不能含空格，最长 64 个字符", "a username is 1–64 characters without spaces")
+    if not username or any(c.isspace() or not c.isprintable() for c in username) or len(username) > 64:
+        raise InputError("用户名不能为空、不能含空格或控制字符，最长 64 个字符", "a username is 1–64 printable characters without spaces")
+    if username.casefold() in RESERVED_NAMES:
+        raise InputError(f"用户名 {username} 是保留名称（{'、'.join(RESERVED_NAMES)} 不能用作用户名），请换一个",
+                         f"the username {username} is reserved ({', '.join(RESERVED_NAMES)} cannot be used); choose another")
     check_role(role)
     region_id = scope_for(session, role, region)
     if session.execute(select(User.id).where(User.username == username)).first() is not None:
@@ -333,23 +339,73 @@ def add_user(session: Session, username: str, *, role: str, password: str, regio
                 password_hash=hash_password(password), created_at=utcnow())
     session.add(user)
     session.flush()
+    _audit_user(session, actor, user, None)
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> None:
-    """Replace a user's password (and lift any lock from failed attempts)."""
+def _audit_user(session: Session, actor, user: User, before: Optional[dict]) -> None:
+    """Append the audit entry of a change to ``user``: ``insert`` with the audited view, or
+    ``update`` with the keys of that view that changed (nothing when none did)."""
+    from . import audit
+
+    after = user_audit_values(user)
+    if before is None:
+        audit.append(session, actor, "insert", USER_TABLE_KEY, user.id, user.region_id, None, after)
+        return
+    changed = [k for k in USER_AUDITED if before[k] != after[k]]
+    if changed:
+        audit.append(session, actor, "update", USER_TABLE_KEY, user.id, user.region_id,
+                     {k: before[k] for k in changed}, {k: after[k] for k in changed})
+
+
+def set_password(session: Session, username: str, password: str, *, actor=None) -> None:
+    """Replace a user's password, lift any lock from failed attempts and end every session of
+    the user (browser tabs and API sessions). Audited."""
     user = get_user(session, username)
+    before = user_audit_values(user)
     user.password_hash = hash_password(password)
     user.failed_count, user.locked_until = 0, None
     session.add(user)
+    session.flush()
+    _audit_user(session, actor, user, before)
+    revoke_sessions(session, user.id, "password")
 
 
-def set_disabled(session: Session, username: str, disabled: bool) -> None:
+def set_disabled(session: Session, username: str, disabled: bool, *, actor=None) -> None:
+    """Disable (ending every session of the user at once) or enable a user. Audited."""
     user = get_user(session, username)
+    before = user_audit_values(user)
     user.disabled = disabled
     if not disabled:
         user.failed_count, user.locked_until = 0, None
     session.add(user)
+    session.flush()
+    _audit_user(session, actor, user, before)
+    if disabled:
+        revoke_sessions(session, user.id, "disabled")
+
+
+def set_role(session: Session, username: str, *, role: Optional[str] = None, region=None, display_name: Optional[str] = None,
+             actor=None) -> User:
+    """Change a user's role, scope region or display name; a role or scope change ends every
+    session of the user. ``region`` ``None`` keeps the region when the role keeps needing one;
+    ``""`` clears it. Audited."""
+    user = get_user(session, username)
+    before = user_audit_values(user)
+    new_role = check_role(role) if role is not None else user.role
+    if region is None:  # keep the current region; scope_for checks that it fits the (new) role
+        current = session.get(Region, user.region_id) if user.region_id is not None else None
+        region = current if new_role in REGION_KINDS_FOR else None
+    region_id = scope_for(session, new_role, region)
+    user.role, user.region_id = new_role, region_id
+    if display_name is not None:
+        user.display_name = display_name
+    session.add(user)
+    session.flush()
+    _audit_user(session, actor, user, before)
+    if (before["role"], before["region_id"]) != (user.role, user.region_id):
+        revoke_sessions(session, user.id, "role")
+    return user
 
 
 def list_users(session: Session) -> list[dict]:
@@ -400,10 +456,10 @@ def _login_failed() -> PermissionDenied:
     return PermissionDenied("用户名或密码错误", "wrong username or password")
 
 
-def _locked(user: User) -> PermissionDenied:
-    until = user.locked_until.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    return PermissionDenied(f"登录失败次数过多，账户 {user.username} 暂停登录至 {until}（UTC），请稍后再试",
-                            f"too many failed logins: account {user.username} is refused until {until} UTC; try again later")
+def _locked(username: str, locked_until: dt.datetime) -> PermissionDenied:
+    until = locked_until.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return PermissionDenied(f"登录失败次数过多，账户 {username} 暂停登录至 {until}（UTC），请稍后再试",
+                            f"too many failed logins: account {username} is refused until {until} UTC; try again later")
 
 
 def lock_seconds(failed_count: int) -> int:
@@ -413,38 +469,267 @@ def lock_seconds(failed_count: int) -> int:
     return LOCK_SECONDS * 2 ** min(failed_count - MAX_FAILURES, 16)
 
 
-def authenticate(session: Session, username: str, password: str, *, now: Optional[dt.datetime] = None) -> Actor:
+class FailureMemory:
+    """Failed attempts kept in memory, keyed ``(user name, address)``: the lock of web logins
+    (per account *and* address, so one address cannot keep an account locked for everyone) and
+    of names that are no user (so their lock-out looks exactly like an account's). Bounded: the
+    oldest keys are forgotten first."""
+
+    def __init__(self, limit: int = 10_000):
+        import threading
+
+        self._limit = limit
+        self._entries: dict[tuple, tuple[int, Optional[dt.datetime]]] = {}
+        self._lock = threading.Lock()
+
+    def locked_until(self, key: tuple, now: dt.datetime) -> Optional[dt.datetime]:
+        with self._lock:
+            count, until = self._entries.get(key, (0, None))
+        return until if until is not None and now < until else None
+
+    def fail(self, key: tuple, now: dt.datetime) -> Optional[dt.datetime]:
+        """Count a failure; the time the key is refused until (``None``: not yet refused)."""
+        with self._lock:
+            count, _ = self._entries.pop(key, (0, None))
+            count += 1
+            wait = lock_seconds(count)
+            until = now + dt.timedelta(seconds=wait) if wait else None
+            self._entries[key] = (count, until)
+            while len(self._entries) > self._limit:
+                self._entries.pop(next(iter(self._entries)))
+        return until
+
+    def clear(self, key: tuple) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def forget_user(self, username: str) -> None:
+        """Lift every in-memory lock of ``username`` (a password reset by an administrator)."""
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == username]:
+                del self._entries[key]
+
+
+FAILURES = FailureMemory()
+
+
+def authenticate(session: Session, username: str, password: str, *, now: Optional[dt.datetime] = None,
+                 address: Optional[str] = None) -> Actor:
     """Check a password and return the user's :class:`Actor`; commits the failure count.
 
     A wrong password counts a failure; from the ``MAX_FAILURES``-th on the account is refused
-    (even with the right password) until ``locked_until``. Unknown users and wrong passwords
-    get the same message, and cost the same argon2 verification.
+    (even with the right password) for ``lock_seconds``. Without ``address`` (the command line,
+    ``Shequ.login``) the count is the account's, stored in the database; with an ``address`` (a
+    web login) it is kept per account *and* address in memory (:data:`FAILURES`), so an attacker
+    locks out only their own address (the server limits each address's attempts before this:
+    ``ui/serving.py``). Unknown users and wrong passwords get the same messages — the lock-out
+    too, counted in memory — and cost the same argon2 verification.
     """
     now = now or utcnow()
-    if not users_table_exists(session.get_bind()):
-        raise _login_failed()  # a database made before users existed has none
-    user = session.execute(select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)
+    username = (username or "").strip()
+    key = (username, address)
+    user = None
+    if users_table_exists(session.get_bind()):  # a database made before users existed has none
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    in_memory = user is None or address is not None
+    if in_memory:
+        until = FAILURES.locked_until(key, now)
+        if until is not None:
+            raise _locked(username, until)
+    elif user.locked_until is not None and now < user.locked_until:
+        raise _locked(user.username, user.locked_until)
     if user is None:
         if not _DUMMY_HASH:
             _DUMMY_HASH.append(_hasher().hash("not a password of anyone"))
         verify_password(_DUMMY_HASH[0], password)
-        raise _login_failed()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=dt.timezone.utc)
-    if user.locked_until is not None and now < user.locked_until:
-        raise _locked(user)
+        until = FAILURES.fail(key, now)
+        raise _locked(username, until) if until else _login_failed()
     if not verify_password(user.password_hash, password):
+        if in_memory:
+            until = FAILURES.fail(key, now)
+            raise _locked(user.username, until) if until else _login_failed()
         user.failed_count = (user.failed_count or 0) + 1
         user.last_failed_at = now
         wait = lock_seconds(user.failed_count)
         user.locked_until = now + dt.timedelta(seconds=wait) if wait else None
         session.add(user)
         session.commit()  # the failure counts even though the caller's work stops here
-        raise _locked(user) if wait else _login_failed()
+        raise _locked(user.username, user.locked_until) if wait else _login_failed()
     if user.disabled:
         raise PermissionDenied(f"用户 {user.username} 已停用", f"user {user.username} is disabled")
-    if user.failed_count or user.locked_until:
+    if in_memory:
+        FAILURES.clear(key)
+    elif user.failed_count or user.locked_until:
         user.failed_count, user.locked_until = 0, None
         session.add(user)
         session.commit()
     return actor_of(user)
+
+
+# -- sessions -------------------------------------------------------------------------------------
+# A login starts a session (table shequ_session): a random token handed to the browser (in a
+# signed cookie) or kept by the Shequ object, of which only a sha256 digest is stored. Every
+# request, page and SDK read or write checks the session again (check_live: one indexed query),
+# so ending it — sign-out, password change, disabling, a role or scope change, `shequ user
+# logout` — takes effect at the next action, with no cache in between.
+
+SESSION_SECONDS = 12 * 3600  # a session ends this long after login at the latest
+TOUCH_SECONDS = 60  # last_seen_at is written at most this often per session
+REVOKE_REASONS = {
+    "logout": ("已退出登录", "signed out"),
+    "password": ("密码已修改", "the password was changed"),
+    "disabled": ("账户已停用", "the account was disabled"),
+    "role": ("角色或范围已变更", "the role or scope was changed"),
+    "admin": ("管理员已结束该用户的登录", "an administrator ended the user's sessions"),
+}
+
+
+def token_digest(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((token or "").encode("utf-8")).hexdigest()
+
+
+def sessions_table_exists(engine) -> bool:
+    return inspect(engine).has_table(AuthSession.__tablename__)
+
+
+def start_session(session: Session, username: str, *, kind: str = "web", address: Optional[str] = None,
+                  user_agent: Optional[str] = None, now: Optional[dt.datetime] = None) -> str:
+    """Record a new session of ``username`` and return its token (only its digest is stored);
+    the caller commits."""
+    import secrets
+
+    now = now or utcnow()
+    user = get_user(session, username)
+    token = secrets.token_urlsafe(32)
+    session.add(AuthSession(token_hash=token_digest(token), user_id=user.id, kind=kind, created_at=now, last_seen_at=now,
+                            expires_at=now + dt.timedelta(seconds=SESSION_SECONDS), address=(address or None),
+                            user_agent=(user_agent or "")[:300] or None))
+    session.flush()
+    return token
+
+
+def _aware(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def session_actor(session: Session, token: Optional[str], *, now: Optional[dt.datetime] = None, touch: bool = True) -> Optional[Actor]:
+    """The :class:`Actor` of a live session: ``None`` if the token is unknown, the session ended
+    or expired, or its user is disabled. Writes ``last_seen_at`` at most every ``TOUCH_SECONDS``
+    (and commits it) when ``touch``."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.execute(select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+                          .where(AuthSession.token_hash == token_digest(token))).first()
+    if row is None:
+        return None
+    record, user = row
+    if record.revoked_at is not None or user.disabled or now >= _aware(record.expires_at):
+        return None
+    if touch and now - _aware(record.last_seen_at) >= dt.timedelta(seconds=TOUCH_SECONDS):
+        _touch(session.get_bind(), record.id, now)
+    return actor_of(user)
+
+
+def _touch(engine, session_id: int, now: dt.datetime) -> None:
+    """Note a session's use in a transaction of its own (never the caller's); a database that
+    cannot be written (read-only media) only loses the note."""
+    import logging
+
+    from sqlalchemy import update
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with Session(engine) as t:
+            t.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now))
+            t.commit()
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("could not note the use of session %s: %s", session_id, exc)
+
+
+def session_ended() -> "SessionEnded":
+    from .errors import SessionEnded
+
+    return SessionEnded("登录已失效（已退出、密码或权限已变更、账户已停用或已过期），请重新登录",
+                        "the session has ended (signed out, password or permissions changed, account disabled or expired); sign in again")
+
+
+def check_live(session: Session, actor: Optional[Actor], token: Optional[str] = None) -> None:
+    """Refuse an SDK read or write whose user can no longer act (:class:`SessionEnded`).
+
+    With a session ``token`` (``Shequ.login``, a browser session): the session must be live
+    (:func:`session_actor`) and still the same user, role and scope. Without one (an ``Actor``
+    given in code, ``Shequ(db, user=…)`` or ``as_user``): a stored user of that name must be
+    enabled with that role and scope; a name that is no stored user is a programmatic actor
+    (code that opens the database file could change it anyway) and passes.
+    """
+    if actor is None:
+        return
+    if token is not None:
+        live = session_actor(session, token)
+        if live is None or (live.username, live.role, live.region_id) != (actor.username, actor.role, actor.region_id):
+            raise session_ended()
+        return
+    if not users_table_exists(session.get_bind()):
+        return
+    row = session.execute(select(User.disabled, User.role, User.region_id).where(User.username == actor.username)).first()
+    if row is not None and (row.disabled or (row.role, row.region_id) != (actor.role, actor.region_id)):
+        raise session_ended()
+
+
+def revoke_sessions(session: Session, user_id: int, reason: str, *, now: Optional[dt.datetime] = None) -> int:
+    """End every live session of a user (in the caller's transaction); returns how many."""
+    from sqlalchemy import update
+
+    if not sessions_table_exists(session.get_bind()):
+        return 0
+    result = session.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+                             .values(revoked_at=now or utcnow(), revoked_reason=reason))
+    return result.rowcount or 0
+
+
+def revoke_session(session: Session, token: Optional[str], reason: str = "logout") -> None:
+    """End one session (sign-out)."""
+    from sqlalchemy import update
+
+    if token:
+        session.execute(update(AuthSession).where(AuthSession.token_hash == token_digest(token), AuthSession.revoked_at.is_(None))
+                        .values(revoked_at=utcnow(), revoked_reason=reason))
+
+
+def revoke_user_sessions(session: Session, token: Optional[str], reason: str = "logout") -> int:
+    """Sign-out in a browser: end every session of the user whose session ``token`` is (all of
+    their tabs and devices); returns how many."""
+    if not token:
+        return 0
+    user_id = session.execute(select(AuthSession.user_id).where(AuthSession.token_hash == token_digest(token))).scalar_one_or_none()
+    return 0 if user_id is None else revoke_sessions(session, user_id, reason)
+
+
+def logout_user(session: Session, username: str) -> int:
+    """End every session of ``username`` (``shequ user logout``); returns how many."""
+    return revoke_sessions(session, get_user(session, username).id, "admin")
+
+
+def list_sessions(session: Session, username: Optional[str] = None, *, live_only: bool = True,
+                  now: Optional[dt.datetime] = None) -> list[dict]:
+    """Sessions (newest first) with user, kind, times, address and browser; never the token."""
+    now = now or utcnow()
+    stmt = select(AuthSession, User.username).join(User, User.id == AuthSession.user_id).order_by(AuthSession.id.desc())
+    if username is not None:
+        stmt = stmt.where(User.id == get_user(session, username).id)
+    out = []
+    for record, name in session.execute(stmt):
+        live = record.revoked_at is None and now < _aware(record.expires_at)
+        if live_only and not live:
+            continue
+        stamp = lambda v: _aware(v).isoformat(sep=" ", timespec="seconds") if v else None  # noqa: E731
+        out.append({"id": record.id, "username": name, "kind": record.kind, "created_at": stamp(record.created_at),
+                    "last_seen_at": stamp(record.last_seen_at), "expires_at": stamp(record.expires_at), "live": live,
+                    "revoked_at": stamp(record.revoked_at), "revoked_reason": record.revoked_reason,
+                    "address": record.address, "user_agent": record.user_agent})
+    return out

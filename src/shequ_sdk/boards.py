@@ -13,7 +13,9 @@ Only published postings are printed (a draft, or a version superseded by a corre
 what hangs on the board). Each shows its version, who reviewed (审核), approved (审批) and
 published (公开) it and when, and its content fingerprint (``3f2a-9c1b-77e0``) with a QR code
 (inline SVG, made by segno) encoding ``shequ:finance_posting:<id>:v<version>:<fingerprint>``,
-so an inspector can check a paper copy: ``shequ finance verify-copy --fingerprint …``.
+so an inspector can check a paper copy: ``shequ finance verify-copy --fingerprint …``. Every
+posting also carries the audit log's head when the board was printed (seq and short hash): the
+paper anchors the chain outside the database (``shequ verify --head-file``).
 """
 
 from __future__ import annotations
@@ -95,6 +97,14 @@ class Board:
     period: Period
     postings: list[BoardPosting]
     printed_on: dt.date
+    audit_head_seq: int = 0  # the audit log's head when printed: the paper copy anchors it
+    audit_head_hash: str = ""
+
+    @property
+    def audit_head_short(self) -> str:
+        """``3a61-7f5a-7bbe``: the head hash's first 12 hex digits, as ``shequ verify --head-file`` accepts them."""
+        h = self.audit_head_hash[:12]
+        return "-".join(h[i:i + 4] for i in range(0, len(h), 4))
 
     @property
     def period_label(self) -> str:
@@ -211,7 +221,11 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
                 amount=amount,
             ))
         postings.append(bp)
-    return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today())
+    from .audit import head
+
+    seq, digest = head(session)
+    return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today(),
+                 audit_head_seq=seq, audit_head_hash=digest)
 
 
 def _parses(text: str) -> bool:

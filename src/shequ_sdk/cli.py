@@ -31,9 +31,29 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+_last_url: Optional[str] = None  # the database a command opened: named when its server stops answering
+_warned = False
+
+
+def warn_failed_plugins() -> None:
+    """Print one warning line naming the plugins that failed to load, once per process: a data
+    command run without them would otherwise silently miss their tables and indicators."""
+    global _warned
+    from .plugins import failed_plugins_warning
+
+    line = failed_plugins_warning()
+    if line and not _warned:
+        _warned = True
+        err.print(f"[yellow]警告 / warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
+
+
 def _open(db, create: bool = False):
     from .api import Shequ
+    from .db import resolve_url
 
+    global _last_url
+    _last_url = resolve_url(db)
+    warn_failed_plugins()
     return Shequ(db, create=create)
 
 
@@ -59,9 +79,16 @@ def cli_sdk(db, user: Optional[str] = None):
     return scoped
 
 
-@app.command("plugins")
-def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):
+plugins_app = typer.Typer(invoke_without_command=True,
+                          help="列出插件；plugins check NAME 按契约检查一个插件 / list plugins; `plugins check NAME` checks one against the contract")
+app.add_typer(plugins_app, name="plugins")
+
+
+@plugins_app.callback()
+def plugins_cmd(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):
     """列出插件 / List plugins with their contributions and any failures."""
+    if ctx.invoked_subcommand is not None:
+        return
     from .plugins import registry, state
 
     reg = registry()
@@ -74,22 +101,45 @@ def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON 
             "association_types": sorted(mine.get("association_types", [])), "tables": sorted(mine.get("tables", [])),
             "indicators": sorted(mine.get("indicators", [])), "rules": sorted(mine.get("rules", [])),
             "settings": sorted(mine.get("settings", [])), "views": sorted(mine.get("views", [])),
-            "error": st.failures.get(name),
+            "status": "failed" if name in st.failures else "ok", "error": st.failures.get(name),
         })
     for name, error in st.failures.items():
         if name not in st.plugins:
             items.append({"name": name, "distribution": None, "version": None, "builtin": False, "association_types": [], "tables": [],
-                          "indicators": [], "rules": [], "settings": [], "views": [], "error": error})
+                          "indicators": [], "rules": [], "settings": [], "views": [], "status": "failed", "error": error})
     if as_json:
         print(json.dumps({"plugins": items}, ensure_ascii=False, indent=2))
         return
     t = Table(title="插件 / Plugins")
     for col in ("插件 plugin", "版本 version", "协会类型 types", "数据表 tables", "指标 indicators", "状态 status"):
-        t.add_column(col)
+        t.add_column(col, overflow="fold")  # wrap, never cut: the failure reason is read in logs and pipes too
     for it in items:
         t.add_row(escape(it["name"]), it["version"] or "", "\n".join(it["association_types"]), "\n".join(it["tables"]),
                   "\n".join(it["indicators"]), f"[red]失败 failed: {escape(it['error'])}[/]" if it["error"] else "[green]正常 ok[/]")
     out.print(t)
+
+
+@plugins_app.command("check")
+def plugins_check_cmd(name: str = typer.Argument(..., help="插件名称 / plugin name (as `shequ plugins` lists it)"),
+                      db: Optional[str] = typer.Option(None, "--db", help="在此演示数据库上检查（默认临时生成）/ check on this demo database (default: build one)"),
+                      as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):
+    """按插件契约检查一个插件 / Check a plugin against the plugin contract; exit 1 on a problem."""
+    from .plugin_check import check_plugin
+
+    findings = check_plugin(name, db=db)
+    problems = [f for f in findings if not f.ok]
+    if as_json:
+        print(json.dumps({"plugin": name, "ok": not problems, "findings": [f.__dict__ for f in findings]}, ensure_ascii=False, indent=2))
+    else:
+        for f in findings:
+            mark = "[green]✓ 通过 ok[/]" if f.ok else "[red]✗ 问题 problem[/]"
+            out.print(f"{mark} {f.check}: {escape(f.zh)} / {escape(f.en)}", highlight=False, soft_wrap=True)
+        if problems:
+            out.print(f"插件 {escape(name)} 有 {len(problems)} 个问题 / plugin {escape(name)} has {len(problems)} problem(s)", highlight=False, soft_wrap=True)
+        else:
+            out.print(f"插件 {escape(name)} 通过契约检查 / plugin {escape(name)} passes the contract check", highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command("init")
@@ -217,6 +267,15 @@ def main(argv: Optional[list[str]] = None) -> None:
             sys.exit(1)
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
+        from .db import is_read_only_error, is_unreachable, read_only_error, unreachable
+
+        if not os.environ.get("SHEQU_DEBUG") and (is_unreachable(exc) or is_read_only_error(exc)):
+            if is_read_only_error(exc):
+                message = str(read_only_error(_last_url)) if _last_url else "数据库为只读，不能写入 / the database is read-only: writes are refused"
+            else:
+                message = str(unreachable(_last_url)) if _last_url and "://" in _last_url else "无法连接数据库服务器 / the database server is unreachable"
+            err.print(f"[bold red]错误 / error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+            sys.exit(2)
         if isinstance(exc, (OperationalError, ProgrammingError)) and not os.environ.get("SHEQU_DEBUG"):
             first = str(exc.orig).splitlines()[0] if getattr(exc, "orig", None) else str(exc).splitlines()[0]
             err.print(f"[bold red]错误 / error:[/] 数据库操作失败（数据库结构可能过旧，可运行 shequ migrate）/ database error (the schema may be out of date; try shequ migrate): {escape(first)}",
@@ -240,3 +299,4 @@ from .commands import user as _user_commands  # noqa: E402,F401  registers `sheq
 from .commands import lock as _lock_commands  # noqa: E402,F401  registers `shequ lock status/grant/revoke`
 from .commands import verify as _verify_command  # noqa: E402,F401  registers `shequ verify`
 from .commands import migrate as _migrate_commands  # noqa: E402,F401  registers `shequ migrate` and `shequ make-migration`
+from .commands import scaffold as _scaffold_command  # noqa: E402,F401  registers `shequ new-plugin`

@@ -86,11 +86,11 @@ class PopulateContext:
         """True for the places the seed articles describe; their figures must not be disturbed."""
         return not region.synthetic
 
-    def days(self, year: int):
-        d = dt.date(year, 1, 1)
-        while d.year == year and d <= self.today:
-            yield d
-            d += dt.timedelta(days=1)
+    def days(self, year: int) -> list[dt.date]:
+        """Every day of ``year`` up to ``today``, in order (a list: ``rng.choice`` and ``len`` work)."""
+        first = dt.date(year, 1, 1)
+        last = min(dt.date(year, 12, 31), self.today)
+        return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
     def write(self, table, rows, *, return_ids: bool = False) -> WriteResult:
         """The validated batch write path (``shequ_sdk.records.write``) in this session."""

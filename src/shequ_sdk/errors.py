@@ -44,6 +44,16 @@ class PermissionDenied(ShequError):
     """The caller's role does not allow the read or write; the message names the rule."""
 
 
+class SessionEnded(PermissionDenied):
+    """The signed-in session is no longer valid: signed out, expired, or ended because the user's
+    password, role, scope or state changed (``shequ_sdk.auth.check_live``)."""
+
+
+class DatabaseUnavailable(ShequError):
+    """The database cannot be used as asked: its server is unreachable, or it is read-only and
+    a write was asked for. The message says which, and where (never a password)."""
+
+
 class PluginError(ShequError):
     """A plugin registered something invalid; the message names the plugin."""
 

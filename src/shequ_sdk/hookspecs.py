@@ -143,12 +143,14 @@ def register_settings(register):
 def register_views(register):
     """Register dashboard views (township charts, village-page panels, data-entry panels).
 
-    When: each time a dashboard page is built; a view whose ``render`` raises is shown as an
-    error card and the rest of the page renders.
+    When: once, when the registry is built. The dashboard calls each view's ``render(store)``
+    every time it builds a page; a view whose ``render`` raises is shown as an error card and
+    the rest of the page renders.
 
     Parameters:
         register: call ``register(View(key="plugin.name", label_zh=..., label_en=...,
-            render=callable))``; ``render(store)`` returns a Panel or HoloViews object.
+            render=callable))``; ``render(store)`` returns a Panel or HoloViews object. ``store``
+            is a ``shequ_sdk.ui.DataStore`` (the guide's "The view-side store" lists what it offers).
 
     Returns: nothing. All implementations are called.
 
@@ -182,8 +184,8 @@ def populate(ctx):
         @hookimpl
         def populate(ctx):
             for village in ctx.villages:
-                ctx.write(CollectionRun, [{"region_id": village.id, "run_date": d, "vehicle": "环卫车1"}
-                                          for d in ctx.days()])
+                ctx.write(CollectionRun, [{"region_id": village.id, "run_date": d, "vehicle": "环卫车1", "synthetic": True}
+                                          for year in ctx.years for d in ctx.days(year)])
     """
 
 

@@ -163,10 +163,14 @@ def compute(
         for gid in members:
             if gid is not None:
                 out.setdefault(gid, {})
+    from .db import is_read_only
+
+    read_only = is_read_only(session.get_bind())
     for ind in chosen:
         if period.kind not in ind.period_kinds:
             continue
-        if ind.prepare is not None:
+        if ind.prepare is not None and not read_only:
+            # a read-only database (read-only media) keeps the derived rows as last stored
             ind.prepare(session, q)
         nums = _rolled(session, ind.numerator(q), groups)
         dens = _rolled(session, ind.denominator(q), groups) if ind.denominator else {}

@@ -166,4 +166,26 @@ class User(SQLModel, table=True):
     created_at: Optional[datetime] = field(default=None, label_zh="创建时间", label_en="Created")
 
 
-CORE_TABLES = (Region, Household, Resident, Association, AssociationMember, Honour, Setting, User)
+class AuthSession(SQLModel, table=True):
+    """A signed-in session (a browser's login or an API ``login``), revocable at once.
+
+    Only a sha256 digest of the session token is stored; the token itself lives in the
+    browser's signed cookie or in the :class:`~shequ_sdk.api.Shequ` object. Managed by
+    :mod:`shequ_sdk.auth` (``start_session``, ``session_actor``, ``revoke_sessions``).
+    """
+
+    __tablename__ = "shequ_session"
+    id: Optional[int] = field(default=None, primary_key=True, label_zh="编号", label_en="ID")
+    token_hash: str = field(unique=True, index=True, label_zh="令牌摘要", label_en="Token digest")
+    user_id: int = field(foreign_key="shequ_user.id", index=True, label_zh="用户", label_en="User")
+    kind: str = field(default="web", label_zh="类型", label_en="Kind", choices={"web": ("网页", "web"), "api": ("接口", "API")})
+    created_at: datetime = field(label_zh="登录时间", label_en="Created")
+    last_seen_at: datetime = field(label_zh="最近使用", label_en="Last seen")
+    expires_at: datetime = field(label_zh="过期时间", label_en="Expires")
+    revoked_at: Optional[datetime] = field(default=None, label_zh="结束时间", label_en="Revoked")
+    revoked_reason: Optional[str] = field(default=None, label_zh="结束原因", label_en="Revocation reason")
+    address: Optional[str] = field(default=None, label_zh="来源地址", label_en="Address")
+    user_agent: Optional[str] = field(default=None, label_zh="浏览器", label_en="User agent")
+
+
+CORE_TABLES = (Region, Household, Resident, Association, AssociationMember, Honour, Setting, User, AuthSession)

@@ -2,7 +2,8 @@
 
 Loading is lazy (nothing happens on ``import shequ_sdk``) and observable:
 - ``SHEQU_LOAD_PLUGINS=finance,elderly`` loads only those entry points (empty: none);
-- ``SHEQU_TRACE_HOOKS=1`` prints every hook call and result to stderr;
+- ``SHEQU_TRACE_HOOKS=1`` prints every hook call and result, every hook error and every
+  plugin that fails to import to stderr;
 - a plugin that fails to import, or whose hook raises, is recorded in ``failures`` with its
   error (``shequ plugins`` shows it) and the rest keep working.
 """
@@ -108,6 +109,8 @@ def _load(entry_points: bool = True) -> PluginState:
                 st.pm.register(plugin, name=ep.name)
             except Exception as exc:  # a broken plugin must not take the others down
                 st.failures[ep.name] = _describe(exc)
+                if os.environ.get("SHEQU_TRACE_HOOKS"):
+                    _trace(f"error importing {ep.name} ({ep.value}): {st.failures[ep.name]}")
                 continue
             st.plugins[ep.name] = PluginInfo(
                 name=ep.name, module=ep.value, distribution=dist, version=ep.dist.version if ep.dist else None
@@ -160,6 +163,17 @@ def unregister_plugin(name: str) -> None:
         st.registry = None
 
 
+def failed_plugins_warning() -> str | None:
+    """One line naming the plugins that failed (import or hook), in both languages; ``None`` if none."""
+    registry()  # a registration error is a failure too
+    failed = sorted(state().failures)
+    if not failed:
+        return None
+    names = ", ".join(failed)
+    return (f"插件 {names} 加载失败，其数据和指标不可用（shequ plugins 查看原因）/ "
+            f"plugin {names} failed to load; its data and indicators are missing (see shequ plugins)")
+
+
 def pm() -> pluggy.PluginManager:
     return state().pm
 
@@ -183,7 +197,7 @@ def call_each(hook_name: str, **kwargs) -> list[tuple[str, Any]]:
         except Exception as exc:
             st.failures[impl.plugin_name] = f"{hook_name}: {_describe(exc)}"
             if os.environ.get("SHEQU_TRACE_HOOKS"):
-                _trace(f"error in {impl.plugin_name}.{hook_name}: {exc}")
+                _trace(f"error in {impl.plugin_name}.{hook_name}: {exc} ({type(exc).__name__})")
     return out
 
 
@@ -211,6 +225,8 @@ def registry() -> Registry:
                 except Exception as exc:
                     st.failures[impl.plugin_name] = f"{hook_name}: {_describe(exc)}"
                     reg.errors.append((impl.plugin_name, st.failures[impl.plugin_name]))
+                    if os.environ.get("SHEQU_TRACE_HOOKS"):
+                        _trace(f"error in {impl.plugin_name}.{hook_name}: {exc} ({type(exc).__name__})")
         # a plugin that failed part-way contributes nothing, so the registry stays consistent
         failed = set(st.failures)
         for (kind, key), who in list(reg.owner.items()):

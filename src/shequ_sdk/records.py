@@ -614,7 +614,9 @@ def _insert_audited(session: Session, rt: RecordTable, dicts: list, actor, retur
         first = min(given + ([before + 1] if len(given) < n else []))
         last = conn.execute(select(func.max(tbl.c.id))).scalar_one()
     regions = {d["region_id"] for d in dicts}
-    summary = {"rows": n, "first_id": first, "last_id": last, "sha256": audit.rows_digest(_plan(rt.model).columns, dicts)}
+    columns = _plan(rt.model).columns
+    # the columns digested are named, so `shequ verify` recomputes the same digest after a migration adds one
+    summary = {"rows": n, "first_id": first, "last_id": last, "columns": sorted(columns), "sha256": audit.rows_digest(columns, dicts)}
     audit.append_many(session, actor, [audit.Change("bulk_insert", rt.key, None, regions.pop() if len(regions) == 1 else None, None, summary)])
     return ids
 

@@ -94,6 +94,9 @@ class Indicator:
     labelled ``region_id`` and ``value``, one row per village (or per region the rows belong to).
     The SDK sums each over the villages of the requested area, then divides: rates are never
     averaged. ``value_type="money"`` numerators return fen and come out as ``Decimal`` yuan.
+    A denominator is required for ``"ratio"``, refused for ``"count"``, and allowed for
+    ``"money"`` (yuan per unit) and ``"number"`` (a value per unit, Σ numerator ÷ Σ denominator
+    as a ``float``, such as kilograms per household); with a denominator of 0 the value is ``None``.
     """
 
     key: str
@@ -333,8 +336,13 @@ def _check(kind: str, item, plugin: str, others: frozenset[str]) -> Optional[tup
             return (f"value_type 应为 {VALUE_TYPES} 之一", f"value_type must be one of {VALUE_TYPES}")
         if item.value_type == "ratio" and item.denominator is None:
             return ("比率指标需要 denominator", "a ratio indicator needs a denominator")
+        if item.value_type == "count" and item.denominator is not None:
+            return ("计数指标不能有 denominator（比率用 value_type=\"ratio\"，每单位数值用 \"number\"）",
+                    'a count indicator cannot have a denominator (use value_type="ratio" for a share, "number" for a value per unit)')
         if not callable(item.numerator):
             return ("numerator 必须可调用", "numerator must be callable")
+        if item.denominator is not None and not callable(item.denominator):
+            return ("denominator 必须可调用", "denominator must be callable")
         if any(k not in KINDS for k in item.period_kinds):
             return (f"period_kinds 只能取 {KINDS}", f"period_kinds must be taken from {KINDS}")
     if kind == "verifiers" and not callable(item.check):

@@ -1,10 +1,26 @@
-"""pytest fixtures for shequ-sdk and its plugins (loaded by the root ``conftest.py``; a
-third-party plugin can use them with ``pytest_plugins = ["shequ_sdk.testing"]``).
+"""pytest fixtures for shequ-sdk and its plugins.
 
-- ``backend_url`` is parametrised over SQLite and PostgreSQL. PostgreSQL needs
-  ``SHEQU_TEST_PG_URL`` (``.ci/run`` starts a throwaway server and sets it); without it the
-  PostgreSQL cases skip — or fail when ``SHEQU_TEST_STRICT=1``.
-- ``sdk`` is an empty, initialised ``Shequ`` on that backend; ``demo`` is the demo database.
+Installing shequ-sdk registers this module as a pytest plugin (the ``pytest11`` entry point
+``shequ_sdk``), so a plugin's tests use the fixtures with no ``conftest.py``. Scope and cost:
+
+- ``backend_url`` (function): an empty database URL, parametrised over SQLite and PostgreSQL —
+  every test that uses it (or ``sdk``/``demo``) runs twice. SQLite: a file in ``tmp_path``, free.
+  PostgreSQL needs ``SHEQU_TEST_PG_URL`` (``.ci/pg-start`` starts a throwaway server); a fresh
+  database is created and dropped per test (~0.2 s). Without it the PostgreSQL cases skip — or
+  fail when ``SHEQU_TEST_STRICT=1``.
+- ``sdk`` (function): an initialised, empty ``Shequ`` on that backend (creating every loaded
+  plugin's tables: ~0.1 s on SQLite, ~0.5 s on PostgreSQL).
+- ``demo`` (function): the demo database on that backend. It is built through every loaded
+  plugin's ``populate`` once per session and backend (a few seconds with the eight built-in
+  plugins), then copied for each test (SQLite: a file copy; PostgreSQL: ``CREATE DATABASE …
+  TEMPLATE``), so a test may write to it freely.
+- ``cli`` (function): runs ``shequ`` in-process, ``cli("indicators", "--db", url, …)`` →
+  ``(exit code, stdout, stderr)``; free.
+- ``render_view`` (function): ``render_view(key, sdk, region=…, period=…, role=…, lang=…)``
+  loads the plotting extension (HoloViews' Bokeh backend, as the dashboard does, so ``.opts()``
+  works), renders the registered view for a dashboard store of that region and period as that
+  role sees it, and fails the test if the view shows an error card. Loading Panel and HoloViews
+  costs ~2 s once per process.
 """
 
 from __future__ import annotations
@@ -146,3 +162,35 @@ def cli():
         return code, o.getvalue(), e.getvalue()
 
     return run
+
+
+def render_registered_view(key: str, sdk, *, region: str, period: str = "2010", role=None, scope=None, lang: str = "zh", as_of=None):
+    """What the ``render_view`` fixture hands a test: the Panel object the dashboard shows for the
+    registered view ``key``, for a store of ``region`` and ``period`` as ``role`` sees it.
+
+    ``role`` is ``None`` (the local, unscoped user), ``"admin"``, ``"township"`` or ``"village"``;
+    a township or village user is scoped to ``scope`` (default: ``region``). The test fails,
+    naming the error, when the view raises (the dashboard would show an error card).
+    """
+    from .plugin_check import load_plotting, render_for, store_for
+    from .plugins import registry
+
+    load_plotting()
+    views = registry().views
+    if key not in views:
+        pytest.fail(f"no view {key!r} is registered (registered: {', '.join(sorted(views))})")
+    store = store_for(sdk, region=region, period=period, role=role, scope=scope, lang=lang, as_of=as_of)
+    obj, exc = render_for(views[key], store)
+    if exc is not None:
+        pytest.fail(f"view {key} shows an error card for {role or 'the local user'} at {region} {period}: {type(exc).__name__}: {exc}")
+    return obj
+
+
+@pytest.fixture
+def render_view():
+    """``render_view(key, sdk, *, region, period="2010", role=None, scope=None, lang="zh", as_of=None)``:
+    see :func:`render_registered_view`. Loads the plotting extension first."""
+    from .plugin_check import load_plotting
+
+    load_plotting()
+    return render_registered_view

@@ -202,3 +202,45 @@ def test_spreadsheet_import_is_checked_then_confirmed(demo_sdk):
     assert result.written and result.changed == 1
     assert "已导入" in panel.report.object and panel.confirm.disabled
     assert panel._template_bytes().getvalue()[:2] == b"PK"  # the fill-in template is an .xlsx
+
+
+def test_spreadsheet_import_off_the_event_loop_with_size_and_choices(demo_sdk, monkeypatch):
+    """The button's path: the check runs in a worker thread (run_async); an upload over the web
+    limit is refused before it is read; hidden rows follow the page's choice, and the report
+    names no command-line option."""
+    import asyncio
+    import io
+    import threading
+
+    import openpyxl
+
+    from shequ_sdk.ui import ImportPanel
+    from shequ_sdk.ui import entry as entry_mod
+
+    store = entry_store(demo_sdk)
+    panel = ImportPanel(store=store)
+    panel.upload.value, panel.upload.filename = b"x" * (entry_mod.WEB_MAX_BYTES + 1), "big.csv"
+    assert asyncio.run(panel.run_async(dry_run=True)) is None
+    assert "文件过大" in panel.report.object and "10 MB" in panel.report.object and panel.confirm.disabled
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["村/社区", "户号", "户主姓名", "人口数"])
+    ws.append(["新尚村社区", "9901", "甲", 3])
+    ws.append(["新尚村社区", "9902", "乙", 2])
+    ws.row_dimensions[3].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    threads = []
+    real_work = panel._work
+    monkeypatch.setattr(panel, "_work", lambda *a: threads.append(threading.current_thread().name) or real_work(*a))
+    panel.upload.value, panel.upload.filename = buf.getvalue(), "户.xlsx"
+    result = asyncio.run(panel.run_async(dry_run=True))
+    assert threads and threads[0].startswith("shequ-import")  # not the caller's (the event loop's) thread
+    assert not result.ok and "隐藏的行含有数据：第 3 行" in panel.report.object
+    assert "--hidden" not in panel.report.object  # the page offers the choice itself
+    panel.hidden_rows.value = "skip"
+    result = asyncio.run(panel.run_async(dry_run=True))
+    assert result.ok and result.new == 1 and "隐藏的第 3 行已跳过" in panel.report.object and not panel.confirm.disabled
+    result = asyncio.run(panel.run_async(dry_run=False))
+    assert result.written and result.new == 1

@@ -70,7 +70,7 @@ def main() -> None:
     raw("report.pdf.xlsx", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n", "不是表格文件：这是PDF")
     raw("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00", "PNG 图片")
     raw("binary.csv", bytes(range(256)) * 4, "二进制内容")
-    raw("old_format.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "旧版 Excel")
+    raw("old_format.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "不是 Excel 97-2003 (.xls) 表格")
     good = book("", {"户": [HH.split(","), GOOD_HH.split(",")]}, "")
     raw("truncated.xlsx", good[: len(good) // 2], "已损坏或不完整")
     buf = io.BytesIO()
@@ -84,7 +84,7 @@ def main() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("readme.txt", "not a workbook")
-    raw("plain.zip.xlsx", buf.getvalue(), "不是 .xlsx 表格")
+    raw("plain.zip.xlsx", buf.getvalue(), "不是 .xlsx 或 .ods 表格")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
@@ -145,6 +145,24 @@ def main() -> None:
     text("one_bad_row_at_the_end.csv", f"{HH}\n{many}\n新尚村社区,0300,某某,,,0\n", "不能小于", row=62, column="人口数")
     text("gbk_with_bad_row.csv", f"{LEDGER}\n{GOOD_LEDGER}\n新尚村社区,2010Q4,修路,支出,-1,2010-12-03\n", "金额不能为负数",
          encoding="gb18030", row=3, column="金额(元)")
+
+    # -- issue 12: files that would have been misfiled or crashed ------------------------------------------------
+    text("wrong_total.csv", f"{LEDGER}\n{GOOD_LEDGER}\n新尚村社区,2010Q4,买水泥,支出,80.25,2010-12-02\n合计,,,,430.00,\n",
+         "合计与各行之和不符", row=4, column="金额(元)")
+    text("nul_after_8k.csv", HH + "\n" + "".join(f"新尚村社区,{3000 + i:04d},某{i},,13800000001,3\n" for i in range(300))
+         + "新尚村社区,3999,坏\x00名,,,3\n", "含有空字符")
+    text("region_contradicts_option.csv", f"{HH}\n南洲村,0401,钱一,,,3\n", "不一致", row=2, column="村/社区", region="新尚村社区")
+    hidden = openpyxl.Workbook()
+    ws = hidden.active
+    ws.title = "台账"
+    for r in (LEDGER.split(","), GOOD_LEDGER.split(","), ["新尚村社区", "2010Q4", "作废凭证", "支出", 9999, "2010-12-02"]):
+        ws.append(r)
+    ws.row_dimensions[3].hidden = True
+    buf = io.BytesIO()
+    hidden.save(buf)
+    raw("hidden_voided_voucher.xlsx", buf.getvalue(), "隐藏的行含有数据：第 3 行")
+    book("bad_yyyymmdd.xlsx", {"台账": [LEDGER.split(","), ["新尚村社区", "2010Q4", "修水渠", "支出", 350, 20101314]]},
+         "不是有效的日期", row=2, column="日期")
 
     # -- templates ---------------------------------------------------------------------------------------------
     book("template_unknown_table.xlsx", {"数据": [["标题"], ["村/社区", "新尚村社区"], ["户号", "户主姓名"], ["0101", "周一"]]},

@@ -111,3 +111,83 @@ def test_invalid_values_show_their_chinese_error_and_nothing_is_saved(app_page, 
     expect(error).to_contain_text("应先审核后公开")
     expect(page.locator(".shequ-save-error")).to_contain_text("未保存任何数据")
     assert served.sdk.frame("finance_posting", region="新尚村社区", period="2011Q2").empty
+
+
+def cell_bomb() -> bytes:
+    """A ~0.2 MB .xlsx whose sheet unpacks to 60 MB of cells (issue 12, finding 9)."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["村/社区", "户号"])
+    buf, out = io.BytesIO(), io.BytesIO()
+    wb.save(buf)
+    row = b"<row>" + b"<c><v>1</v></c>" * 100 + b"</row>"
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(item, src.read(item.filename))
+                continue
+            info = zipfile.ZipInfo(item.filename)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with dst.open(info, "w", force_zip64=True) as fh:
+                fh.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+                for _ in range(40):  # 40 × 1.5 MB
+                    fh.write(row * 1000)
+                fh.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def test_a_bomb_uploaded_in_the_browser_is_refused_while_the_server_stays_responsive(app_page, served, monkeypatch, ui):
+    """The check runs off the event loop: while it works (here made to hold the CPU for 4 s in
+    pure Python first, as a large file would) the server answers another request at once."""
+    import threading
+    import time
+    import urllib.request
+
+    from shequ_sdk.excel import importer
+
+    started, finished = threading.Event(), threading.Event()
+    real_read = importer.read_book
+
+    def slow_read(*args, **kwargs):
+        started.set()
+        end = time.monotonic() + 4
+        while time.monotonic() < end:  # CPU-bound Python, holding the GIL in turns like a parser
+            sum(range(1000))
+        try:
+            return real_read(*args, **kwargs)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(importer, "read_book", slow_read)
+    page = app_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(served.url("entry", village="新尚村社区", quarter="2010Q4"))
+    page.locator(".shequ-entry-tabs .bk-tab", has_text="表格导入").click()
+    page.locator(".shequ-import-file input[type=file]").set_input_files(
+        files=[{"name": "炸弹.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "buffer": cell_bomb()}])
+    page.wait_for_timeout(500)  # the file's bytes reach the server
+    page.locator(".shequ-import-check button").click()
+    assert started.wait(30), "the check never started"
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(f"{served.base}/liveness", timeout=30) as r:
+        assert r.status == 200
+    answered = time.perf_counter() - t0
+    assert not finished.is_set(), "the check ended before the other request was answered: nothing was shown"
+    assert answered < 2, f"the server took {answered:.1f} s to answer while the check ran"
+    expect(page.locator(".shequ-import-busy")).to_contain_text("正在检查")
+    report = page.locator(".shequ-import-report")
+    expect(report).to_contain_text("解压后过大，已拒绝", timeout=60_000)
+    expect(report).to_contain_text("未写入任何数据")
+    expect(page.locator(".shequ-import-confirm button")).to_be_disabled()
+    expect(report).to_contain_text("超过 2,000,000 个单元格")
+    text = report.inner_text()
+    assert "Traceback" not in text and "--" not in text and "SHEQU_" not in text  # no command or setting on a page
+    ui.save_screenshot(page, "import-bomb-390.png")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    expect(report).to_contain_text("解压后过大，已拒绝")
+    expect(page.locator(".shequ-import-hidden-rows select")).to_be_visible()
+    ui.save_screenshot(page, "import-bomb-1366.png")

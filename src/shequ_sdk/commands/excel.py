@@ -44,7 +44,7 @@ def template_cmd(
 
 @app.command("import")
 def import_cmd(
-    file: Path = typer.Argument(..., help=".xlsx 或 CSV 文件 / an .xlsx or CSV file"),
+    file: Path = typer.Argument(..., help=".xlsx、.xls、.ods 或 CSV 文件 / an .xlsx, .xls, .ods or CSV file"),
     db: Optional[str] = DbOption,
     user: Optional[str] = UserOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="只检查并列出将新增/修改/不变的行，不写入 / check and list, write nothing"),
@@ -56,21 +56,24 @@ def import_cmd(
     append: bool = typer.Option(False, "--append", help="允许导入没有自然键的数据表（只追加）/ allow tables without a natural key"),
     show: int = typer.Option(_SHOW_DEFAULT, "--show", help="试运行时每类最多列出的行数 / rows listed per kind in a dry run"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+    hidden_rows: str = typer.Option("refuse", "--hidden-rows", help="隐藏的行：refuse 拒绝（默认）、skip 跳过、include 照常导入 / hidden rows: refuse, skip or include"),
+    hidden_columns: str = typer.Option("refuse", "--hidden-columns", help="隐藏的列：refuse 拒绝（默认）、skip 跳过、include 照常导入 / hidden columns: refuse, skip or include"),
 ):
-    """导入 .xlsx / CSV：整份文件校验通过才写入 / Import a spreadsheet; nothing is written unless all of it is valid."""
+    """导入 .xlsx / .xls / .ods / CSV：整份文件校验通过才写入 / Import a spreadsheet; nothing is written unless all of it is valid."""
     from ..spreadsheets import import_file
 
     s = climod.cli_sdk(db, user)
     try:
         result = import_file(s, file, table=table, region=region, period=period, dry_run=dry_run, max_bytes=max_bytes,
-                             append=append, report_xlsx=report_xlsx)
+                             append=append, report_xlsx=report_xlsx, hidden_rows=hidden_rows, hidden_columns=hidden_columns)
     finally:
         s.close()
     if as_json:
         print(json.dumps({
             "ok": result.ok, "dry_run": result.dry_run, "written": result.written, "summary": result.summary(),
             "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
-            "sheets": [vars(x) for x in result.sheets], "problems": [p.as_dict() | {"column": p.extra.get("column")} for p in result.problems],
+            "sheets": [vars(x) for x in result.sheets], "skipped_sheets": result.skipped_sheets, "totals": result.totals,
+            "hidden": result.hidden, "problems": [p.as_dict() | {"column": p.extra.get("column")} for p in result.problems],
             "plan": [{"sheet": r.sheet, "row": r.row, "table": r.table, "action": r.action, "key": r.key,
                       "changes": [[c, str(o), str(n)] for c, o, n in r.changes]} for r in result.plan] if dry_run else [],
         }, ensure_ascii=False, indent=2, default=str))
@@ -94,6 +97,8 @@ def import_cmd(
                 climod.out.print(f"  {r.text()}", highlight=False, markup=False, soft_wrap=True)
             if len(rows) > show:
                 climod.out.print(f"  … 另有 {len(rows) - show} 行 / {len(rows) - show} more (--show)", highlight=False)
+    for line in result.notes():
+        climod.out.print(line, highlight=False, soft_wrap=True, markup=False)
     climod.out.print(result.summary(), highlight=False, soft_wrap=True)
     if report_xlsx is not None:
         climod.out.print(f"检查报告 / report: {report_xlsx}", highlight=False)

@@ -121,6 +121,7 @@ def generate_cmd(
                               households_per_village=households_per_village, years=years, seed=seed, last_year=last_year)
     sdk = None
     try:
+        climod.warn_failed_plugins()
         sdk = Shequ(url, create=True)
         if quiet or as_json:
             report = sdk.generate(options)

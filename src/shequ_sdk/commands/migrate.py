@@ -20,6 +20,7 @@ def migrate_cmd(
     """升级数据库结构（核心与各插件）/ Upgrade the database schema in place (core and every plugin)."""
     from ..migrations import upgrade
 
+    climod.warn_failed_plugins()  # a plugin that failed to load has its branch left out
     result = upgrade(db, dry_run=dry_run)
     say = climod.out.print
     if result.stamped:

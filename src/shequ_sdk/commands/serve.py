@@ -19,6 +19,9 @@ def serve_cmd(
     dashboards: Optional[Path] = typer.Option(None, "--dashboards", help="看板目录（默认 ./dashboards）/ dashboards directory"),
     allow_origin: Optional[List[str]] = typer.Option(None, "--allow-origin", help="允许的浏览器来源 host:port（可重复）/ allowed origin"),
     show: bool = typer.Option(False, "--show", help="启动后打开浏览器 / open a browser"),
+    behind_proxy: bool = typer.Option(False, "--behind-proxy", help="在 HTTPS 反向代理之后：信任其 X-Forwarded-For/-Proto（代理须是唯一入口）/ behind an HTTPS reverse proxy: trust its X-Forwarded-For/-Proto (it must be the only way in)"),
+    ssl_certfile: Optional[Path] = typer.Option(None, "--ssl-certfile", help="直接提供 HTTPS：证书文件 / serve HTTPS: certificate file"),
+    ssl_keyfile: Optional[Path] = typer.Option(None, "--ssl-keyfile", help="直接提供 HTTPS：私钥文件 / serve HTTPS: private key file"),
 ):
     """启动看板服务 / Serve every dashboard in dashboards/ (township dashboard, data entry…)."""
     from ..auth import login_required
@@ -28,7 +31,13 @@ def serve_cmd(
         login_required(s.engine, address)  # a refused address fails before Panel is imported
         from ..ui.serving import serve
 
-        serve(s, port=port, address=address, directory=dashboards, show=show, allow_origin=allow_origin,
+        if (ssl_certfile is None) != (ssl_keyfile is None):
+            climod.fail("--ssl-certfile 与 --ssl-keyfile 需要同时给出 / give both --ssl-certfile and --ssl-keyfile")
+        for f in (ssl_certfile, ssl_keyfile):
+            if f is not None and not f.is_file():
+                climod.fail(f"文件不存在：{f} / no such file: {f}")
+        serve(s, port=port, address=address, directory=dashboards, show=show, allow_origin=allow_origin, behind_proxy=behind_proxy,
+              ssl_certfile=str(ssl_certfile) if ssl_certfile else None, ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
               announce=lambda text: climod.out.print(text, highlight=False, soft_wrap=True))
     finally:
         s.close()

@@ -1,5 +1,7 @@
-"""``shequ user add|passwd|list|disable|enable``: the people who sign in to the served apps and
-act with ``--user`` on data commands. Passwords are kept as argon2id hashes only."""
+"""``shequ user add|passwd|list|disable|enable|role|sessions|logout``: the people who sign in to
+the served apps and act with ``--user`` on data commands. Passwords are kept as argon2id hashes
+only. Every change to a user is audited; a password, role or scope change, disabling and
+``logout`` end every session of the user at once (open browser tabs and API sessions)."""
 
 from __future__ import annotations
 
@@ -63,7 +65,7 @@ def add_cmd(
 
 @user_app.command("passwd")
 def passwd_cmd(name: str = typer.Argument(..., help="用户名 / username"), password_stdin: bool = PasswordStdin, db: Optional[str] = DbOption):
-    """修改密码（并解除失败锁定）/ Set a user's password (and lift a lock from failed logins)."""
+    """修改密码（解除失败锁定，并结束该用户的所有登录）/ Set a user's password (lifts a lock from failed logins, ends all their sessions)."""
     from ..auth import get_user, set_password
 
     s = _users_db(db)
@@ -91,7 +93,7 @@ def _set_disabled(name: str, db, disabled: bool) -> None:
 
 @user_app.command("disable")
 def disable_cmd(name: str = typer.Argument(..., help="用户名 / username"), db: Optional[str] = DbOption):
-    """停用用户（不能再登录）/ Disable a user: no more logins."""
+    """停用用户（不能再登录，已打开的页面立即失效）/ Disable a user: no more logins, open sessions end at once."""
     _set_disabled(name, db, True)
     climod.out.print(f"已停用 / disabled: {escape(name)}", highlight=False)
 
@@ -124,3 +126,78 @@ def list_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "
         status = "[red]已停用 disabled[/]" if u["disabled"] else (f"[yellow]锁定至 locked until {u['locked_until']}[/]" if u["locked_until"] else "[green]正常 active[/]")
         t.add_row(escape(u["username"]), escape(u["display_name"] or ""), f"{u['role_label']} {u['role']}", escape(u["region"] or "—"), status)
     climod.out.print(t)
+
+
+@user_app.command("role")
+def role_cmd(
+    name: str = typer.Argument(..., help="用户名 / username"),
+    role: Optional[str] = typer.Option(None, "--role", help="新角色 / new role: admin, township, village, reviewer, analyst"),
+    region: Optional[str] = typer.Option(None, "--region", help="新的所属地区 / new scope region"),
+    display_name: Optional[str] = typer.Option(None, "--display-name", help="姓名 / display name"),
+    db: Optional[str] = DbOption,
+):
+    """修改角色、范围或姓名（角色或范围变更会结束该用户的所有登录）/ Change a user's role, scope or name (a role or scope change ends all their sessions)."""
+    from ..auth import ROLES, set_role
+
+    if role is None and region is None and display_name is None:
+        climod.fail("请至少给出 --role、--region 或 --display-name 之一 / give --role, --region or --display-name")
+    s = _users_db(db)
+    try:
+        with s.transaction() as session:
+            user = set_role(session, name, role=role, region=region, display_name=display_name)
+            where = f"，范围 {_region_label(session, user.region_id)}" if user.region_id is not None else ""
+            zh, en = ROLES[user.role]
+    finally:
+        s.close()
+    climod.out.print(f"已修改 / changed: {escape(name)}（{zh} / {en}{escape(where)}）", highlight=False)
+
+
+def _region_label(session, region_id) -> str:
+    from ..models import Region
+
+    region = session.get(Region, region_id)
+    return region.name if region is not None else str(region_id)
+
+
+@user_app.command("sessions")
+def sessions_cmd(
+    name: Optional[str] = typer.Argument(None, help="用户名（省略则列出所有用户）/ username (all users if omitted)"),
+    show_all: bool = typer.Option(False, "--all", help="包括已结束的登录 / include ended sessions"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+    db: Optional[str] = DbOption,
+):
+    """列出登录会话（网页与接口）/ List sign-in sessions (browser and API)."""
+    from ..auth import REVOKE_REASONS, list_sessions
+
+    s = _users_db(db)
+    try:
+        with s.transaction() as session:
+            rows = list_sessions(session, name, live_only=not show_all)
+    finally:
+        s.close()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    t = Table(title="登录会话 / Sessions")
+    for col in ("用户名 username", "类型 kind", "登录 created (UTC)", "最近 last seen", "过期 expires", "地址 address", "状态 status"):
+        t.add_column(col)
+    for r in rows:
+        reason = REVOKE_REASONS.get(r["revoked_reason"] or "", (r["revoked_reason"] or "", r["revoked_reason"] or ""))
+        status = "[green]有效 live[/]" if r["live"] else (f"[red]已结束 ended: {reason[0]} / {reason[1]}[/]" if r["revoked_at"] else "[yellow]已过期 expired[/]")
+        t.add_row(escape(r["username"]), r["kind"], r["created_at"] or "", r["last_seen_at"] or "", r["expires_at"] or "",
+                  escape(r["address"] or "—"), status)
+    climod.out.print(t)
+
+
+@user_app.command("logout")
+def logout_cmd(name: str = typer.Argument(..., help="用户名 / username"), db: Optional[str] = DbOption):
+    """结束该用户的所有登录（打开的网页与接口会话）/ End every session of a user (open pages and API sessions)."""
+    from ..auth import logout_user
+
+    s = _users_db(db)
+    try:
+        with s.transaction() as session:
+            n = logout_user(session, name)
+    finally:
+        s.close()
+    climod.out.print(f"已结束 {n} 个登录 / ended {n} session(s): {escape(name)}", highlight=False)

@@ -211,5 +211,8 @@ def register_migrations(register):
 def register_verifiers(register):
     from ..audit import chain_verifier
     from ..registry import Verifier
+    from ..replay import replay_verifier
 
     register(Verifier(key="core.audit_chain", label_zh="审计日志哈希链", label_en="Audit log hash chain", check=chain_verifier))
+    register(Verifier(key="core.audit_replay", label_zh="按审计日志重放核对各表", label_en="Audit log replayed against the tables",
+                      check=replay_verifier))

@@ -29,10 +29,11 @@ _CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "１": "1", "２":
 class CellError(ValueError):
     """A cell that cannot be read as the column's type."""
 
-    def __init__(self, zh: str, en: str):
+    def __init__(self, zh: str, en: str, hint: Optional[tuple[str, str]] = None):
         super().__init__(f"{zh} / {en}")
         self.zh = zh
         self.en = en
+        self.hint = hint  # (zh, en) for the command line only: the setting that changes a limit
 
 
 EXCEL_ERRORS = frozenset(("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"))
@@ -193,6 +194,21 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
+def _number_date(value: int | float) -> dt.date:
+    """A number in a date column: ``20101014`` (yyyymmdd, as typed or exported by many systems)
+    or an Excel serial (``40543``)."""
+    if value >= 10_000_000:
+        if value != int(value) or not 10_000_000 <= value <= 99_991_231:
+            raise CellError("应为日期：8 位数字须为 年月日（如 20101231）", "expected a date: an 8-digit number must be yyyymmdd such as 20101231")
+        n = int(value)
+        try:
+            return dt.date(n // 10000, n // 100 % 100, n % 100)
+        except ValueError:
+            raise CellError(f"不是有效的日期：{n} 按 年月日 读作 {n // 10000} 年 {n // 100 % 100} 月 {n % 100} 日，该日不存在",
+                            f"not a real calendar date: {n} read as yyyymmdd does not exist") from None
+    return excel_serial_to_date(value)
+
+
 def excel_serial_to_date(serial: float) -> dt.date:
     if not 1 <= serial < 2958466:
         raise CellError("日期序号超出范围", "date serial number out of range")
@@ -200,8 +216,8 @@ def excel_serial_to_date(serial: float) -> dt.date:
 
 
 def parse_date(value: Any) -> dt.date:
-    """``2010-12-31``, ``2010/12/31``, ``2010.12.31``, ``2010年12月31日``, ``20101231``, a date
-    cell, or an Excel serial number (``40543``)."""
+    """``2010-12-31``, ``2010/12/31``, ``2010.12.31``, ``2010年12月31日``, ``20101231`` (as text
+    or as a number), a date cell, or an Excel serial number (``40543``)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -209,7 +225,7 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, bool):
         raise CellError("应为日期（如 2010-12-31）", "expected a date such as 2010-12-31")
     if isinstance(value, (int, float)):
-        return excel_serial_to_date(value)
+        return _number_date(value)
     s = unicodedata.normalize("NFKC", str(value)).strip()
     m = _DATE.match(s) or _COMPACT_DATE.match(s)
     if m is None:
@@ -228,6 +244,8 @@ def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time())
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value >= 10_000_000:
+            return dt.datetime.combine(_number_date(value), dt.time())
         day = excel_serial_to_date(value)
         frac = float(value) - int(value)
         return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=round(frac * 86400))

@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,10 +40,10 @@ from ..records import find_existing, keep_masked, validate_rows, write
 from ..regions import find_region
 from ..registry import RecordTable
 from .cells import (CellError, check_not_error, clean_text, header_key, is_blank, parse_bool, parse_choice, parse_date, parse_datetime,
-                    parse_float, parse_id_number, parse_int, parse_money_fen, parse_period)
+                    parse_decimal, parse_float, parse_id_number, parse_int, parse_money_fen, parse_period)
 from .columns import IGNORED_HEADERS, REGION_ALIASES, Column, TableColumns, table_columns
 from .display import CENT, chain_display, iter_chunks, parse_period_or_none, period_value, resolve_table_name
-from .reading import Book, FileRefused, Sheet, read_book
+from .reading import Book, FileRefused, Sheet, column_name, read_book
 
 DEFAULT_MAX_YUAN = 100_000_000  # 1亿元 for one row: far above any village account (the seed has 2000万元 of loans); env SHEQU_IMPORT_MAX_YUAN
 HEADER_SCAN_ROWS = 30
@@ -61,9 +63,7 @@ def max_yuan_default() -> Decimal:
 
 
 def column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
+    return column_name(index)
 
 
 # -- results ---------------------------------------------------------------------------------------
@@ -119,6 +119,9 @@ class ImportResult:
     plan: list[RowPlan] = field(default_factory=list)
     truncated: bool = False
     book: Optional[Book] = field(default=None, repr=False)
+    skipped_sheets: list[str] = field(default_factory=list)  # sheets without the --table's header (cover sheets)
+    totals: list[dict] = field(default_factory=list)  # 合计/小计/总计 rows checked and not imported
+    hidden: list[dict] = field(default_factory=list)  # hidden rows/columns skipped or included on request
     masked_kept: dict[str, int] = field(default_factory=dict)  # column header -> masked cells that kept the stored value
 
     @property
@@ -158,13 +161,32 @@ class ImportResult:
     def report_lines(self) -> list[str]:
         return [problem_line(p) for p in self.problems]
 
+    def notes(self) -> list[str]:
+        """What was left out or checked on the way (Chinese / English): cover sheets skipped,
+        total rows checked and not imported, hidden rows or columns skipped or included."""
+        out = []
+        for name in self.skipped_sheets:
+            out.append(f"已跳过工作表「{name}」（没有该数据表的表头）/ sheet {name!r} skipped (no header of the table)")
+        for t in self.totals:
+            cols = "、".join(t["columns"]) or "无数值"
+            out.append(f"工作表「{t['sheet']}」第 {t['row']} 行是{t['kind']}行：已核对（{cols}），不导入 / "
+                       f"sheet {t['sheet']!r} row {t['row']} is a total row: checked ({len(t['columns'])} column(s)), not imported")
+        for h in self.hidden:
+            what_zh = f"隐藏的第 {_number_list(h['rows'])} 行" if "rows" in h else f"隐藏的 {'、'.join(h['columns'])} 列"
+            what_en = f"hidden row(s) {_number_list(h['rows'])}" if "rows" in h else f"hidden column(s) {', '.join(h['columns'])}"
+            act_zh, act_en = ("已跳过", "skipped") if h["action"] == "skip" else ("已照常导入", "included")
+            out.append(f"工作表「{h['sheet']}」{what_zh}{act_zh} / sheet {h['sheet']!r}: {what_en} {act_en}")
+        return out
+
     def raise_for_problems(self) -> None:
         if self.problems:
             raise BatchError(self.problems)
 
 
-def problem_line(p: Problem) -> str:
-    """One report line: sheet, row, column (header label), value, reason — Chinese, then English."""
+def problem_line(p: Problem, *, web: bool = False) -> str:
+    """One report line: sheet, row, column (header label), value, reason — Chinese, then English.
+    A command-line hint (``--hidden-rows skip`` …) is left out for the web (``web=True``), whose
+    page offers the same choice itself."""
     parts = []
     if p.sheet:
         parts.append(f"工作表「{p.sheet}」")
@@ -177,7 +199,11 @@ def problem_line(p: Problem) -> str:
     if p.value is not None and p.value != "":
         parts.append(f"值「{p.value}」")
     where = "，".join(parts)
-    return f"{where}：{p.message_zh} / {p.message_en}" if where else f"{p.message_zh} / {p.message_en}"
+    zh, en = p.message_zh, p.message_en
+    hint = p.extra.get("hint")
+    if hint and not web:
+        zh, en = zh + hint[0], en + hint[1]
+    return f"{where}：{zh} / {en}" if where else f"{zh} / {en}"
 
 
 # -- the import ----------------------------------------------------------------------------------------
@@ -193,12 +219,24 @@ class ImportOptions:
     max_yuan: Optional[Decimal] = None
     append: bool = False
     actor: Any = None  # who imports (shequ_sdk.auth.Actor): the write path checks every row against their scope
+    hidden_rows: str = "refuse"  # refuse, skip or include rows hidden in the spreadsheet
+    hidden_columns: str = "refuse"  # the same for hidden columns
+    deadline: Optional[float] = None  # time.monotonic() after which the import gives up (nothing written)
+    time_limit: Optional[float] = None
+
+
+class TimedOut(Exception):
+    """The import ran past its time limit (``import_file(time_limit=…)``)."""
+
+
+HIDDEN_CHOICES = ("refuse", "skip", "include")
 
 
 def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, region: Optional[str] = None,
                 period: Optional[str] = None, dry_run: bool = False, today: Optional[dt.date] = None,
                 max_bytes: Optional[int] = None, max_yuan=None, append: bool = False,
-                report_xlsx: Optional[str | os.PathLike] = None) -> ImportResult:
+                report_xlsx: Optional[str | os.PathLike] = None, hidden_rows: str = "refuse",
+                hidden_columns: str = "refuse", time_limit: Optional[float] = None) -> ImportResult:
     """Import ``path`` (.xlsx or CSV) into ``sdk`` (a :class:`shequ_sdk.api.Shequ`).
 
     - ``table``: the table key or Chinese label (else: the template's metadata, else detected
@@ -206,12 +244,21 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
     - ``dry_run``: do everything, report new / changed / unchanged rows, then roll back.
     - ``append``: allow importing into a table without a natural key (rows are always added).
     - ``report_xlsx``: write a copy of the file with every problem cell filled red and commented.
+    - ``hidden_rows`` / ``hidden_columns``: what to do with rows / columns hidden in the
+      spreadsheet that hold data: ``"refuse"`` (the default: the file is refused, naming them),
+      ``"skip"`` (left out) or ``"include"`` (imported like visible ones).
+    - ``time_limit``: seconds after which the import stops, reports it and writes nothing
+      (checked between the steps: reading, each sheet, before the commit). The entry app sets it.
 
     Nothing is written unless the whole file is valid. Returns an :class:`ImportResult`.
     """
+    for name, value in (("hidden_rows", hidden_rows), ("hidden_columns", hidden_columns)):
+        if value not in HIDDEN_CHOICES:
+            raise InputError(f"{name} 只能是 refuse、skip 或 include，收到 {value!r}", f"{name} must be refuse, skip or include, got {value!r}")
     opts = ImportOptions(table=table, region=region, period=period, dry_run=dry_run, today=today or dt.date.today(),
                          max_bytes=max_bytes, max_yuan=Decimal(str(max_yuan)) if max_yuan is not None else max_yuan_default(),
-                         append=append, actor=getattr(sdk, "user", None))
+                         append=append, actor=getattr(sdk, "user", None), hidden_rows=hidden_rows, hidden_columns=hidden_columns,
+                         time_limit=time_limit, deadline=None if time_limit is None else time.monotonic() + time_limit)
     result = ImportResult(path=Path(path), dry_run=dry_run)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a large sheet is millions of small, acyclic objects: collections only slow it down
@@ -228,6 +275,11 @@ def import_file(sdk, path: str | os.PathLike, *, table: Optional[str] = None, re
     return result
 
 
+def _check_time(opts: ImportOptions) -> None:
+    if opts.deadline is not None and time.monotonic() > opts.deadline:
+        raise TimedOut()
+
+
 def _import(sdk, path, opts: ImportOptions, result: ImportResult) -> None:
     book: Optional[Book] = None
     try:
@@ -235,11 +287,22 @@ def _import(sdk, path, opts: ImportOptions, result: ImportResult) -> None:
         result.book = book
         result.kind, result.encoding = book.kind, book.encoding
     except FileRefused as exc:
-        result.problems.append(Problem(exc.zh, exc.en))
+        result.problems.append(Problem(exc.zh, exc.en, extra={"hint": exc.hint} if exc.hint else {}))
     if book is not None:
         session = Session(sdk.engine, expire_on_commit=False)
         try:
-            _run(session, book, opts, result)
+            live = getattr(sdk, "_live", None)  # a signed-in user's session must still be live (where the SDK has sessions)
+            if live is not None:
+                live(session)
+            try:
+                _check_time(opts)
+                _run(session, book, opts, result)
+                _check_time(opts)
+            except TimedOut:
+                session.rollback()
+                result.problems.append(Problem(f"检查超时：超过 {opts.time_limit:g} 秒仍未完成，未写入任何数据；请把文件拆成几份再导入",
+                                               f"the check ran past its time limit of {opts.time_limit:g} s; nothing was written: split the file"))
+                return
             if result.ok and not opts.dry_run:
                 session.commit()
                 result.written = True
@@ -270,6 +333,12 @@ def _run(session: Session, book: Book, opts: ImportOptions, result: ImportResult
     if not sheets:
         result.problems.append(Problem("文件中没有任何数据", "the file holds no data"))
         return
+    if forced is not None and len(sheets) > 1:
+        # --table given: sheets without that table's header (a cover sheet, notes) are skipped
+        matching = [s for s in sheets if best_header(s, [forced]) is not None]
+        if matching:
+            result.skipped_sheets = [s.name for s in sheets if s not in matching]
+            sheets = matching
     default_region = opts.region
     default_period = parse_period_or_none(opts.period)
     seen_keys: dict[tuple, tuple[str, int]] = {}
@@ -277,12 +346,41 @@ def _run(session: Session, book: Book, opts: ImportOptions, result: ImportResult
     for sheet in sheets:
         job = SheetJob(session, sheet, forced or meta_table, opts, meta, default_region, default_period, seen_keys, result)
         job.run()
+        _check_time(opts)
         any_rows = any_rows or job.row_count > 0
         if len(result.problems) >= MAX_REPORTED:
             result.truncated = True
             break
     if result.ok and not any_rows:
         result.problems.append(Problem("文件中没有数据行（只有表头）", "the file has headers but no data rows"))
+
+
+def best_header(sheet: Sheet, candidates: list[RecordTable], with_scores: bool = False):
+    """The header row among the first rows, and the table it belongs to: the ``(score, row index,
+    TableColumns)`` whose column names match best (matched minus unrecognised cells, then
+    matched), or ``None`` when no row names at least two of a table's columns."""
+    best = None  # (score, row index, TableColumns)
+    scored: list[tuple[tuple, int, TableColumns]] = []
+    for rt in candidates:
+        tc = table_columns(rt)
+        for i, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+            cells = [c for c in row if not is_blank(c)]
+            if len(cells) < 2 and len(tc.columns) > 1:
+                continue
+            if len(cells) > len(tc.columns) * 4 + 50:
+                cells = cells[: len(tc.columns) * 4 + 50]  # a very wide row cannot score better
+            found = [tc.match(c)[0] if isinstance(c, str) else None for c in cells]
+            matched = {col.name for col in found if col is not None}
+            if not matched:
+                continue
+            unmatched = sum(1 for c, col in zip(cells, found) if col is None and header_key(c) not in _IGNORED_KEYS)
+            score = (len(matched) - unmatched, len(matched))
+            scored.append((score, i, tc))
+            if best is None or score > best[0]:
+                best = (score, i, tc)
+    if best is None or best[0][1] < min(2, len(best[2].columns)):
+        best = None
+    return (best, scored) if with_scores else best
 
 
 class SheetJob:
@@ -309,8 +407,9 @@ class SheetJob:
 
     # -- problems -------------------------------------------------------------------------------------
     def problem(self, zh: str, en: str, *, row: Optional[int] = None, col: Optional[Column] = None, index: Optional[int] = None,
-                value: Any = None, field_name: Optional[str] = None, header: Optional[str] = None) -> Problem:
-        extra: dict[str, Any] = {}
+                value: Any = None, field_name: Optional[str] = None, header: Optional[str] = None,
+                hint: Optional[tuple[str, str]] = None) -> Problem:
+        extra: dict[str, Any] = {"hint": hint} if hint else {}
         if header is None and col is not None:
             header = self.headers.get(col.name) or col.header
         if header:
@@ -331,6 +430,7 @@ class SheetJob:
     # -- steps ----------------------------------------------------------------------------------------
     def run(self) -> None:
         try:
+            self.hidden_cells()  # a refusal here still lets the rest be checked: one round reports all
             if not self.find_header():
                 return
             if not self.map_columns():
@@ -344,44 +444,67 @@ class SheetJob:
         finally:
             self.result.problems.extend(self.problems)
 
+    def hidden_cells(self) -> bool:
+        """Rows and columns hidden in the spreadsheet that hold data are never imported silently:
+        refused (naming them) unless the import was asked to skip or include them."""
+        sheet, opts = self.sheet, self.opts
+        ok = True
+        if sheet.hidden_rows:
+            numbers = [i + 1 for i in sheet.hidden_rows]
+            shown = _number_list(numbers)
+            if opts.hidden_rows == "refuse":
+                self.problem(f"有隐藏的行含有数据：第 {shown} 行；隐藏的行不会被悄悄导入——请取消隐藏后核对，或选择跳过或照常导入",
+                             f"hidden rows hold data: row(s) {shown}; unhide and check them, or choose to skip or include them",
+                             row=numbers[0], hint=("（命令行：--hidden-rows skip 或 include）", " (--hidden-rows skip or include)"))
+                ok = False
+            else:
+                self.result.hidden.append({"sheet": sheet.name, "rows": numbers, "action": opts.hidden_rows})
+                if opts.hidden_rows == "skip":
+                    for i in sheet.hidden_rows:
+                        sheet.rows[i] = []
+        if sheet.hidden_columns:
+            letters = "、".join(column_letter(j) for j in sheet.hidden_columns)
+            if opts.hidden_columns == "refuse":
+                self.problem(f"有隐藏的列含有数据：{letters} 列；隐藏的列不会被悄悄导入——请取消隐藏后核对，或选择跳过或照常导入",
+                             f"hidden columns hold data: column(s) {letters}; unhide and check them, or choose to skip or include them",
+                             index=sheet.hidden_columns[0], hint=("（命令行：--hidden-columns skip 或 include）", " (--hidden-columns skip or include)"))
+                ok = False
+            else:
+                self.result.hidden.append({"sheet": sheet.name, "columns": [column_letter(j) for j in sheet.hidden_columns],
+                                           "action": opts.hidden_columns})
+                if opts.hidden_columns == "skip":
+                    for row in sheet.rows:
+                        for j in sheet.hidden_columns:
+                            if j < len(row):
+                                row[j] = None
+        return ok
+
     def find_header(self) -> bool:
-        """The header row among the first rows, and the table it belongs to: the (row, table) whose
-        column names match best (matched minus unrecognised cells, then matched)."""
+        """The header row among the first rows, and the table it belongs to (see :func:`best_header`)."""
         candidates = [self.table] if self.table else list(registry().tables.values())
-        best = None  # (score, row index, TableColumns)
-        scored: list[tuple[tuple, int, TableColumns]] = []
-        for rt in candidates:
-            tc = table_columns(rt)
-            for i, row in enumerate(self.sheet.rows[:HEADER_SCAN_ROWS]):
-                cells = [c for c in row if not is_blank(c)]
-                if len(cells) < 2 and len(tc.columns) > 1:
-                    continue
-                found = [tc.match(c)[0] if isinstance(c, str) else None for c in cells]
-                matched = {col.name for col in found if col is not None}
-                if not matched:
-                    continue
-                unmatched = sum(1 for c, col in zip(cells, found) if col is None and header_key(c) not in _IGNORED_KEYS)
-                score = (len(matched) - unmatched, len(matched))
-                scored.append((score, i, tc))
-                if best is None or score > best[0]:
-                    best = (score, i, tc)
-        if best is None or best[0][1] < min(2, len(best[2].columns)):
+        found = best_header(self.sheet, candidates, with_scores=True)
+        best, scored = found if found is not None else (None, [])
+        if best is None:
             known = "、".join(sorted(rt.label_zh for rt in registry().tables.values()))
             if self.table:
                 self.problem(f"找不到「{self.table.label_zh}」的表头（前 {HEADER_SCAN_ROWS} 行中没有可识别的列名）",
                              f"no header row for {self.table.label_en} in the first {HEADER_SCAN_ROWS} rows")
             else:
-                self.problem(f"无法识别这是哪张数据表：前 {HEADER_SCAN_ROWS} 行中没有可识别的表头；请用 --table 指定（可选：{known}）",
-                             f"cannot tell which table this is: no recognisable header row; use --table")
+                self.problem(f"无法识别这是哪张数据表：前 {HEADER_SCAN_ROWS} 行中没有可识别的表头（可选：{known}）",
+                             "cannot tell which table this is: no recognisable header row", hint=("；请用 --table 指定", "; use --table"))
             return False
         ties = [tc for score, i, tc in scored if score == best[0] and tc.table.key != best[2].table.key]
         if ties and not self.table:
             names = "、".join(sorted({best[2].table.label_zh, *(t.table.label_zh for t in ties)}))
-            self.problem(f"表头同时符合多张数据表（{names}），请用 --table 指定", f"the headers fit several tables ({names}); use --table")
+            self.problem(f"表头同时符合多张数据表（{names}）", f"the headers fit several tables ({names})", hint=("，请用 --table 指定", "; use --table"))
             return False
         self.header_index = best[1]
         self.cols = best[2]
         self.table = self.cols.table
+        # a two-level header: the rows above whose titles are merged down into the header row
+        # belong to the header (not to the fill-ins above it)
+        h = self.header_index
+        self.header_top = min([r0 for r0, c0, r1, c1 in self.sheet.merged if r0 < h <= r1] or [h])
         return True
 
     def map_columns(self) -> bool:
@@ -389,8 +512,18 @@ class SheetJob:
         width = max((len(r) for r in self.sheet.rows[self.header_index:]), default=0)
         ok = True
         row_no = self.header_index + 1
+        h = self.header_index
+        # a header title merged across columns (a wide 备注 over two columns): the columns after
+        # the first carry no column of their own when their cells repeat the first's (merged too)
+        spread = {j: c0 for r0, c0, r1, c1 in self.sheet.merged if r0 <= h <= r1 for j in range(c0 + 1, c1 + 1)}
         for j in range(width):
             text = header[j] if j < len(header) else None
+            if j in spread:
+                a = spread[j]
+                if all((r[j] if j < len(r) else None) == (r[a] if a < len(r) else None) or is_blank(r[j] if j < len(r) else None)
+                       for r in self.sheet.rows[h + 1:]):
+                    continue
+                text = None  # different data under a merged title: a column without a name of its own
             if is_blank(text):
                 has_data = any(j < len(r) and not is_blank(r[j]) for r in self.sheet.rows[self.header_index + 1:])
                 if has_data:
@@ -428,7 +561,7 @@ class SheetJob:
         """``村/社区 | 新尚村社区`` and ``期间 | 2010Q4`` pairs (or ``村/社区：新尚村社区`` cells) above the header."""
         self.fill_region: Optional[tuple[str, int, int]] = None
         self.fill_period: Optional[tuple[Any, int, int]] = None
-        for i in range(self.header_index):
+        for i in range(self.header_top):
             row = self.sheet.rows[i]
             for j, cell in enumerate(row):
                 if not isinstance(cell, str) or is_blank(cell):
@@ -473,8 +606,10 @@ class SheetJob:
                 if region is not None and region.name == text:
                     self.region_cache[text] = region.id
             self.region_default = text
+            self.region_source = "fillin"
         else:
             self.region_default = self.default_region
+            self.region_source = "option" if self.default_region else None
 
     # -- cells ----------------------------------------------------------------------------------------
     def read_rows(self) -> list["ParsedRow"]:
@@ -485,6 +620,7 @@ class SheetJob:
         capacity = {c.name: _int_capacity(c) for c in table_columns_}
         rows = self.sheet.rows
         kept: list[tuple[int, list]] = []
+        totals: list[tuple[int, list, str, int]] = []  # (row number, cells, 合计/小计/总计, data rows before it)
         for i in range(self.header_index + 1, len(rows)):
             raw = rows[i]
             first = next(filter(None, raw), None)  # None, "" and 0 are falsy: a 0 alone still counts below
@@ -499,6 +635,10 @@ class SheetJob:
             if type(first) is str and first.lstrip()[:1] == "【" and all(
                     is_blank(v) or (type(v) is str and v.strip().startswith("【")) for v in raw):
                 continue  # the template's notes row
+            kind = _total_kind(raw)
+            if kind is not None:
+                totals.append((i + 1, raw, kind, len(kept)))
+                continue
             kept.append((i + 1, raw))
         names: list[str] = []
         parsed: list[list] = []
@@ -535,8 +675,89 @@ class SheetJob:
                 if pr.values.get(name) is _OMIT:
                     del pr.values[name]
         self.row_count = len(out)
+        if self.sheet.merged:
+            self.check_merged_numbers(kept)
+        if totals:
+            self.check_totals(kept, totals)
         self.fill_defaults(out)
         return out
+
+    def check_merged_numbers(self, kept: list[tuple[int, list]]) -> None:
+        """A money or number cell merged down over several data rows is one figure for those rows
+        together; copying it to each row would multiply it, so the rows are refused instead."""
+        numeric = {j: col for j, (col, _scale) in self.mapping.items() if col.kind in ("money", "int", "float")}
+        data_rows = {row_no for row_no, _raw in kept}
+        for r0, c0, r1, c1 in self.sheet.merged:
+            if r1 == r0:
+                continue
+            covered = [n for n in range(r0 + 1, r1 + 2) if n in data_rows]
+            if len(covered) < 2:
+                continue
+            for j in range(c0, c1 + 1):
+                col = numeric.get(j)
+                if col is None:
+                    continue
+                for n in covered:
+                    self.bad_cells.add((n, col.name))
+                self.problem(f"该数值单元格合并了第 {covered[0]}–{covered[-1]} 行：无法确定每一行的数值（复制到每行会重复计算），请拆分单元格后逐行填写",
+                             f"a number merged over rows {covered[0]}-{covered[-1]}: each row's own figure is unknown (copying it would count it "
+                             f"{len(covered)} times); unmerge and fill in each row", row=covered[0], col=col, index=j)
+
+    def check_totals(self, kept: list[tuple[int, list]], totals: list[tuple[int, list, str, int]]) -> None:
+        """Each 合计/总计 row against the sum of the data rows above it (since the previous
+        合计/总计), each 小计 row since the previous total of any kind; a total row with no data
+        rows above it (a total first, as statistical reports do) against the rows below it, up to
+        the next total. Every money and number column the total row fills in is compared exactly
+        (fen / Decimal). The total rows themselves are never imported."""
+        numeric = [(j, col, scale) for j, (col, scale) in sorted(self.mapping.items()) if col.kind in ("money", "int", "float")]
+        last_any = last_grand = 0
+        bounds = []
+        for n, (row_no, raw, kind, pos) in enumerate(totals):
+            start = last_any if kind == "小计" else last_grand
+            end = pos
+            if start == end:  # nothing above: the rows below, up to the next total row
+                end = totals[n + 1][3] if n + 1 < len(totals) else len(kept)
+            bounds.append((start, end))
+            last_any = pos
+            if kind != "小计":
+                last_grand = pos
+        for (row_no, raw, kind, pos), (start, end) in zip(totals, bounds):
+            checked = []
+            for j, col, scale in numeric:
+                cell = raw[j] if j < len(raw) else None
+                if is_blank(cell):
+                    continue
+                try:
+                    stated = self._total_value(col, scale, cell)
+                except CellError as exc:
+                    self.problem(f"{kind}行的数值无法识别：{exc.zh}", f"the {kind} (total) row's value cannot be read: {exc.en}", row=row_no, col=col, index=j, value=cell)
+                    continue
+                computed = Decimal(0)
+                try:
+                    for _row_no, data in kept[start:end]:
+                        v = data[j] if j < len(data) else None
+                        if not is_blank(v):
+                            computed += self._total_value(col, scale, v)
+                except CellError:
+                    continue  # a data cell is bad: reported on its own row, no sum to compare
+                checked.append(col.header)
+                if stated != computed:
+                    first, last = (kept[start][0], kept[end - 1][0]) if end > start else (None, None)
+                    span_zh = f"第 {first}–{last} 行" if first is not None else "（没有数据行）"
+                    span_en = f"rows {first}-{last}" if first is not None else "(no data rows)"
+                    unit = "元" if col.kind == "money" else ""
+                    self.problem(f"{kind}与各行之和不符：表中填写 {_plain(stated)}{unit}，按{span_zh}计算为 {_plain(computed)}{unit}，相差 {_plain(stated - computed)}{unit}",
+                                 f"the {kind} (total) row does not add up: it states {_plain(stated)}, {span_en} sum to {_plain(computed)}",
+                                 row=row_no, col=col, index=j, value=cell)
+            self.result.totals.append({"sheet": self.sheet.name, "row": row_no, "kind": kind, "columns": checked})
+
+    def _total_value(self, col: Column, scale, cell) -> Decimal:
+        """A number in a total calculation: money in 元 (exact, from fen), other numbers as Decimal."""
+        if col.kind == "money":
+            return (Decimal(parse_money_fen(cell, scale)) / 100).quantize(CENT)
+        if type(cell) is str and cell[:1] == "#":
+            check_not_error(cell)
+        return parse_decimal(cell)
 
     def _parse_column(self, col: Column, j: int, cells: list, kept: list, parse, check) -> list:
         """Parsed values of one column; ``None`` for blank cells, ``_OMIT`` for bad ones (reported)."""
@@ -567,7 +788,7 @@ class SheetJob:
             except CellError as exc:
                 row_no = kept[k][0]
                 self.bad_cells.add((row_no, col.name))
-                self.problem(exc.zh, exc.en, row=row_no, col=col, index=j, value=cell)
+                self.problem(exc.zh, exc.en, row=row_no, col=col, index=j, value=cell, hint=exc.hint)
                 values.append(_OMIT)
         return values
 
@@ -665,8 +886,8 @@ class SheetJob:
                         raise CellError("金额不能为负数", "the amount cannot be negative")
                     raise CellError(f"金额不能小于 {Decimal(int(lower)) / 100:.2f} 元", f"the amount cannot be below {Decimal(int(lower)) / 100:.2f} yuan")
                 if abs(fen) > max_fen:
-                    raise CellError(f"金额不合理：超过 {max_yuan:,} 元的上限（可用 SHEQU_IMPORT_MAX_YUAN 调整）",
-                                    f"implausible amount: above the limit of {max_yuan:,} yuan (see SHEQU_IMPORT_MAX_YUAN)")
+                    raise CellError(f"金额不合理：超过 {max_yuan:,} 元的上限", f"implausible amount: above the limit of {max_yuan:,} yuan",
+                                    hint=("（可用 SHEQU_IMPORT_MAX_YUAN 调整）", " (see SHEQU_IMPORT_MAX_YUAN)"))
                 if capacity is not None and abs(fen) > capacity:
                     shown = f"{Decimal(capacity) / 100:,.2f} 元"
                     raise CellError(f"数值超出数据库可存储的范围（绝对值最大 {shown}）", f"the value is beyond what the database column can hold (at most {shown})")
@@ -718,8 +939,10 @@ class SheetJob:
     def resolve_foreign_keys(self, rows: list["ParsedRow"]) -> None:
         region_col = self.cols.columns[0] if self.cols.columns and self.cols.columns[0].kind == "region" else None
         reported_default = False
+        if region_col is not None and self.region_source == "option":
+            self.check_region_option(rows, region_col)
         for pr in rows:
-            if region_col is None:
+            if region_col is None or (pr.row, "region_id") in self.bad_cells:
                 continue
             rid = self.region_id(pr.region_text)
             if not isinstance(rid, tuple):
@@ -753,6 +976,49 @@ class SheetJob:
                         pr.values[col.name] = rid
             elif col.kind == "fk" and col.fk_chain:
                 self._resolve_fk(col, rows)
+
+    def check_region_option(self, rows: list["ParsedRow"], region_col: Column) -> None:
+        """``--region`` only fills in rows of a sheet that names no region at all. A sheet whose
+        rows name their own villages (a township summary) keeps them: a row left blank there is
+        refused rather than filed under ``--region``, and a row whose own region lies outside
+        ``--region`` is refused, naming the row — misfiling is worse than refusing."""
+        own = [pr for pr in rows if not pr.region_from_fillin]
+        if not own:
+            return
+        option = self.default_region
+        for pr in rows:
+            if pr.region_from_fillin:
+                self.bad_cells.add((pr.row, "region_id"))
+                self.problem(f"该行没有填写{region_col.header}，而本表其他行各自填写了{region_col.header}；为免归错，不会用指定的地区「{option}」补上，请逐行填写",
+                             f"the row names no region while other rows of the sheet name their own; it is not filed under the region given ({option}), which could be the wrong one: fill it in",
+                             row=pr.row, col=region_col, hint=("（--region）", " (--region)"))
+        target = self.region_id(option)
+        if isinstance(target, tuple):
+            self.problem(f"指定的地区有误：{target[0]}", f"the region given is wrong: {target[1]}", value=option, field_name="region_id")
+            return
+        inside: dict[Any, bool] = {}
+        for pr in own:
+            rid = self.region_id(pr.region_text)
+            if isinstance(rid, tuple):
+                continue  # reported when the row's region is resolved
+            if rid not in inside:
+                inside[rid] = self._within(rid, target)
+            if not inside[rid]:
+                self.bad_cells.add((pr.row, "region_id"))
+                self.problem(f"该行的{region_col.header}「{pr.region_text}」与指定的地区「{option}」不一致（不在其范围内），为免归错不导入；请核对该行",
+                             f"the row's region {pr.region_text!r} contradicts the region given ({option}, not within it); it is not imported: check the row",
+                             row=pr.row, col=region_col, value=pr.region_text, hint=("（--region）", " (--region)"))
+
+    def _within(self, rid: Any, target: Any) -> bool:
+        """Whether region ``rid`` is ``target`` or lies below it."""
+        seen = 0
+        while rid is not None and seen < 10:
+            if rid == target:
+                return True
+            region = self.session.get(Region, rid)
+            rid = region.parent_id if region is not None else None
+            seen += 1
+        return False
 
     def _resolve_fk(self, col: Column, rows: list["ParsedRow"]) -> None:
         """Shown values (户号 …) back to ids, within each row's region, walking the chain backwards."""
@@ -1041,6 +1307,30 @@ class SheetJob:
 
 
 _KIND_ZH = {"year": "年度", "quarter": "季度", "month": "月份"}
+
+
+_TOTAL = re.compile(r"^[^\d]{0,4}?(合计|小计|总计)[:：]?$")
+
+
+def _total_kind(raw: list) -> Optional[str]:
+    """``合计``, ``小计`` or ``总计`` when a text cell of the row says so (``本页合计``, ``合 计：`` …)."""
+    for v in raw:
+        if type(v) is str and "计" in v:
+            m = _TOTAL.match(header_key(v))
+            if m is not None:
+                return m.group(1)
+    return None
+
+
+def _plain(d: Decimal) -> str:
+    """A Decimal as typed: ``1234.50``, ``-3``, never in exponent form."""
+    text = format(d, "f")
+    return text
+
+
+def _number_list(numbers: list[int], limit: int = 20) -> str:
+    shown = "、".join(str(n) for n in numbers[:limit])
+    return shown + (f" …（{len(numbers)}）" if len(numbers) > limit else "")
 _OMIT = object()  # a parsed cell that must not reach the row (bad, or blank with a default)
 
 

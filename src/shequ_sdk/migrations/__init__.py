@@ -8,7 +8,10 @@ existed.
 
 - ``shequ init`` / ``open(create=True)`` on an empty database create every table and stamp the
   heads; on an existing one they first require it to be current.
-- ``open`` refuses a database whose ``alembic_version`` lacks a head: :func:`check_current`.
+- ``open`` refuses a database whose ``alembic_version`` lacks a head, that lacks the tables of a
+  plugin installed since (both: run ``shequ migrate``), or that holds a revision of an installed
+  branch this installation does not know (newer: upgrade shequ-sdk): :func:`check_current`.
+  ``shequ migrate`` refuses a newer database too, before any backup.
 - ``shequ migrate``: :func:`upgrade`. A branch the database has no revision of although its
   tables exist (a database made before migrations, a plugin that started shipping them) is
   stamped at its baseline first: :func:`unversioned_baselines`.
@@ -161,6 +164,8 @@ class Status:
     current: Optional[set[str]]  # None: the database predates migrations
     heads: list[str]
     missing: list[str]  # heads the database has not reached
+    absent: set[str] = field(default_factory=set)  # branches of plugins installed since: no revision, no table
+    newer: list[str] = field(default_factory=list)  # revisions of installed branches this installation does not know
 
     @property
     def behind(self) -> bool:
@@ -204,15 +209,41 @@ def absent_branches(conn: Connection, current) -> set[str]:
     return out
 
 
+def _branch_of_id(revision: str) -> str:
+    """The branch a revision id names (ids are ``<branch>_<NNNN>``, see :func:`new_revision`)."""
+    head, _, tail = revision.rpartition("_")
+    return head if head and tail.isdigit() else revision
+
+
+def newer_revisions(current) -> list[str]:
+    """Revisions stored in the database that this installation does not know although their
+    branch is installed: a newer shequ-sdk (or plugin) migrated the database. (A revision of a
+    branch that is not installed at all belongs to a plugin not loaded here, and is ignored.)"""
+    branches = set(locations())
+    return sorted(v for v in current or () if not known(v) and _branch_of_id(v) in branches)
+
+
 def status(conn: Connection) -> Status:
     sd = script()
     current = stored_versions(conn)
     have = reached(current or ())
     hs = heads()
+    absent: set[str] = set()
     if any(h not in have for h in hs):  # only then look at the tables (the usual open is current)
         absent = absent_branches(conn, current or ())
         hs = [h for h in hs if _branch_label(sd.get_revision(h)) not in absent]
-    return Status(current=current, heads=hs, missing=[h for h in hs if h not in have])
+    return Status(current=current, heads=hs, missing=[h for h in hs if h not in have], absent=absent,
+                  newer=newer_revisions(current))
+
+
+def newer_error(db: str, newer: list[str]) -> InputError:
+    branches = sorted({_branch_of_id(v) for v in newer})
+    what_zh = "shequ-sdk" + ("" if branches == [CORE_BRANCH] else f" 及插件 {', '.join(b for b in branches if b != CORE_BRANCH)}")
+    what_en = "shequ-sdk" + ("" if branches == [CORE_BRANCH] else f" and the plugins {', '.join(b for b in branches if b != CORE_BRANCH)}")
+    return InputError(
+        f"数据库 {db} 的结构版本（{', '.join(newer)}）比本安装的 shequ-sdk 新：请升级 {what_zh} 后再使用（不要用旧版本迁移它）",
+        f"the database {db} has a schema ({', '.join(newer)}) newer than this installation: upgrade {what_en} before using it "
+        f"(do not migrate it with this version)")
 
 
 def _shown(url: str) -> str:
@@ -221,15 +252,23 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def check_current(engine: Engine) -> None:
-    """Raise a clear ``InputError`` when the database's schema is behind the loaded code."""
+def check_current(engine: Engine, *, absent_ok: bool = False) -> None:
+    """Raise a clear ``InputError`` when the database's schema is newer than the loaded code
+    (upgrade shequ-sdk), behind it, or lacks the tables of a plugin installed since (run ``shequ
+    migrate``). ``absent_ok``: ``shequ init`` creates those tables itself."""
     with engine.connect() as conn:
         st = status(conn)
+    db = _shown(engine.url.render_as_string(hide_password=False))
+    if st.newer:
+        raise newer_error(db, st.newer)
+    if st.absent and not absent_ok:
+        names = ", ".join(sorted(st.absent))
+        raise InputError(f"数据库缺少新安装插件（{names}）的数据表，请先运行 shequ migrate --db {db}",
+                         f"the database lacks the tables of newly installed plugins ({names}); run shequ migrate --db {db} first")
     if st.behind:
         shown = sorted(v for v in st.current or () if known(v))
         cur_zh = ", ".join(shown) if st.current is not None else "无（迁移功能之前的数据库）"
         cur_en = ", ".join(shown) if st.current is not None else "none (made before migrations)"
-        db = _shown(engine.url.render_as_string(hide_password=False))
         raise InputError(
             f"数据库结构版本落后（当前 {cur_zh or '无'}，需要 {', '.join(st.missing)}），请先运行 shequ migrate --db {db}",
             f"the database schema is behind (current {cur_en or 'none'}, needed {', '.join(st.missing)}); run shequ migrate --db {db} first",
@@ -247,7 +286,7 @@ def create_schema(engine: Engine) -> None:
         create_all(engine)
         stamp_heads(engine)
         return
-    check_current(engine)
+    check_current(engine, absent_ok=True)
     with engine.connect() as conn:
         absent = absent_branches(conn, stored_versions(conn) or ())
     create_all(engine)
@@ -356,6 +395,13 @@ def migration_engine(url: str, *, must_exist: bool = True) -> Engine:
     path = _sqlite_path(url)
     if must_exist and path is not None and not path.exists():
         raise InputError(f"数据库文件不存在: {path}", f"database file not found: {path}")
+    if path is not None and path.exists():
+        from ..db import is_read_only, make_engine
+
+        ro = make_engine(url)
+        if is_read_only(ro):  # only a dry run reads it (upgrade refuses to write)
+            return ro
+        ro.dispose()
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -425,21 +471,35 @@ def upgrade(db, *, dry_run: bool = False, empty_ok: bool = False) -> MigrateResu
     compare them with the models); otherwise an empty database is refused (``shequ init``)."""
     from ..db import resolve_url
 
+    from ..db import is_unreachable, read_only_error, sqlite_read_only, unreachable
+
     url = resolve_url(db)
     started = time.perf_counter()
     result = MigrateResult(dry_run=dry_run)
+    path = _sqlite_path(url)
+    read_only = path is not None and sqlite_read_only(path)
+    if read_only and not dry_run:
+        raise read_only_error(url)
     engine = migration_engine(url, must_exist=not empty_ok)
     try:
-        with engine.connect() as conn:
+        try:
+            connection = engine.connect()
+        except Exception as exc:
+            if is_unreachable(exc):
+                raise unreachable(url) from None
+            raise
+        with connection as conn:
             if not empty_ok and not inspect(conn).has_table("region"):
                 raise InputError(f"{_shown(url)} 不是 shequ 数据库（新库请运行 shequ init）", f"{_shown(url)} is not a shequ database (run shequ init for a new one)")
+            newer = newer_revisions(stored_versions(conn))
+            if newer:  # before any backup or stamp: an older installation must not touch it
+                raise newer_error(_shown(url), newer)
             result.stamped = unversioned_baselines(conn, stored_versions(conn) or set())
             with _alembic_errors():
                 todo = pending(conn)
         result.applied = [_describe(s) for s in todo]
         if dry_run or not (todo or result.stamped):
             return result
-        path = _sqlite_path(url)
         if path is not None:
             result.backup = _backup(path)
         with _rolled_back(result.backup), engine.begin() as conn, _alembic_errors():

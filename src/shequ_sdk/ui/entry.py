@@ -15,11 +15,13 @@ township dashboard shows them when it is refreshed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import io
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
@@ -36,6 +38,11 @@ from .store import DataStore
 from .views import PluginView, views_for
 
 PLAN_SHOWN = 50
+WEB_MAX_BYTES = 10 * 1024 * 1024  # an upload larger than this is refused before it is read
+WEB_TIME_LIMIT = 60.0  # seconds a check or import from the browser may take (nothing is written past it)
+# Checks and imports run here, off the server's event loop: one slow or hostile file never holds
+# up the other sessions. Two workers: this is a village server, not a batch farm.
+_IMPORTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shequ-import")
 
 
 def entry_tables() -> list[RecordTable]:
@@ -116,14 +123,23 @@ class ImportPanel(pn.viewable.Viewer):
         self.template_button = pn.widgets.FileDownload(callback=self._template_bytes, filename=self._template_name(), label=t("import.template", lang),
                                                        color="light", css_classes=["shequ-template-download"])
         self.template_table.param.watch(lambda _e: setattr(self.template_button, "filename", self._template_name()), "value")
-        self.upload = pn.widgets.FileInput(accept=".xlsx,.csv", multiple=False, css_classes=["shequ-import-file"])
+        self.upload = pn.widgets.FileInput(accept=".xlsx,.xls,.ods,.csv", multiple=False, css_classes=["shequ-import-file"])
         self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"])
         self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"])
-        self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"])
-        self.check.on_click(lambda _e: self.run(dry_run=True))
-        self.confirm.on_click(lambda _e: self.run(dry_run=False))
+        hidden = {t("import.hidden_refuse", lang): "refuse", t("import.hidden_skip", lang): "skip", t("import.hidden_include", lang): "include"}
+        self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", width=170,
+                                             css_classes=["shequ-import-hidden-rows"])
+        self.hidden_columns = pn.widgets.Select(label=t("import.hidden_columns", lang), options=hidden, value="refuse", width=170,
+                                                css_classes=["shequ-import-hidden-columns"])
+        self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"],
+                                   styles={"overflow-wrap": "anywhere", "max-width": "calc(100vw - 40px)"})
+        self.check.on_click(self._on_check)
+        self.confirm.on_click(self._on_confirm)
         self.upload.param.watch(lambda _e: self._reset(), "value")
-        self._checked: Optional[tuple[bytes, str]] = None
+        self.hidden_rows.param.watch(lambda _e: self._reset(), "value")
+        self.hidden_columns.param.watch(lambda _e: self._reset(), "value")
+        self._checked: Optional[tuple[bytes, str, str, str]] = None
+        self.busy = False
 
     def _template_name(self) -> str:
         rt = registry().tables.get(self.template_table.value or "")
@@ -144,28 +160,83 @@ class ImportPanel(pn.viewable.Viewer):
         self.report.object = ""
 
     def run(self, *, dry_run: bool):
-        """Check (``dry_run``) or import the uploaded file; the confirmed import uses the very bytes checked."""
-        from ..spreadsheets import import_file, problem_line
+        """Check (``dry_run``) or import the uploaded file, here and now (a notebook, a test); the
+        confirmed import uses the very bytes and choices checked. A click runs :meth:`run_async`."""
+        job = self._prepare(dry_run)
+        if job is None:
+            return None
+        return self._show(dry_run, self._work(dry_run, *job))
 
+    async def _on_check(self, _event) -> None:
+        """检查文件: Panel runs a coroutine callback on the event loop, which it leaves free while
+        the worker thread reads and checks the file."""
+        await self.run_async(dry_run=True)
+
+    async def _on_confirm(self, _event) -> None:
+        await self.run_async(dry_run=False)
+
+    async def run_async(self, *, dry_run: bool):
+        """:meth:`run` with the reading and checking in a worker thread, so the server keeps
+        answering every other session while a large or hostile file is examined."""
+        if self.busy:
+            return None
+        job = self._prepare(dry_run)
+        if job is None:
+            return None
+        self.busy = True
+        self.check.disabled = self.confirm.disabled = True
+        self.report.object = f'<div class="shequ-import-busy">{html.escape(t("import.busy", self.store.lang))}</div>'
+        try:
+            result = await asyncio.wrap_future(_IMPORTS.submit(self._work, dry_run, *job))
+        finally:
+            self.busy = False
+            self.check.disabled = False
+        return self._show(dry_run, result)
+
+    def _prepare(self, dry_run: bool) -> Optional[tuple[bytes, str, str, str]]:
+        """The bytes, name and hidden-row/column choices to work on, or ``None`` (with the reason shown)."""
         lang = self.store.lang
         if dry_run:
             if not self.upload.value:
-                self.report.object = f'<div class="shequ-import-error" style="color:#b00020">{html.escape(t("import.no_file", lang))}</div>'
+                self._error(t("import.no_file", lang))
                 return None
-            self._checked = (bytes(self.upload.value), self.upload.filename or "upload.xlsx")
+            data = bytes(self.upload.value)
+            if len(data) > WEB_MAX_BYTES:
+                self._error(t("import.too_big", lang, size=f"{len(data) / 1024 / 1024:.1f}", limit=WEB_MAX_BYTES // 1024 // 1024))
+                return None
+            self._checked = (data, self.upload.filename or "upload.xlsx", self.hidden_rows.value, self.hidden_columns.value)
         elif self._checked is None:
             return None
-        data, name = self._checked
+        return self._checked
+
+    def _error(self, text: str) -> None:
+        self._checked = None
+        self.confirm.disabled = True
+        self.report.object = f'<div class="shequ-import-error" style="color:#b00020">{html.escape(text)}</div>'
+
+    def _work(self, dry_run: bool, data: bytes, name: str, hidden_rows: str, hidden_columns: str):
+        """Read, check and (unless ``dry_run``) write: no widget is touched here (a worker thread)."""
+        from ..spreadsheets import import_file
+
         safe_name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", Path(name).name) or "upload.xlsx"
         with tempfile.TemporaryDirectory() as d:
             path = Path(d) / safe_name
             path.write_bytes(data)
-            result = import_file(self.store.sdk, path, region=self.store.region, period=self.store.period, dry_run=dry_run)
+            return import_file(self.store.sdk, path, region=self.store.region, period=self.store.period, dry_run=dry_run,
+                               max_bytes=WEB_MAX_BYTES, time_limit=WEB_TIME_LIMIT, hidden_rows=hidden_rows, hidden_columns=hidden_columns)
+
+    def _show(self, dry_run: bool, result):
+        from ..spreadsheets import problem_line
+
+        lang = self.store.lang
         parts = [f'<div class="shequ-import-summary" style="font-weight:600;color:{"#1b5e20" if result.ok else "#b00020"}">'
                  f'{html.escape(result.summary())}</div>']
         if result.problems:
-            items = "".join(f"<li>{html.escape(problem_line(p))}</li>" for p in result.problems[:200])
+            items = "".join(f"<li>{html.escape(problem_line(p, web=True))}</li>" for p in result.problems[:200])
             parts.append(f'<h4>{html.escape(t("import.problems", lang))}</h4><ul class="shequ-import-problems">{items}</ul>')
+        notes = result.notes()
+        if notes:
+            parts.append('<ul class="shequ-import-notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
         if dry_run and result.ok and result.plan:
             items = "".join(f"<li>{html.escape(r.text())}</li>" for r in result.plan[:PLAN_SHOWN])
             more = (f"<li>{html.escape(t('import.more', lang, n=len(result.plan) - PLAN_SHOWN))}</li>" if len(result.plan) > PLAN_SHOWN else "")
@@ -180,9 +251,10 @@ class ImportPanel(pn.viewable.Viewer):
 
     def __panel__(self):
         return pn.Column(
-            pn.Row(self.template_table, self.template_button, styles={"align-items": "end"}),
+            pn.FlexBox(self.template_table, self.template_button, align_items="end"),
             pn.pane.HTML(f"<div>{html.escape(t('import.upload', self.store.lang))}</div>"),
-            pn.Row(self.upload, self.check, self.confirm),
+            pn.FlexBox(self.upload, self.check, self.confirm, align_items="end"),
+            pn.FlexBox(self.hidden_rows, self.hidden_columns),
             self.report,
             sizing_mode="stretch_width",
         )

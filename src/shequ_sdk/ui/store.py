@@ -19,6 +19,9 @@ Plugin views receive the store. What they may rely on:
 - ``store.frame(table, ...)``: rows of a record table, masked; sensitive tables lose their
   sensitive columns entirely, so no name from them can reach a township view;
 - ``store.transaction()``: a session for a plugin's own functions (commits derived rows).
+
+``PLUGIN_API`` lists these names; docs/plugins.md ("The view-side store") documents each with
+its type, and tests/test_plugin_guide.py keeps the two in step.
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ from ..registry import Indicator, RecordTable
 from .i18n import pick, t
 
 TREND_LENGTH = {"year": 10, "quarter": 8, "month": 12}
+
+# what a plugin view may rely on (the guide's store reference documents each)
+PLUGIN_API = (
+    "sdk", "region", "period", "lang", "as_of", "village", "version", "user",
+    "region_obj", "period_obj", "period_kind", "t", "pick", "ref", "regions", "in_scope",
+    "indicator", "headline_keys", "indicator_values", "format", "village_indicators", "trend_periods", "months_to_date",
+    "trend_frame", "indicator_trend", "indicator_by_village", "table", "frame", "count", "cached", "transaction", "scoped",
+)
 
 
 def region_refs(sdk) -> dict[int, str]:

@@ -191,12 +191,17 @@ def error_card(label: str, exc: BaseException, lang: str = "zh"):
 
 def render_view(view: ViewSpec, store: DataStore):
     """``view.render(store)`` as a Panel object; an error card if rendering (or plotting) raises."""
+    return render_view_checked(view, store)[0]
+
+
+def render_view_checked(view: ViewSpec, store: DataStore):
+    """``(Panel object, None)``; or ``(error card, exception)`` when rendering (or plotting) raised.
+    What the dashboard shows, ``shequ plugins check`` and the ``render_view`` test fixture use."""
     try:
-        obj = view.render(store)
-        return _to_panel(obj)
+        return _to_panel(view.render(store)), None
     except Exception as exc:  # a broken plugin view must not take the page down
         log.error("view %s failed:\n%s", view.key, traceback.format_exc())
-        return error_card(view.label(store.lang), exc, store.lang)
+        return error_card(view.label(store.lang), exc, store.lang), exc
 
 
 def _to_panel(obj):

@@ -487,20 +487,22 @@ def seal_historical(session: Session, posting_ids: list[int], approvers: dict[in
     published: reviewed by their ``reviewer_name`` on ``review_date``, approved by ``approvers[region_id]``
     the same day, published by ``publishers[region_id]`` on ``posted_on``, fingerprint computed.
 
-    For demo data and the import of records kept on paper; no audit entry is written (nothing
-    happened in this system). Returns the number of postings sealed.
+    For demo data and the import of records kept on paper. Each posting gets one
+    ``posting.seal`` audit entry with the values set (so ``shequ verify`` can replay them) and
+    the reason that the steps happened on paper. Returns the number of postings sealed.
     """
+    from shequ_sdk import audit
+
     P = Posting.__table__
     fps = compute_fingerprints(session, posting_ids)
     rows = []
     for i in range(0, len(posting_ids), 500):
-        for r in session.execute(select(P.c.id, P.c.region_id, P.c.reviewer_name, P.c.review_date, P.c.posted_on)
-                                 .where(P.c.id.in_(posting_ids[i:i + 500]))):
+        for r in session.execute(select(P).where(P.c.id.in_(posting_ids[i:i + 500]))):
             if r.posted_on is None or r.review_date is None or not r.reviewer_name:
                 raise InputError(f"历史公开记录 #{r.id} 缺少审核人、审核日期或公开日期，不能标记为已公开",
                                  f"historical posting #{r.id} lacks its reviewer, review date or posted date; it cannot be sealed")
             reviewed = _utc(dt.datetime.combine(r.review_date, dt.time(9, 30, tzinfo=BEIJING)))
-            rows.append({"_id": r.id, "status": "published", "reviewed_by": r.reviewer_name, "reviewed_at": reviewed,
+            rows.append({"_id": r.id, "_region": r.region_id, "_old": r._mapping, "status": "published", "reviewed_by": r.reviewer_name, "reviewed_at": reviewed,
                          "approved_by": approvers[r.region_id], "approved_at": reviewed + dt.timedelta(hours=2),
                          "published_by": publishers[r.region_id],
                          "published_at": _utc(dt.datetime.combine(max(r.posted_on, r.review_date), dt.time(15, 0, tzinfo=BEIJING))),
@@ -508,9 +510,13 @@ def seal_historical(session: Session, posting_ids: list[int], approvers: dict[in
     if rows:
         from sqlalchemy import bindparam
 
-        cols = [c for c in rows[0] if c != "_id"]
+        cols = [c for c in rows[0] if not c.startswith("_")]
         session.execute(update(P).where(P.c.id == bindparam("_id")).values({c: bindparam(c + "_v") for c in cols}),
                         [{"_id": r["_id"], **{c + "_v": r[c] for c in cols}} for r in rows])
+        audit.append_many(session, None, [audit.Change(
+            "posting.seal", Posting.__tablename__, r["_id"], r["_region"], _jsonable({c: r["_old"][c] for c in cols}),
+            _jsonable({c: r[c] for c in cols}), "历史公开记录：审核、审批和公开在纸面上完成 / historical posting: reviewed, approved and put up on paper")
+            for r in rows])
         session.flush()
     return len(rows)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, exists, select, update
 
-from shequ_sdk import Indicator, Region, config
+from shequ_sdk import Indicator, Region, audit, config
 from shequ_sdk.regions import scope_condition
 
 from .models import CONCLUDED_STATUS, FollowUpVisit, MediationCase, Patrol
@@ -65,8 +65,11 @@ def fill_due_dates(session, q) -> None:
     if not rows:
         return
     days = config.resolve_for(session, MEDIATION_DAYS, list({r[2].id: r[2] for r in rows}.values()))
-    values = [{"case_id": cid, "due": due_date(registered, days[region.id])} for cid, registered, region in rows]
+    values = [{"case_id": cid, "due": due_date(registered, days[region.id]), "region_id": region.id} for cid, registered, region in rows]
     session.execute(update(M.__table__).where(M.__table__.c.id == bindparam("case_id")).values(due_on=bindparam("due")), values)
+    # logged like any update, so `shequ verify` replays the stored date
+    audit.append_many(session, None, [audit.Change("update", M.__tablename__, v["case_id"], v["region_id"], {"due_on": None},
+                                                   {"due_on": v["due"]}, "默认办结期限 / default due date") for v in values])
     session.flush()
 
 
