@@ -160,16 +160,24 @@ class Shequ:
 
     # -- regions ----------------------------------------------------------------------
     def region(self, name_or_code) -> Region:
+        """A region by name, code or path. Not scoped: administrative divisions are public, and the
+        reads that take the region (``frame``, ``indicators``, ``villages``…) check the scope."""
         with Session(self.engine) as s:
             self._live(s)
             return find_region(s, name_or_code)
 
     def villages(self, within=None) -> list[Region]:
+        """Villages and communities (in ``within``), limited to the user's scope."""
+        from .auth import scope_region
+
         with Session(self.engine) as s:
             self._live(s)
             if within is None:
+                scope = scope_region(s, self.user)
+                if scope is not None:
+                    return villages_in(s, scope)
                 return list(s.execute(select(Region).where(Region.kind.in_(("village", "community"))).order_by(Region.id)).scalars())
-            return villages_in(s, find_region(s, within))
+            return villages_in(s, self._areas(s, [within])[0])
 
     # -- writes -----------------------------------------------------------------------
     def write(self, table, rows: Iterable[dict], *, mode: str = "insert", today: Optional[dt.date] = None) -> WriteResult:
@@ -223,27 +231,43 @@ class Shequ:
 
     # -- checks -------------------------------------------------------------------------
     def check(self, today: Optional[dt.date] = None) -> list[Problem]:
-        """Run every registered rule over the stored data; return the violations."""
+        """Run every registered rule over the stored data; return the violations.
+
+        A scoped user (village, reviewer, township) gets the problems of rows in their scope only:
+        row rules run on those rows, and a rule spanning tables keeps a problem only when the row
+        (or the region) it names is in scope — a problem that names neither is left out. Sensitive
+        values the user may not read in clear come masked."""
+        from .auth import scope_ids
+
         today = today or dt.date.today()
         reg = self.registry
         problems: list[Problem] = []
         with Session(self.engine) as s:
             self._live(s)
+            allowed = scope_ids(s, self.user)
             for rule in reg.rules.values():
                 if rule.check_row is not None and rule.table in reg.tables:
                     rt = reg.tables[rule.table]
                     ctx = RowContext(session=s, table=rt, today=today)
-                    for row in s.execute(select(rt.model).order_by(rt.model.id)).scalars():
+                    stmt = select(rt.model).order_by(rt.model.id)
+                    if allowed is not None:
+                        stmt = stmt.where(rt.model.region_id.in_(sorted(allowed)))
+                    for row in s.execute(stmt).scalars():
                         ctx.row_number = row.id
                         for p in rule.check_row(row, ctx) or ():
                             p.table, p.row, p.rule = rt.key, row.id, rule.key
                             p.extra.setdefault("severity", rule.severity)
                             problems.append(p)
                 if rule.check_db is not None:
-                    for p in rule.check_db(s) or ():
+                    found = list(rule.check_db(s) or ())
+                    if allowed is not None:
+                        found = _in_scope(s, reg, found, allowed)
+                    for p in found:
                         p.rule = p.rule or rule.key
                         p.extra.setdefault("severity", rule.severity)
                         problems.append(p)
+            if self.user is not None:
+                _mask_problem_values(reg, problems, self.role)
         return problems
 
     # -- data generation ----------------------------------------------------------------------
@@ -267,6 +291,11 @@ class Shequ:
         return GenerateReport(seconds=time.perf_counter() - started, plugins=dict(ctx.timings))
 
     def _populate(self, ctx: PopulateContext, progress) -> None:
+        if self.user is not None and self.user.role != "admin":
+            from .errors import PermissionDenied
+
+            raise PermissionDenied(f"用户 {self.user.username} 不能生成数据（规则：只有管理员或本机单用户可以生成演示或模拟数据）",
+                                   f"user {self.user.username} may not generate data (rule: only an administrator or the local user does)")
         with self.transaction() as s:
             if s.execute(select(Region.id).limit(1)).first() is not None:
                 raise InputError("数据库已有数据，请换一个新文件", "the database already holds data; use a new file")
@@ -276,15 +305,23 @@ class Shequ:
             populate(s, ctx)
 
     def row_counts(self) -> dict[str, int]:
-        """``{table key: rows}`` for the region table and every registered record table."""
+        """``{table key: rows}`` for the region table and every registered record table — of the
+        user's scope (its regions and the rows of those regions) for a scoped user."""
         from sqlalchemy import func
+
+        from .auth import scope_ids
 
         out = {}
         with Session(self.engine) as s:
             self._live(s)
-            out["region"] = s.execute(select(func.count()).select_from(Region)).scalar_one()
+            allowed = scope_ids(s, self.user)
+            ids = sorted(allowed) if allowed is not None else None
+            q = select(func.count()).select_from(Region)
+            out["region"] = s.execute(q if ids is None else q.where(Region.id.in_(ids))).scalar_one()
             for key, rt in self.registry.tables.items():
-                out[key] = s.execute(select(func.count()).select_from(rt.model.__table__)).scalar_one()
+                tbl = rt.model.__table__
+                q = select(func.count()).select_from(tbl)
+                out[key] = s.execute(q if ids is None else q.where(tbl.c.region_id.in_(ids))).scalar_one()
         return out
 
     # -- pandas (shequ_sdk.frames) ---------------------------------------------------------
@@ -397,6 +434,44 @@ class Shequ:
         if allowed is not None:  # a scoped user sees the names of their scope and its ancestors only
             df = df[df["id"].isin(allowed)].reset_index(drop=True)
         return df
+
+
+def _in_scope(session: Session, reg, problems: list[Problem], allowed: set[int]) -> list[Problem]:
+    """The problems of a cross-row rule that concern regions in ``allowed``: by the region of the
+    row a problem names (one query per table and chunk), else by a ``region_id`` value."""
+    rows_by_table: dict[str, set] = {}
+    for p in problems:
+        if p.table in reg.tables and isinstance(p.row, int):
+            rows_by_table.setdefault(p.table, set()).add(p.row)
+    region_of: dict[tuple[str, int], int] = {}
+    for key, ids in rows_by_table.items():
+        tbl = reg.tables[key].model.__table__
+        wanted = sorted(ids)
+        for i in range(0, len(wanted), 500):
+            for rid, region in session.execute(select(tbl.c.id, tbl.c.region_id).where(tbl.c.id.in_(wanted[i:i + 500]))):
+                region_of[(key, rid)] = region
+    out = []
+    for p in problems:
+        region = region_of.get((p.table, p.row)) if isinstance(p.row, int) else None
+        if region is None and p.field == "region_id" and isinstance(p.value, int):
+            region = p.value
+        if region is not None and region in allowed:
+            out.append(p)
+    return out
+
+
+def _mask_problem_values(reg, problems: list[Problem], role) -> None:
+    """Mask the value of a problem about a sensitive field the role may not read in clear."""
+    from .frames import may_unmask
+    from .ids import mask
+
+    for p in problems:
+        rt = reg.tables.get(p.table) if p.table else None
+        if rt is None or not p.field or p.value in (None, ""):
+            continue
+        info = next((f for f in rt.fields if f.name == p.field), None)
+        if info is not None and info.sensitive and not may_unmask(role, rt, info):
+            p.value = mask(p.value, info.sensitive)
 
 
 def _check_options(options: GenerateOptions) -> None:

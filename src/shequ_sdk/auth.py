@@ -10,11 +10,13 @@ Roles (``ROLES``):
 - ``township``: reads everything in their township (``region_id`` is the township), approves
   postings, grants period-lock exceptions, writes their township's villages;
 - ``village``: the village committee; writes and reads their own village (``region_id``);
-- ``reviewer``: the supervision association's reviewer; reads and reviews their own village;
+- ``reviewer``: the supervision association's reviewer; reads and reviews their own village, and
+  writes nothing else (reviews go through the finance posting workflow, not the write path);
 - ``analyst``: reads everything, writes nothing, sensitive fields always masked.
 
 The checks here are the one place that decides; they raise :class:`PermissionDenied` with a
-message that names the rule.
+message that names the rule. Writes are checked on the new row (:func:`check_write`) and, for an
+update, on the stored record it changes (:func:`check_stored`).
 
 Reads (:func:`check_read`, used by every read of :class:`~shequ_sdk.api.Shequ`): a scoped role
 (township, village, reviewer) may read its region and everything below it; a read without a
@@ -121,6 +123,10 @@ def check_write(session: Session, actor: Optional[Actor], table: Any, rows: Iter
     if actor.role == "analyst":
         raise PermissionDenied(f"{who_zh}只能查询，不能写入{label_zh}（规则：分析员只读）",
                                f"{who_en} may only read, not write {label_en} (rule: analysts are read-only)")
+    if actor.role == "reviewer":
+        raise PermissionDenied(f"{who_zh}只能审核公开记录，不能写入{label_zh}（规则：民主理财审核员只做审核，审核通过财务公开流程进行）",
+                               f"{who_en} may only review postings, not write {label_en} "
+                               f"(rule: supervision reviewers write reviews only, through the finance posting workflow)")
     allowed = scope_ids(session, actor)
     if allowed is None:
         return
@@ -128,10 +134,43 @@ def check_write(session: Session, actor: Optional[Actor], table: Any, rows: Iter
         rid = row.get("region_id")
         if rid not in allowed:
             where, scope = _region_name(session, rid), _region_name(session, actor.region_id)
-            raise PermissionDenied(
+            exc = PermissionDenied(
                 f"{who_zh}不能写入第 {n} 行：记录属于 {where}，不在本人范围（{scope}）内（规则：只能写本人所属{_scope_word(actor, 'zh')}的记录）",
                 f"{who_en} may not write row {n}: the record belongs to {where}, outside their scope ({scope}) "
                 f"(rule: only records of one's own {_scope_word(actor, 'en')})")
+            exc.row_index = n - 1  # position in the batch: the spreadsheet import names its own row
+            raise exc
+
+
+def check_stored(session: Session, actor: Optional[Actor], table: Any, pairs: Iterable[tuple[int, dict, dict]]) -> None:
+    """Refuse a batch that would change a stored record outside ``actor``'s scope.
+
+    ``pairs`` are ``(row index in the batch, new row, stored row)`` for the rows that update a stored record
+    (matched by id or natural key). The stored record's region must be in scope as well as the new
+    row's (:func:`check_write`), so a record moves between two regions only when the scope covers
+    both. One set lookup per batch: the scope is computed once."""
+    if actor is None or actor.role == "admin":
+        return
+    allowed = scope_ids(session, actor)
+    if allowed is None:
+        return
+    for i, new, old in pairs:
+        rid = old.get("region_id")
+        if rid in allowed:
+            continue
+        n = i + 1
+        who_zh, who_en = _who(actor)
+        label_zh, label_en = getattr(table, "label_zh", str(table)), getattr(table, "label_en", str(table))
+        where, scope = _region_name(session, rid), _region_name(session, actor.region_id)
+        target = _region_name(session, new.get("region_id"))
+        exc = PermissionDenied(
+            f"{who_zh}不能写入第 {n} 行：它会修改已登记的{label_zh}记录 #{old.get('id')}，该记录属于 {where}，不在本人范围（{scope}）内"
+            f"（新值的地区为 {target}）（规则：修改记录时，已登记记录的地区和新值的地区都必须在本人所属{_scope_word(actor, 'zh')}内）",
+            f"{who_en} may not write row {n}: it would change the stored {label_en} record #{old.get('id')}, which belongs to {where}, "
+            f"outside their scope ({scope}) (the new row says {target}) (rule: an update needs both the stored record's region and "
+            f"the new one inside one's own {_scope_word(actor, 'en')})")
+        exc.row_index = i
+        raise exc
 
 
 def _region_name(session: Session, region_id: Optional[int]) -> str:

@@ -204,11 +204,13 @@ def indicators_cmd(
 
 
 @app.command("check")
-def check_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json")):
-    """运行全部校验规则 / Run every validation rule; exit 1 if any error is found."""
-    s = _open(db)
-    problems = s.check()
-    s.close()
+def check_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json"), user: Optional[str] = UserOption):
+    """运行全部校验规则 / Run every validation rule; exit 1 if any error is found (a user sees their scope only)."""
+    s = cli_sdk(db, user)
+    try:
+        problems = s.check()
+    finally:
+        s.close()
     errors = [p for p in problems if p.extra.get("severity", "error") == "error"]
     if as_json:
         print(json.dumps([p.as_dict() | {"severity": p.extra.get("severity", "error")} for p in problems], ensure_ascii=False, indent=2))

@@ -126,6 +126,28 @@ def mask(value, kind: str):
     raise ValueError(f"unknown mask kind {kind!r}")
 
 
+def looks_masked(value, kind: str) -> bool:
+    """Whether ``value`` has the shape :func:`mask` gives a value of ``kind``: an asterisk in an ID
+    number, phone or name (none holds one), exactly ``***`` for text."""
+    if type(value) is not str:
+        return False
+    s = value.strip().replace("＊", "*")
+    if kind == "text":
+        return s == "***"
+    return "*" in s
+
+
+def is_mask_of(value, stored, kind: str) -> bool:
+    """Whether ``value`` is what :func:`mask` shows for ``stored`` (case and full-width asterisks aside)."""
+    if stored is None or type(value) is not str:
+        return False
+    shown = mask(stored, kind)
+    s = value.strip().replace("＊", "*")
+    if kind == "id":
+        return normalise_id_number(s) == normalise_id_number(shown)
+    return s == shown
+
+
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 

@@ -16,9 +16,10 @@ deadline; a township user reopens it for one village (or the whole township) wit
   "edit expired periods" authority — because someone must be able to correct history without
   an exception.
 - An exception (:class:`PeriodException`) names a village or a township (= all its villages),
-  a quarter, a reason and the last day it is valid (``expires_on``). Only township staff (for
-  their own township and its villages), admins and the local user grant or revoke one; every
-  grant and revocation goes to the audit log.
+  a quarter, a reason and the last day it is valid (``expires_on``), at most
+  ``lock.exception_max_days`` days (default 90, per township or village) after the grant.
+  Only township staff (for their own township and its villages), admins and the local user
+  grant or revoke one; every grant and revocation goes to the audit log.
 - Every refusal says which row and table, which quarter, locked since when, by which rule and
   settings, and who may grant an exception, with the command to do it.
 """
@@ -41,6 +42,8 @@ from .registry import RecordTable, Setting
 
 DEADLINE_DAYS = "lock.deadline_days"
 DAYS_AFTER_DEADLINE = "lock.days_after_deadline"
+EXCEPTION_MAX_DAYS = "lock.exception_max_days"
+EXCEPTION_MAX_DAYS_ZH = "例外最长有效天数"
 
 SETTINGS = (
     Setting(key=DEADLINE_DAYS, default=15, label_zh="季度截止日（季度结束后第N天）",
@@ -55,6 +58,13 @@ SETTINGS = (
             description_zh="本软件的默认值（DOMAIN.md 未规定）。锁定后只有管理员或持有乡镇授予的例外才能修改该季度的记录",
             description_en="This software's default (DOMAIN.md gives none). Once locked, only an administrator or "
                            "holders of an exception granted by the township change the quarter's records"),
+    Setting(key=EXCEPTION_MAX_DAYS, default=90, label_zh=EXCEPTION_MAX_DAYS_ZH,
+            label_en="Longest validity of a period-lock exception (days)",
+            description_zh="授予例外时，有效期最多为授予当天之后的这么多天（默认90天）；可按乡镇或村调整。"
+                           "例外是为补录而临时开放，不应长期有效",
+            description_en="When an exception is granted, it may be valid for at most this many days after the day of the grant "
+                           "(default 90); overridable per township or village. An exception opens a quarter for a catch-up, "
+                           "not for good"),
 )
 
 
@@ -350,6 +360,15 @@ def grant(session: Session, actor: Optional[Actor], region, period, reason: str,
     if expires <= today:
         raise InputError(f"有效期 {expires} 必须晚于今天（{today}）", f"valid-until {expires} must be after today ({today})")
     _may_grant(session, actor, r, ("授予", "grant"))
+    from . import config
+
+    longest = int(config.get(session, EXCEPTION_MAX_DAYS, r))
+    latest = today + dt.timedelta(days=longest)
+    if expires > latest:
+        raise InputError(f"有效期 {expires} 太长：例外最长有效 {longest} 天，即最晚到 {latest}"
+                         f"（设置「{EXCEPTION_MAX_DAYS_ZH}」{EXCEPTION_MAX_DAYS}，可按乡镇或村调整）",
+                         f"valid-until {expires} is too far: an exception is valid for at most {longest} days, until {latest} "
+                         f"at the latest (setting {EXCEPTION_MAX_DAYS}, {EXCEPTION_MAX_DAYS_ZH}, overridable per township or village)")
     exc = PeriodException(region_id=r.id, period=str(p), granted_by=actor_name(actor), granted_at=_now(),
                           reason=reason, expires_on=expires)
     session.add(exc)

@@ -5,6 +5,12 @@ ID-number checksums, phone numbers, bounds, the row's region and level, and ever
 row rule — and raises :class:`~shequ_sdk.errors.BatchError` listing every problem (row, field,
 value, reason in Chinese and English) before anything is written. Callers own the transaction
 (see ``db.transaction``), so a failure anywhere rolls the whole batch back.
+
+Every entry point (API, spreadsheets, forms, plugins) goes through here, so it inherits the
+guarantees: the actor's scope is checked on the new rows and, for updates, on the stored records
+they change (:func:`shequ_sdk.auth.check_stored`); references stay inside the row's village
+(:mod:`shequ_sdk.references`); and an upsert never replaces a stored value with that value's mask
+(:func:`keep_masked`: kept as stored, counted in ``WriteResult.masked``).
 """
 
 from __future__ import annotations
@@ -23,11 +29,11 @@ from pydantic_core import SchemaValidator, core_schema
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
-from . import audit, locks
-from .auth import check_write
+from . import audit, locks, references
+from .auth import check_stored, check_write
 from .errors import BatchError, InputError, Problem
 from .fields import FieldInfo, describe_model
-from .ids import id_number_problem, normalise_id_number, phone_problem
+from .ids import id_number_problem, is_mask_of, looks_masked, normalise_id_number, phone_problem
 from .models import LEVEL_OF_KIND, Region
 from .plugins import registry
 from .registry import RecordTable, Rule
@@ -87,6 +93,12 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
     ids: list[int] = field(default_factory=list)
+    # masked values kept as stored (a re-imported export): {field: [row index in the batch, …]}
+    masked: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def masked_count(self) -> int:
+        return sum(len(v) for v in self.masked.values())
 
 
 def resolve_table(table) -> RecordTable:
@@ -158,7 +170,7 @@ def _plan(model: type[SQLModel]) -> _Plan:
         infos=infos,
         by_name={i.name: i for i in infos},
         normalise=[i for i in infos if i.choices or i.id_number],
-        checks=[i for i in infos if i.choices or i.id_number or i.phone or (i.required and i.python_type is str)],
+        checks=[i for i in infos if i.choices or i.id_number or i.phone or i.sensitive or (i.required and i.python_type is str)],
         columns=columns,
     )
     plan.fast = _fast_validator(one.core_schema, plan)
@@ -188,6 +200,12 @@ def _fast_id_number(value):
 def _fast_phone(value):
     if value and phone_problem(value):
         raise _Refused("phone")
+    return value
+
+
+def _fast_not_masked_text(value):
+    if looks_masked(value, "text"):
+        raise _Refused("masked")
     return value
 
 
@@ -225,6 +243,10 @@ def _fast_validator(td_schema: dict, plan: _Plan) -> Optional[SchemaValidator]:
                 inner = core_schema.no_info_before_validator_function(_fast_id_number, core_schema.str_schema())
             if info.phone:
                 inner = core_schema.no_info_after_validator_function(_fast_phone, inner)
+            elif info.sensitive == "name" and inner.get("type") == "str":
+                inner = {**inner, "pattern": r"^[^*＊]*$"}  # a masked name (汪**): the careful path explains
+            elif info.sensitive == "text":
+                inner = core_schema.no_info_after_validator_function(_fast_not_masked_text, inner)
             if info.required and info.python_type is str and not info.choices and inner.get("type") == "str":
                 inner = {**inner, "strip_whitespace": True, "min_length": max(1, inner.get("min_length") or 0)}
         if wrapper is not None:
@@ -303,6 +325,13 @@ def field_problems(row: Any, infos: list[FieldInfo]) -> list[Problem]:
         if value is None or value == "":
             if info.required and value == "":
                 out.append(Problem(f"{info.label_zh}不能为空", f"{info.label_en} must not be blank", field=info.name, value=value))
+            continue
+        if info.sensitive and looks_masked(value, info.sensitive):
+            out.append(Problem(f"{info.label_zh}「{value}」是打码后的显示值，不是真实的{info.label_zh}：不能作为新值保存"
+                               f"（打码值只有与该记录已登记的值一致时才视为不变）",
+                               f"{info.label_en} {value!r} is a masked display value, not a real {info.label_en}: it cannot be stored "
+                               f"as a new value (a masked value counts as unchanged only when it masks the record's stored value)",
+                               field=info.name, value=value))
             continue
         if info.choices and value not in info.choices:
             allowed = "、".join(zh for zh, _ in info.choices.values())
@@ -490,12 +519,18 @@ def write(
 
 def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> WriteResult:
     rows, versions = _take_versions(rows, rt, start_row)
+    masked: dict[str, list[int]] = {}
+    found = _Found()
+    if mode == "upsert":
+        rows, masked = keep_masked(session, rt, rows, found)
     validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row, mode=mode)
     if problems:
         raise BatchError(problems)
     check_write(session, actor, rt, validated)
+    if mode != "upsert":  # an upsert checks its references after the stored rows' scope (_upsert)
+        _check_references(session, rt, validated, start_row)
     locks.check_write(session, actor, rt, validated, today)
-    result = WriteResult()
+    result = WriteResult(masked=masked)
     if not validated:
         return result
     audit.lock(session)  # held to commit: the version checks and the audit chain see every committed write
@@ -507,7 +542,9 @@ def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> Writ
         dup = _duplicates(dicts, rt.natural_key) if rt.natural_key else []
         if dup:
             raise BatchError([Problem("文件内自然键重复", "duplicate natural key inside the batch", row=n + start_row, field=",".join(rt.natural_key), value=k, table=rt.key) for n, k in dup])
-        return _upsert(session, rt, dicts, actor, versions)
+        done = _upsert(session, rt, dicts, actor, versions, start_row, found)
+        done.masked = masked
+        return done
     if versions:
         _check_versions(session, rt, {dicts[i]["id"]: v for i, v in versions.items() if dicts[i].get("id") is not None})
     ids = _insert_audited(session, rt, dicts, actor, return_ids)
@@ -516,6 +553,13 @@ def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> Writ
     result.inserted = len(dicts)
     session.flush()
     return result
+
+
+def _check_references(session: Session, rt: RecordTable, rows: list, start_row: int) -> None:
+    """Refuse rows whose references (households, residents, associations…) belong to another village."""
+    problems = references.check_rows(session, rt, rows, start_row)
+    if problems:
+        raise BatchError(problems[:MAX_PROBLEMS])
 
 
 def _take_versions(rows: Iterable[Any], rt: RecordTable, start_row: int) -> tuple[list, dict[int, int]]:
@@ -674,18 +718,52 @@ def natural_key_of(rt: RecordTable, d: dict) -> tuple:
     return tuple(d.get(c) for c in rt.natural_key)
 
 
-def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, versions: Optional[dict[int, int]] = None) -> WriteResult:
+@dataclass
+class _Found:
+    """Stored records already looked up for this batch (by :func:`keep_masked`), so that
+    :func:`_upsert` does not query them twice: ids and natural keys asked for, and what was found."""
+
+    ids: set = field(default_factory=set)
+    by_id: dict = field(default_factory=dict)
+    keys: set = field(default_factory=set)
+    by_key: dict = field(default_factory=dict)
+
+    def stored_by_id(self, session: Session, rt: RecordTable, ids: list) -> dict:
+        out = {i: self.by_id[i] for i in ids if i in self.by_id}
+        out.update(_stored_by_id(session, rt, [i for i in ids if i not in self.ids]))
+        return out
+
+    def existing(self, session: Session, rt: RecordTable, dicts: list[dict]) -> dict:
+        if not self.keys:
+            return find_existing(session, rt, dicts)
+        out = dict(self.by_key)
+        out.update(find_existing(session, rt, [d for d in dicts if natural_key_of(rt, d) not in self.keys]))
+        return out
+
+
+def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, versions: Optional[dict[int, int]] = None,
+            start_row: int = 1, found: Optional[_Found] = None) -> WriteResult:
     """A row carrying the ``id`` of a stored record updates it; otherwise a row matching a stored
     natural key updates that record; the rest are inserted. Each update is logged with the old
     and new values of the changed columns; ``versions`` (row index → loaded version) are checked
     against the records matched, before anything is written."""
     tbl = rt.model.__table__
-    by_id = _stored_by_id(session, rt, [d["id"] for d in dicts if d.get("id") is not None])
-    existing = find_existing(session, rt, [d for d in dicts if d.get("id") not in by_id]) if rt.natural_key else {}
+    found = found or _Found()
+    by_id = found.stored_by_id(session, rt, [d["id"] for d in dicts if d.get("id") is not None])
+    existing = found.existing(session, rt, [d for d in dicts if d.get("id") not in by_id]) if rt.natural_key else {}
     matched = []
     for d in dicts:
         rid = d.get("id")
         matched.append(by_id[rid] if rid is not None and rid in by_id else existing.get(natural_key_of(rt, d)))
+    # the stored record must be the actor's to change, as the new row must (auth.check_write)
+    check_stored(session, actor, rt, [(i, d, old) for i, (d, old) in enumerate(zip(dicts, matched)) if old is not None])
+    _check_references(session, rt, dicts, start_row)
+    moved = {old["id"]: d["region_id"] for d, old in zip(dicts, matched)
+             if old is not None and "region_id" in d and d["region_id"] != old.get("region_id")}
+    if moved:  # records still referring to a moved record from its old village would cross villages
+        problems = references.check_moves(session, rt, moved)
+        if problems:
+            raise BatchError(problems)
     if versions:
         _check_versions(session, rt, {matched[i]["id"]: v for i, v in versions.items() if matched[i] is not None})
     result = WriteResult()
@@ -708,6 +786,84 @@ def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, ve
     result.inserted = len(to_insert)
     session.flush()
     return result
+
+
+def keep_masked(session: Session, rt: RecordTable, rows: list, found: Optional[_Found] = None) -> tuple[list, dict[str, list[int]]]:
+    """Rows whose sensitive values are masks of the stored record's values (``汪**`` for 汪小东, an
+    exported ``430921********1234``) get the stored values back: a masked export or template
+    imported again never overwrites what it masked. Returns ``(rows, {field: [row index, …]})``;
+    the caller's dicts are not changed. Records are matched as :func:`_upsert` matches them (by
+    ``id``, else by natural key), with one query per chunk of the rows that hold a mask; a mask
+    that matches no stored value stays, and validation refuses it as a masked value."""
+    infos = [i for i in _plan(rt.model).infos if i.sensitive]
+    if not infos or not rows:
+        return rows, {}
+    hits: dict[int, list] = {}
+    for info in infos:
+        name, kind = info.name, info.sensitive
+        for i, r in enumerate(rows):
+            if not isinstance(r, dict):
+                continue  # a model instance: compared as given
+            v = r.get(name)
+            if type(v) is str and looks_masked(v, kind):
+                hits.setdefault(i, []).append(info)
+    if not hits:
+        return rows, {}
+    one, many = _key_adapter(rt.model, rt.natural_key)
+    names = ("id", *rt.natural_key)
+    positions = list(hits)
+    raw = [{k: rows[i][k] for k in names if k in rows[i]} for i in positions]
+    coerced: dict[int, dict] = {}
+    try:
+        coerced = dict(zip(positions, many.validate_python(raw)))  # the whole batch in one call
+    except pydantic.ValidationError:
+        for i, r in zip(positions, raw):
+            try:
+                coerced[i] = one.validate_python(r)
+            except pydantic.ValidationError:
+                continue  # a bad key value: validation reports it
+    ids = [c["id"] for c in coerced.values() if c.get("id") is not None]
+    by_id = _stored_by_id(session, rt, ids)
+    keyed = [c for c in coerced.values() if c.get("id") not in by_id and all(c.get(k) is not None for k in rt.natural_key)]
+    by_key = find_existing(session, rt, keyed) if rt.natural_key else {}
+    if found is not None:  # _upsert reuses these lookups
+        found.ids, found.by_id = set(ids), by_id
+        found.keys, found.by_key = {natural_key_of(rt, c) for c in keyed}, by_key
+    out = list(rows)
+    kept: dict[str, list[int]] = {}
+    for i, c in coerced.items():
+        old = by_id.get(c["id"]) if c.get("id") is not None else None
+        if old is None and rt.natural_key:
+            old = by_key.get(natural_key_of(rt, c))
+        if old is None:
+            continue
+        row = None
+        for info in hits[i]:
+            if is_mask_of(rows[i][info.name], old.get(info.name), info.sensitive):
+                row = row if row is not None else dict(rows[i])
+                row[info.name] = old[info.name]
+                kept.setdefault(info.name, []).append(i)
+        if row is not None:
+            out[i] = row
+    return out, kept
+
+
+@lru_cache(maxsize=None)
+def _key_adapter(model: type[SQLModel], natural_key: tuple[str, ...]) -> tuple[pydantic.TypeAdapter, pydantic.TypeAdapter]:
+    """Validators of just the ``id`` and natural-key values (to match rows before full validation):
+    one row, and a list of rows."""
+    from typing import Annotated
+
+    from typing_extensions import TypedDict
+
+    annotations = {}
+    for name in ("id", *natural_key):
+        finfo = model.model_fields[name]
+        ann = finfo.annotation
+        annotations[name] = Annotated[(ann, *finfo.metadata)] if finfo.metadata else ann
+    td = TypedDict(f"{model.__name__}Key", annotations, total=False)  # type: ignore[misc]
+    td.__pydantic_config__ = pydantic.ConfigDict(extra="ignore", str_strip_whitespace=True)  # type: ignore[attr-defined]
+    return pydantic.TypeAdapter(td), pydantic.TypeAdapter(list[td])
 
 
 def _stored_by_id(session: Session, rt: RecordTable, ids: list[int]) -> dict[int, dict]:

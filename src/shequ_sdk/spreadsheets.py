@@ -36,17 +36,32 @@ __all__ = [
     "write_template_for", "import_file", "export_bytes", "safe_frame", "to_xlsx_bytes", "to_csv_bytes", "export_frame",
     "table_catalogue", "neutralise", "unneutralise", "ImportResult", "RowPlan", "FileRefused", "DEFAULT_MAX_BYTES",
     "detect_encoding", "read_book", "problem_line", "resolve_table_name", "select_rows", "table_columns", "write_template",
+    "template_masked",
 ]
 
 
 def write_template_for(sdk, table: str, *, region, period, out, blank_rows: int = 200) -> Path:
-    """Write the fill-in template of ``table`` for ``region`` and ``period`` (see :func:`write_template`)."""
+    """Write the fill-in template of ``table`` for ``region`` and ``period`` (see :func:`write_template`).
+
+    The user's scope applies (a template carries the region's rows), and so does their masking:
+    each sensitive column is masked and locked unless :func:`template_masked` lets the user read it."""
     rt = resolve_table_name(table)
     p = Period.parse(period)
     sdk.readable_region(region)  # a template carries the region's rows: the user's scope applies
     with Session(sdk.engine) as s:
         r = find_region(s, region)
-        return write_template(s, rt, r, p, out, blank_rows=blank_rows)
+        return write_template(s, rt, r, p, out, blank_rows=blank_rows, masked=template_masked(sdk, rt))
+
+
+def template_masked(sdk, rt) -> frozenset[str]:
+    """The sensitive fields of ``rt`` a template for ``sdk``'s user shows masked: those the role may
+    not read in clear (``frames.may_unmask``, as an API read with ``unmasked=True`` decides). The
+    local single user (no user, no role: the owner of the database file) gets the clear working copy."""
+    from .frames import may_unmask
+
+    if sdk.user is None and sdk.role is None:
+        return frozenset()
+    return frozenset(f.name for f in rt.fields if f.sensitive and not may_unmask(sdk.role, rt, f))
 
 
 def export_bytes(sdk, table: str, *, region=None, period=None, fmt: str = "xlsx", encoding: str = "utf-8-sig") -> bytes:

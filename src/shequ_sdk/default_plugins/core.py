@@ -99,6 +99,16 @@ def register_rules(register):
                   table="association_member", check_row=_member_dates))
     register(Rule(key="core.honour_recipient", label_zh="荣誉获得者完整", label_en="Honour recipient is complete",
                   table="honour", check_row=_honour_recipient))
+    register(Rule(key="core.references", label_zh="引用不跨村/社区", label_en="References stay within one village",
+                  check_db=_references))
+
+
+def _references(session):
+    """Stored records referring to a household, resident, association… of another village (the write
+    path refuses new ones; see :mod:`shequ_sdk.references`)."""
+    from ..references import stored_violations
+
+    return stored_violations(session)
 
 
 @hookimpl

@@ -32,11 +32,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from ..errors import BatchError, InputError, PermissionDenied, Problem
-from ..ids import id_number_problem, mask, phone_problem
+from ..ids import id_number_problem, looks_masked, mask, phone_problem
 from ..models import Region
 from ..period import Period
 from ..plugins import registry
-from ..records import find_existing, validate_rows, write
+from ..records import find_existing, keep_masked, validate_rows, write
 from ..regions import find_region
 from ..registry import RecordTable
 from .cells import (CellError, check_not_error, clean_text, header_key, is_blank, parse_bool, parse_choice, parse_date, parse_datetime,
@@ -78,12 +78,15 @@ class RowPlan:
     action: str
     key: str
     changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+    masked: list[str] = field(default_factory=list)  # columns whose masked cell kept the stored value
 
     def text(self) -> str:
         verb = {"new": "新增", "changed": "修改", "unchanged": "不变"}[self.action]
         line = f"{verb} 工作表「{self.sheet}」第 {self.row} 行 {self.key}"
         if self.changes:
             line += "：" + "；".join(f"{label} {_show(old)} → {_show(new)}" for label, old, new in self.changes)
+        if self.masked:
+            line += f"（打码值保持原值：{'、'.join(self.masked)}）"
         return line
 
 
@@ -119,6 +122,7 @@ class ImportResult:
     skipped_sheets: list[str] = field(default_factory=list)  # sheets without the --table's header (cover sheets)
     totals: list[dict] = field(default_factory=list)  # 合计/小计/总计 rows checked and not imported
     hidden: list[dict] = field(default_factory=list)  # hidden rows/columns skipped or included on request
+    masked_kept: dict[str, int] = field(default_factory=dict)  # column header -> masked cells that kept the stored value
 
     @property
     def ok(self) -> bool:
@@ -145,6 +149,11 @@ class ImportResult:
                     f"{name}: {len(self.problems)} problem(s) found; nothing was written")
         counts = f"新增 {self.new} 行，修改 {self.changed} 行，不变 {self.unchanged} 行"
         counts_en = f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged"
+        if self.masked_kept:
+            n = sum(self.masked_kept.values())
+            which = "、".join(f"{k} {v}" for k, v in self.masked_kept.items())
+            counts += f"；{n} 个打码值视为不变，保持已登记的值（{which}）"
+            counts_en += f"; {n} masked values kept as stored ({', '.join(f'{k} {v}' for k, v in self.masked_kept.items())})"
         if self.dry_run:
             return f"{name}：试运行（未写入）将{counts} / {name}: dry run (nothing written) would give {counts_en}"
         return f"{name}：已导入，{counts} / {name}: imported, {counts_en}"
@@ -793,8 +802,8 @@ class SheetJob:
             check = id_number_problem if col.info.id_number else phone_problem
             for pr in rows:
                 value = pr.values.get(col.name)
-                if value is None or (pr.row, col.name) in self.bad_cells:
-                    continue
+                if value is None or (pr.row, col.name) in self.bad_cells or looks_masked(value, col.info.sensitive or ""):
+                    continue  # a masked cell: kept as stored, or refused as a mask, by the write path's checks
                 found = check(value)
                 if found:
                     self.bad_cells.add((pr.row, col.name))
@@ -837,6 +846,15 @@ class SheetJob:
                 return str(int(cell)) if isinstance(cell, float) and cell.is_integer() else clean_text(cell)
         else:
             fn = clean_text
+        if info is not None and info.sensitive and fn is not clean_text:
+            # a masked cell (an export's 430921********1234, ***) is no value to parse: the write path
+            # keeps the stored value it masks, or refuses it as a mask
+            parse_value, sensitive = fn, info.sensitive
+
+            def fn(cell):
+                if type(cell) is str and looks_masked(cell, sensitive):
+                    return cell.strip()
+                return parse_value(cell)
         if kind not in ("choice", "bool", "period", "date", "datetime", "region_ref"):
             return fn
         cache: dict = {}  # these columns repeat a few values down the whole sheet
@@ -1141,6 +1159,7 @@ class SheetJob:
                 merged.append(d)
         if not (not self.problems and self.result.ok):
             self.metadata_checks(rows)
+            merged, _ = keep_masked(self.session, rt, merged)  # masks of the stored values are no problem
             _, problems = validate_rows(self.session, rt, merged, today=self.opts.today, start_row=0)
             self._map_problems(problems, rows)
             return
@@ -1165,7 +1184,8 @@ class SheetJob:
                 failed = True
                 continue
             except PermissionDenied as exc:  # rows outside the importing user's scope: reported, nothing written
-                self.problem(exc.zh, exc.en)
+                k = getattr(exc, "row_index", None)
+                self.problem(exc.zh, exc.en, row=rows[index[k]].row if k is not None and 0 <= k < len(index) else None)
                 failed = True
                 continue
             except IntegrityError as exc:
@@ -1183,6 +1203,11 @@ class SheetJob:
             summary.new += res.inserted
             summary.changed += res.updated
             summary.unchanged += res.unchanged
+            for name, positions in res.masked.items():
+                header = self.headers.get(name) or self._key_label(name)
+                self.result.masked_kept[header] = self.result.masked_kept.get(header, 0) + len(positions)
+                for k in positions:
+                    rows[index[k]].masked.append(name)
         if self.opts.dry_run and not failed:
             self._plan(rows)
 
@@ -1243,11 +1268,13 @@ class SheetJob:
                 action = "new"
             else:
                 for c in shown:
-                    if c.name in pr.values and pr.values[c.name] != pr.old.get(c.name):
+                    if c.name in pr.values and c.name not in pr.masked and pr.values[c.name] != pr.old.get(c.name):
                         changes.append((c.header, self._mask(c.name, self._display(c, pr.old.get(c.name))),
                                         self._mask(c.name, self._display(c, pr.values[c.name], pr))))
                 action = "changed" if changes else "unchanged"
-            self.result.plan.append(RowPlan(sheet=self.sheet.name, row=pr.row, table=rt.key, action=action, key=key, changes=changes))
+            masked = [self.headers.get(c) or self._key_label(c) for c in pr.masked]
+            self.result.plan.append(RowPlan(sheet=self.sheet.name, row=pr.row, table=rt.key, action=action, key=key, changes=changes,
+                                            masked=masked))
 
     def _display(self, col: Column, v: Any, pr: Optional["ParsedRow"] = None) -> Any:
         if v is None:
@@ -1347,6 +1374,7 @@ class ParsedRow:
     region_from_fillin: bool = False
     old: Optional[dict] = None
     duplicate: bool = False
+    masked: list = field(default_factory=list)  # fields whose masked cell the write path kept as stored
 
     def has(self, name: str) -> bool:
         return name in self.positions

@@ -10,6 +10,14 @@ Layout of the data sheet (named after the table's Chinese label)::
 
 A hidden sheet ``_shequ`` records the table key, region and period, so the import knows the
 table even if the sheet is renamed; a hidden sheet ``_lists`` holds long dropdown lists.
+
+Sensitive columns the user may not read in clear (``masked``, decided by
+:func:`shequ_sdk.spreadsheets.write_template_for` as ``frames.may_unmask`` decides an API read)
+show the stored rows masked (``汪**``, ``430921********1234``): their cells are locked on a
+protected sheet (no password: a guard against typing over them, not a secret), the notes row
+says 【已打码·只读】 and the header carries a comment. The blank rows below stay open, so new
+records are typed in full. Imported again, a mask keeps the stored value
+(:func:`shequ_sdk.records.keep_masked`).
 """
 
 from __future__ import annotations
@@ -69,19 +77,34 @@ def excel_value(col: Column, value):
     return neutralise(str(value))
 
 
+MASKED_NOTE = "【已打码·只读：按您的权限打码，导入时保持已登记的值；新增行请填写完整】"
+MASKED_COMMENT = ("本列按您的权限打码显示，已有记录的这一列为只读（导入时打码值视为不变，不会覆盖已登记的值）；"
+                  "新增的行请填写完整的值。\nMasked for your role: read-only for the records already stored "
+                  "(a mask imported again keeps the stored value); type full values in new rows.")
+
+
 def write_template(session: Session, rt: RecordTable, region: Region, period: Period, out: str | Path, *,
-                   blank_rows: int = 200, today: Optional[dt.date] = None) -> Path:
-    """Write the fill-in template for ``rt`` in ``region`` and ``period`` to ``out`` (.xlsx)."""
+                   blank_rows: int = 200, today: Optional[dt.date] = None, masked: frozenset[str] = frozenset()) -> Path:
+    """Write the fill-in template for ``rt`` in ``region`` and ``period`` to ``out`` (.xlsx).
+
+    ``masked``: the sensitive fields shown masked and locked (see the module doc)."""
     import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from .. import __version__
+    from ..ids import mask
 
     rows = select_rows(session, rt, region=region, period=period, exact_region=True)
     cols, values = display_rows(session, rt, rows)
     columns = cols.columns
+    masked_cols = [j for j, c in enumerate(columns) if c.info is not None and c.info.sensitive and c.name in masked]
+    for row in values:
+        for j in masked_cols:
+            if row[j] not in (None, ""):
+                row[j] = mask(row[j], columns[j].info.sensitive)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet_title(rt.label_zh)
@@ -105,7 +128,9 @@ def write_template(session: Session, rt: RecordTable, region: Region, period: Pe
         c.font = Font(bold=True, color=REQUIRED_FONT if col.required else None)
         c.fill = header_fill
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        n = ws.cell(NOTES_ROW, j, col.note())
+        n = ws.cell(NOTES_ROW, j, MASKED_NOTE + col.note() if j - 1 in masked_cols else col.note())
+        if j - 1 in masked_cols:
+            c.comment = Comment(MASKED_COMMENT, "shequ")
         n.font = Font(size=9, italic=True, color="808080")
         n.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, 2 * len(col.header) + 4))
@@ -124,6 +149,20 @@ def write_template(session: Session, rt: RecordTable, region: Region, period: Pe
             if fmt:
                 ws.cell(r, j).number_format = fmt
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 2)
+    if masked_cols and values:
+        # the masked cells of stored rows are read-only: every other cell people fill stays open
+        open_cell = Protection(locked=False)
+        locked_cols = {j + 1 for j in masked_cols}
+        for r in range(FIRST_DATA_ROW, last_row + 1):
+            stored = r < FIRST_DATA_ROW + len(values)
+            for j in range(1, len(columns) + 1):
+                if not (stored and j in locked_cols):
+                    ws.cell(r, j).protection = open_cell
+        for j in (2, 4):  # the region and period fill-ins
+            ws.cell(2, j).protection = open_cell
+        ws.protection.sheet = True
+        for action in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort", "autoFilter"):
+            setattr(ws.protection, action, False)
 
     lists, list_col = None, 0
     for j, col in enumerate(columns, start=1):
