@@ -86,6 +86,28 @@ class RowContext:
             self.cache[key] = compute()
         return self.cache[key]
 
+    def setting(self, key: str, region_id: Optional[int]):
+        """A setting's value for a row's region, as :func:`shequ_sdk.config.get` resolves it
+        (region → township → county → database-wide → default), with the overrides read once per
+        batch and each region resolved once."""
+        from . import config
+
+        settings = self.cache.setdefault("__settings__", {})
+        if (key, region_id) in settings:
+            return settings[(key, region_id)]
+        if key not in settings:
+            settings[key] = config.overrides(self.session, key)
+        found = settings[key]
+        value = found.get(None, registry().settings[key].default)
+        region = self.region(region_id) if region_id is not None else None
+        if region is not None:
+            for rid in (region.id, region.township_id, region.county_id):
+                if rid is not None and rid in found:
+                    value = found[rid]
+                    break
+        settings[(key, region_id)] = value
+        return value
+
 
 @dataclass
 class WriteResult:

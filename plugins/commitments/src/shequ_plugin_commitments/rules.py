@@ -29,15 +29,7 @@ CLOSED = ("kept", "partly", "unkept", "withdrawn")
 
 def setting(ctx, key: str, region_id: int):
     """A setting for a region, the overrides read once per batch."""
-    from shequ_sdk import registry
-
-    found = ctx.memo(("commitments.setting", key), lambda: config.overrides(ctx.session, key))
-    region = ctx.region(region_id)
-    if region is not None:
-        for rid in (region.id, region.township_id, region.county_id):
-            if rid is not None and rid in found:
-                return found[rid]
-    return found.get(None, registry().settings[key].default)
+    return ctx.setting(key, region_id)
 
 
 def members(ctx) -> dict:

@@ -41,13 +41,7 @@ SETTINGS = [
 def setting_for(ctx, key: str, region_id: int):
     """A setting's value for a region (region → township → county → database → default),
     reading the overrides once per batch."""
-    found = ctx.memo(("culture_sports.setting", key), lambda: config.overrides(ctx.session, key))
-    region = ctx.region(region_id)
-    if region is not None:
-        for rid in (region.id, region.township_id, region.county_id):
-            if rid is not None and rid in found:
-                return found[rid]
-    return found.get(None, registry().settings[key].default)
+    return ctx.setting(key, region_id)
 
 
 _MISSING = object()

@@ -26,22 +26,7 @@ SETTINGS = (
 def setting_for(ctx, key: str, region_id: int):
     """A Setting's value for a village inside a row rule: the overrides are read once per batch
     and resolved region → township → county → default in Python, once per village."""
-    cache = ctx.cache.setdefault("stability_settings", {})
-    value = cache.get((key, region_id), cache)
-    if value is not cache:
-        return value
-    if key not in cache:
-        cache[key] = config.overrides(ctx.session, key)
-    found = cache[key]
-    value = found.get(None, shequ_sdk.registry().settings[key].default)
-    region = ctx.region(region_id)
-    if region is not None:
-        for rid in (region.id, region.township_id, region.county_id):
-            if rid is not None and rid in found:
-                value = found[rid]
-                break
-    cache[(key, region_id)] = value
-    return value
+    return ctx.setting(key, region_id)
 
 
 def due_date(registered_on: date, mediation_days: int, extension_days: int = 0) -> date:
