@@ -30,7 +30,7 @@ def _ui_conftest():
 
 
 _helpers = _ui_conftest()
-ROOT, copy_to_docs, is_local, running = _helpers.ROOT, _helpers.copy_to_docs, _helpers.is_local, _helpers.running
+ROOT, is_local, running = _helpers.ROOT, _helpers.is_local, _helpers.running
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 
@@ -160,7 +160,7 @@ def test_question_flow_escaping_and_rate_limit(portal, phone):
     assert "<script>alert('x')</script>为什么第1项金额变了？" in qa.inner_text()  # shown as text, never run
     assert "王**" in qa.inner_text() and "1391" not in phone.content()
     qa.scroll_into_view_if_needed()
-    copy_to_docs(_shot(phone, "public-village-phone.png"), "public-village-phone.png")
+    _shot(phone, "public-village-question-phone.png")  # the README's picture is the demo's page (docs/img/public-village-phone.png)
 
     # without the form's token, or with a wrong answer, nothing is stored; the 6th question in a minute is refused
     jar = CookieJar()
