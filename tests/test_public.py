@@ -64,11 +64,33 @@ def test_publish_writes_a_static_site_whose_links_resolve_and_only_changed_pages
     assert code == 0, err
     after = json.loads((site / "manifest.json").read_text(encoding="utf-8"))["pages"]
     changed = {name for name, digest in after.items() if manifest["pages"].get(name) != digest}
-    # a correction keeps the count of current postings: the index page is unchanged
-    assert changed == {"南洲村/index.html", f"v/{more['old']}/index.html", f"v/{more['new']}/index.html"}
+    # the index page changes only for the audit chain's head it shows (a correction keeps the count of postings)
+    assert changed == {"index.html", "南洲村/index.html", f"v/{more['old']}/index.html", f"v/{more['new']}/index.html"}
     assert f"改写 {len(changed)}，未变 {len(after) - len(changed)}" in second
     rewritten = {str(p.relative_to(site)) for p in pages if p.stat().st_mtime_ns != before[p]}
     assert rewritten <= changed
+
+
+def test_the_published_site_anchors_the_audit_chain_head(portal, cli, tmp_path):
+    from shequ_sdk.audit import head, short_hash
+
+    sdk, _cases, db = portal
+    site = tmp_path / "site"
+    assert cli("publish", "--db", db, "--out", str(site), "--quiet")[0] == 0
+    with Session(sdk.engine) as s:
+        seq, digest = head(s)
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["audit_head"] == {"seq": seq, "hash": digest}
+    assert f"审计日志链尾：第 {seq} 条 · {short_hash(digest)}" in (site / "index.html").read_text(encoding="utf-8")
+    # the site's manifest is a head file for shequ verify: it matches now …
+    code, out, err = cli("verify", "--db", db, "--head-file", str(site / "manifest.json"))
+    assert code == 0, out + err
+    # … and names a head that is no longer in the log
+    manifest["audit_head"]["hash"] = "0" * 64
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(manifest), encoding="utf-8")
+    code, out, err = cli("verify", "--db", db, "--head-file", str(forged))
+    assert code == 1 and str(seq) in out + err
 
 
 def test_publish_refuses_bad_input_in_one_line(portal, cli, tmp_path):

@@ -145,6 +145,13 @@ def head(session: Session) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
+def short_hash(digest: str) -> str:
+    """``3a61-7f5a-7bbe``: a hash's first 12 hex digits as boards and public pages print them
+    (``shequ verify --head-file`` accepts them)."""
+    h = (digest or "")[:12]
+    return "-".join(h[i:i + 4] for i in range(0, len(h), 4))
+
+
 def _actor_name(actor) -> str:
     if isinstance(actor, str):
         return actor

@@ -120,8 +120,9 @@ class Board:
     @property
     def audit_head_short(self) -> str:
         """``3a61-7f5a-7bbe``: the head hash's first 12 hex digits, as ``shequ verify --head-file`` accepts them."""
-        h = self.audit_head_hash[:12]
-        return "-".join(h[i:i + 4] for i in range(0, len(h), 4))
+        from .audit import short_hash
+
+        return short_hash(self.audit_head_hash)
 
     @property
     def period_label(self) -> str:

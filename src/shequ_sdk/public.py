@@ -128,7 +128,11 @@ def index_data(session: Session, county: Optional[Region] = None) -> dict[str, A
         td = cd["townships"].setdefault(t.id, {"name": t.name, "villages": []})
         td["villages"].append({"name": v.name, "slug": names[v.id], "kind": "社区" if v.kind == "community" else "村",
                                "postings": counts.get(v.id, 0)})
-    return {"counties": [{"name": c["name"], "townships": list(c["townships"].values())} for c in counties.values()]}
+    from .audit import head, short_hash
+
+    seq, digest = head(session)
+    return {"counties": [{"name": c["name"], "townships": list(c["townships"].values())} for c in counties.values()],
+            "audit_head": {"seq": seq, "hash": digest, "short": short_hash(digest)}}
 
 
 def _count():
@@ -328,6 +332,9 @@ def publish_site(session: Session, out, *, county=None, progress=None) -> Publis
         except ValueError:
             old = {}
     pages = all_pages(session, region)
+    from .audit import head
+
+    head_seq, head_hash = head(session)  # the chain head, anchored outside the database with the site
     report = PublishReport(out=str(root), pages=len(pages))
     hashes: dict[str, str] = {}
     fingerprints: dict[str, dict] = {}
@@ -365,7 +372,8 @@ def publish_site(session: Session, out, *, county=None, progress=None) -> Publis
             except OSError:
                 pass
     report.fingerprints = len(fingerprints)
-    manifest = {"format": 1, "pages": dict(sorted(hashes.items())), "fingerprints": dict(sorted(fingerprints.items()))}
+    manifest = {"format": 1, "audit_head": {"seq": head_seq, "hash": head_hash},
+                "pages": dict(sorted(hashes.items())), "fingerprints": dict(sorted(fingerprints.items()))}
     root.mkdir(parents=True, exist_ok=True)
     text = json.dumps(manifest, ensure_ascii=False, indent=1)
     if not manifest_path.is_file() or manifest_path.read_text(encoding="utf-8") != text:

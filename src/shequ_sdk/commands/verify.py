@@ -60,7 +60,8 @@ _HEAD_LINE = re.compile(r"(?:seq\s*[:=]?\s*|第\s*)(\d+)\s*(?:条)?[\s·:：,，
 
 
 def read_head(path) -> tuple[int, str]:
-    """``(seq, hash)`` from a head file: what ``--save-head`` wrote (JSON), or a line such as
+    """``(seq, hash)`` from a head file: what ``--save-head`` wrote (JSON), a published site's
+    ``manifest.json`` (``shequ publish``), or a line such as
     ``seq 26456 5fc9f92197ef…`` (as ``shequ verify`` prints it) or ``第 26456 条 · 5fc9-f921-97ef``
     (as a printed board shows it): a hash of 12 or more hex digits, dashes allowed."""
     p = Path(path)
@@ -70,6 +71,7 @@ def read_head(path) -> tuple[int, str]:
         raise InputError(f"无法读取链尾文件 {p}：{exc.strerror or exc}", f"cannot read the head file {p}: {exc.strerror or exc}") from None
     try:
         data = json.loads(text)
+        data = data.get("audit_head", data)  # a published site's manifest.json carries the head too
         seq, digest = int(data["seq"]), str(data["hash"]).lower()
         if re.fullmatch(r"[0-9a-f]{12,64}", digest) and seq >= 0:
             return seq, digest
