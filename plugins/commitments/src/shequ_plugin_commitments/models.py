@@ -97,7 +97,7 @@ class Commitment(Record, table=True):
     target_kind: str = field(default="quantity", label_zh="目标类型", label_en="Target kind", choices=TARGET_KINDS)
     target_number: Optional[float] = field(default=None, ge=0, label_zh="目标数量", label_en="Target", note_zh="量化指标必填",
                                            note_en="required for a quantified target")
-    target_unit: Optional[str] = field(default=None, label_zh="单位", label_en="Unit", note_zh="如 户、次、起", note_en="e.g. households, times")
+    target_unit: Optional[str] = field(default=None, label_zh="计量单位", label_en="Unit of measure", note_zh="如 户、次、起", note_en="e.g. households, times")
     achieved_number: Optional[float] = field(default=None, ge=0, label_zh="完成数量", label_en="Achieved")
     due_date: date = field(label_zh="兑现期限", label_en="Due date")
     posted_at: str = field(label_zh="公开地点", label_en="Posted at", note_zh="如 村务公开栏、党员承诺公开栏", note_en="where it is posted")
