@@ -61,7 +61,7 @@ def register_tables(register):
                          period_field="year", period_kind="year", natural_key=("party_org_id", "year", "member_name"), sensitive=True))
     register(RecordTable(model=PartyActivity, label_zh="党组织活动", label_en="Party bodies' activities", level="any", association_type=t,
                          period_field="year", period_kind="year", natural_key=("region_id", "year", "title", "association_id")))
-    register(RecordTable(model=PartyTalk, label_zh="三必谈谈心谈话", label_en="Heart-to-heart talks (三必谈)", level="any", association_type=t,
+    register(RecordTable(model=PartyTalk, label_zh="三必谈谈心谈话", label_en="Heart-to-heart talks (the three must-talks)", level="any", association_type=t,
                          date_field="talk_date", natural_key=("party_org_id", "talk_date", "member_name"), sensitive=True,
                          description_zh="党组织遇有思想情绪、重大政治事件、矛盾纠纷时与党员的谈心谈话",
                          description_en="Talks a Party body holds with a member on thoughts and moods, a major political event or a dispute"))

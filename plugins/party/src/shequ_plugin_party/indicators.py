@@ -144,7 +144,7 @@ def all_indicators() -> list[Indicator]:
                   description_en="Members away at the end of the period whose membership stayed at home"),
         Indicator(key="party.excellent_share", label_zh="评议优秀比例", label_en="Share graded excellent", unit_zh="", unit_en="",
                   numerator=excellent, denominator=evaluated, value_type="ratio", period_kinds=YEAR),
-        Indicator(key="party.talks", label_zh="三必谈谈心谈话", label_en="Heart-to-heart talks (三必谈)", unit_zh="次", unit_en="",
+        Indicator(key="party.talks", label_zh="三必谈谈心谈话", label_en="Heart-to-heart talks (the three must-talks)", unit_zh="次", unit_en="",
                   numerator=talks, description_zh="期内党组织遇有思想情绪、重大政治事件、矛盾纠纷时与党员的谈话次数",
                   description_en="Talks Party bodies held with members in the period (thoughts and moods, political events, disputes)"),
         Indicator(key="party.talk_branch_share", label_zh="开展谈心谈话的党支部比例", label_en="Share of branches holding talks", unit_zh="", unit_en="",

@@ -195,7 +195,7 @@ class PartyTalk(Record, table=True):
     party_org_id: int = field(foreign_key="party_organisation.id", label_zh="党组织", label_en="Party body")
     talk_date: date = field(label_zh="谈话日期", label_en="Date")
     trigger: str = field(label_zh="谈话缘由", label_en="Occasion", choices=TALK_TRIGGERS,
-                         note_zh="三必谈：思想情绪、重大政治事件、矛盾纠纷", note_en="the three occasions of 三必谈")
+                         note_zh="三必谈：思想情绪、重大政治事件、矛盾纠纷", note_en="the three occasions that call for a talk")
     member_name: str = field(sensitive="name", label_zh="谈话对象", label_en="Member talked with")
     held_by: str = field(sensitive="name", label_zh="谈话人", label_en="Held by", note_zh="如支部书记", note_en="e.g. the secretary")
     outcome: Optional[str] = field(default=None, label_zh="谈话结果", label_en="Outcome")
