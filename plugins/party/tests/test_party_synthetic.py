@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from shequ_sdk import Association
 from shequ_sdk.demo import GenerateOptions
-from shequ_plugin_party import PartyCoverage, PartyEvaluation, PartyMobileMember, PartyOrganisation, PartyOrgProfile
+from shequ_plugin_party import PartyCoverage, PartyEvaluation, PartyMobileMember, PartyOrganisation, PartyOrgProfile, PartyTalk
 
 
 def test_tiny_county(sdk):
@@ -25,10 +25,17 @@ def test_tiny_county(sdk):
     assert v["party.excellent_share"] is None or v["party.excellent_share"] <= 1 / 3
 
     with sdk.transaction() as s:
-        for model in (PartyOrgProfile, PartyOrganisation, PartyCoverage, PartyEvaluation, PartyMobileMember):
+        for model in (PartyOrgProfile, PartyOrganisation, PartyCoverage, PartyEvaluation, PartyMobileMember, PartyTalk):
             assert s.execute(select(func.count()).select_from(model).where(model.synthetic.is_(False))).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(Association).where(Association.type_key == "social_org",
                                                                             Association.synthetic.is_(False))).scalar_one() == 0
+        # 三必谈 talks: the indicator is the raw count of 2020's talks; every branch talked at some point
+        talks_2020 = s.execute(select(func.count()).select_from(PartyTalk).where(func.extract("year", PartyTalk.talk_date) == 2020)).scalar_one()
+        assert talks_2020 > 0 and v["party.talks"] == talks_2020
+        talked = set(s.execute(select(PartyTalk.party_org_id).distinct()).scalars())
+        branches = set(s.execute(select(PartyOrganisation.id).where(PartyOrganisation.kind.in_(("standalone", "joint")))).scalars())
+        assert talked <= branches and len(talked) >= len(branches) // 2
+        assert 0 < v["party.talk_branch_share"] <= 1
         modes = set(s.execute(select(PartyCoverage.mode).distinct()).scalars())
         assert modes <= {"standalone", "joint", "attached", "instructor"} and len(modes) >= 3
 

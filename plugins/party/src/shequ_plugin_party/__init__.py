@@ -4,7 +4,8 @@ Social organisations are core ``Association`` rows of type ``social_org``. Each 
 mode at a time — 单独建 (standalone branch), 联合建 (joint branch), 挂靠建 (Party group attached
 to the supervising unit) or 委派指导员 (an assigned instructor) — recorded in
 ``party_coverage``. The plugin also keeps the organisations' yearly Party figures, mobile Party
-members and their reports, 民主评议 grades and the services Party bodies run.
+members and their reports, 民主评议 grades, the services Party bodies run and their 三必谈
+heart-to-heart talks with members.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from shequ_sdk import AssociationType, RecordTable, Setting, hookimpl
 from .indicators import all_indicators
 from .models import (
     SOCIAL_ORG, PartyActivity, PartyCoverage, PartyEvaluation, PartyInstructor, PartyMobileMember, PartyMobileReport,
-    PartyOrganisation, PartyOrgProfile,
+    PartyOrganisation, PartyOrgProfile, PartyTalk,
 )
 from .rules import BRANCH_MIN, EXCELLENT_LIMIT, REPORT_MONTHS, STANDALONE_STAFF, all_rules
 
 __all__ = [
     "register_association_types", "register_tables", "register_indicators", "register_rules", "register_settings", "populate",
     "PartyOrgProfile", "PartyOrganisation", "PartyInstructor", "PartyCoverage", "PartyMobileMember", "PartyMobileReport",
-    "PartyEvaluation", "PartyActivity", "SOCIAL_ORG",
+    "PartyEvaluation", "PartyActivity", "PartyTalk", "SOCIAL_ORG",
 ]
 
 
@@ -60,6 +61,10 @@ def register_tables(register):
                          period_field="year", period_kind="year", natural_key=("party_org_id", "year", "member_name"), sensitive=True))
     register(RecordTable(model=PartyActivity, label_zh="党组织活动", label_en="Party bodies' activities", level="any", association_type=t,
                          period_field="year", period_kind="year", natural_key=("region_id", "year", "title", "association_id")))
+    register(RecordTable(model=PartyTalk, label_zh="三必谈谈心谈话", label_en="Heart-to-heart talks (the three must-talks)", level="any", association_type=t,
+                         date_field="talk_date", natural_key=("party_org_id", "talk_date", "member_name"), sensitive=True,
+                         description_zh="党组织遇有思想情绪、重大政治事件、矛盾纠纷时与党员的谈心谈话",
+                         description_en="Talks a Party body holds with a member on thoughts and moods, a major political event or a dispute"))
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from shequ_sdk import Association
 from . import seed
 from .models import (
     SOCIAL_ORG, PartyActivity, PartyCoverage, PartyEvaluation, PartyInstructor, PartyMobileMember, PartyMobileReport,
-    PartyOrganisation, PartyOrgProfile,
+    TALK_TRIGGERS, PartyOrganisation, PartyOrgProfile, PartyTalk,
 )
 from .rules import add_months
 
@@ -25,6 +25,13 @@ DESTINATIONS = [
 EMPLOYERS = ("电子厂", "建筑公司", "物流公司", "贸易公司", "餐饮公司", "装饰工程公司", "机械厂", "服装厂")
 REPORT_SUMMARIES = ("汇报思想和工作情况，按时交纳党费", "参加流入地党组织活动", "介绍务工情况，表示年底返乡",
                     "学习有关文件，汇报工作近况", "电话汇报近况并交纳党费")
+
+# 三必谈: what a talk on each occasion typically settled, and whether it left something to follow up
+TALK_OUTCOMES = {
+    "mood": (("思想疙瘩已解开，表示安心工作", False), ("因家庭困难情绪低落，支部协调帮扶", True), ("对评议结果有看法，已说明情况", False)),
+    "political_event": (("学习会议精神，交流思想认识", False), ("谈心后主动提交心得体会", False), ("对政策有疑问，约定再次座谈", True)),
+    "dispute": (("与会员的纠纷已当面化解", False), ("会费争议已调解，双方认可", False), ("与邻里矛盾未完全化解，继续做工作", True)),
+}
 
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -109,6 +116,26 @@ def _mobile_history(rng, fake, *, region_id: int, association_id: int, party_org
         "relation_transferred": False, "last_contact": reports[-1] if reports else out_date, "synthetic": synthetic,
     }
     return member, reports
+
+
+def _talk_rows(rng, *, region_id: int, body_id: int, held_by: str, roster: list[str], start: dt.date, end: dt.date,
+               most: int) -> list[dict]:
+    """0..``most`` 三必谈 talks of one branch between ``start`` and ``end`` (inclusive), each with a
+    member of its roster; nothing when the span is empty or the roster has no one but the holder."""
+    members = [n for n in roster if n != held_by]
+    if start > end or not members:
+        return []
+    rows, seen = [], set()
+    for _ in range(rng.randint(0, most)):
+        trigger = rng.choice(tuple(TALK_TRIGGERS))
+        outcome, follow_up = rng.choice(TALK_OUTCOMES[trigger])
+        day, member = start + dt.timedelta(days=rng.randint(0, (end - start).days)), rng.choice(members)
+        if (day, member) in seen:  # one talk per member and day (the table's natural key)
+            continue
+        seen.add((day, member))
+        rows.append({"region_id": region_id, "party_org_id": body_id, "talk_date": day, "trigger": trigger, "member_name": member,
+                     "held_by": held_by, "outcome": outcome, "follow_up": follow_up, "synthetic": True})
+    return rows
 
 
 def _report_rows(rng, member_id: int, region_id: int, dates: list[dt.date]) -> list[dict]:
@@ -212,11 +239,11 @@ def populate_demo(ctx) -> None:
     ctx.progress(PLUGIN, "覆盖方式", len(coverage), len(coverage))
 
     # 民主评议 at the end of 2010 in every branch (attached groups are evaluated with their host unit)
-    evaluations = []
+    evaluations, rosters = [], {}
     for b, bid in zip(body_rows, body_ids):
         if b["kind"] == "attached":
             continue
-        names = _unique_names(fake, b["party_members"])
+        names = rosters[bid] = _unique_names(fake, b["party_members"])
         for name, (grade, score) in zip(names, _grades(rng, len(names))):
             evaluations.append({"region_id": rid, "party_org_id": bid, "year": seed.YEAR, "member_name": name, "grade": grade,
                                 "peer_score": score, "evaluated_on": fake.date_in(dt.date(2010, 12, 15), dt.date(2011, 1, 20)),
@@ -241,6 +268,17 @@ def populate_demo(ctx) -> None:
         "year": year, "kind": kind, "title": title, "beneficiaries": ben, "amount_fen": None if yuan is None else yuan * 100,
         "amount_at_least": at_least, "sites": sites, "note": note, "synthetic": False,
     } for org, kind, year, title, ben, yuan, at_least, sites, note in seed.ACTIVITIES])
+
+    # 三必谈 talks in every branch during the year (illustrative: the article names the practice, not its figures)
+    year_end = min(dt.date(seed.YEAR, 12, 31), ctx.today)
+    talks = []
+    for b, bid in zip(body_rows, body_ids):
+        if bid in rosters:
+            start = max(dt.date(seed.YEAR, 1, 1), b["founded"] or dt.date(seed.YEAR, 1, 1))
+            talks += _talk_rows(rng, region_id=rid, body_id=bid, held_by=b["secretary_name"], roster=rosters[bid],
+                                start=start, end=year_end, most=4)
+    ctx.write(PartyTalk, talks)
+    ctx.progress(PLUGIN, "三必谈", len(talks), len(talks))
 
 
 # -- synthetic counties ------------------------------------------------------------------------
@@ -418,12 +456,12 @@ def populate_synthetic(ctx) -> None:
     ctx.progress(PLUGIN, "覆盖方式", len(coverage), len(coverage))
 
     # yearly 民主评议 of the same roster in every branch, and mobile members with their reports
-    evaluations, mobile, reports = [], [], []
+    evaluations, mobile, reports, rosters = [], [], [], {}
     seq = 0
     for b, bid, served in zip(bodies, body_ids, body_orgs):
         if b["kind"] == "attached":
             continue
-        roster = _unique_names(fake, b["party_members"])
+        roster = rosters[bid] = _unique_names(fake, b["party_members"])
         for y in ctx.years:
             end = dt.date(y, 12, 31)
             if b["founded"] > end or (b.get("dissolved") and b["dissolved"] <= end) or y >= today.year:
@@ -445,3 +483,16 @@ def populate_synthetic(ctx) -> None:
     mobile_ids = ctx.write(PartyMobileMember, mobile, return_ids=True).ids
     ctx.write(PartyMobileReport, [row for mid, (region_id, dates) in zip(mobile_ids, reports) for row in _report_rows(rng, mid, region_id, dates)])
     ctx.progress(PLUGIN, "民主评议与流动党员", len(evaluations) + len(mobile), len(evaluations) + len(mobile))
+
+    # 三必谈 talks: every branch, every year of its life (drawn last, so the rows above do not change)
+    talks = []
+    for b, bid in zip(bodies, body_ids):
+        if bid not in rosters:
+            continue
+        for y in ctx.years:
+            start = max(b["founded"], dt.date(y, 1, 1))
+            end = min(dt.date(y, 12, 31), today, (b.get("dissolved") or dt.date.max) - dt.timedelta(days=1))
+            talks += _talk_rows(rng, region_id=b["region_id"], body_id=bid, held_by=b["secretary_name"], roster=rosters[bid],
+                                start=start, end=end, most=5)
+    ctx.write(PartyTalk, talks)
+    ctx.progress(PLUGIN, "三必谈", len(talks), len(talks))

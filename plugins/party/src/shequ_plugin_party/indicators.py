@@ -1,5 +1,5 @@
 """Indicators: counts of organisations, Party bodies and instructors active at the period's end,
-yearly figures from the organisations' profiles, and the coverage rate.
+yearly figures from the organisations' profiles, the coverage rate, and 三必谈 talks.
 
 Every query returns one row per region the counted rows belong to (a county's own
 organisations sit on the county), so the engine's roll-up sums villages, townships and the
@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, func, select
 
 from shequ_sdk import Association, Indicator
 
-from .models import SOCIAL_ORG, PartyCoverage, PartyEvaluation, PartyInstructor, PartyMobileMember, PartyOrganisation, PartyOrgProfile
+from .models import SOCIAL_ORG, PartyCoverage, PartyEvaluation, PartyInstructor, PartyMobileMember, PartyOrganisation, PartyOrgProfile, PartyTalk
 
 
 def _org_active(q):
@@ -81,6 +81,26 @@ def evaluated(q):
     return q.count(PartyEvaluation, PartyEvaluation.year == q.period.year)
 
 
+def talks(q):
+    return q.count(PartyTalk, date=PartyTalk.talk_date)
+
+
+BRANCH_KINDS = ("standalone", "joint")  # attached groups talk with their host unit's branch
+
+
+def _branch_active(q):
+    return and_(PartyOrganisation.kind.in_(BRANCH_KINDS), q.active_on(PartyOrganisation.founded, PartyOrganisation.dissolved))
+
+
+def branches(q):
+    return q.count(PartyOrganisation, _branch_active(q))
+
+
+def branches_with_talks(q):
+    held = exists().where(PartyTalk.party_org_id == PartyOrganisation.id, q.in_period(PartyTalk.talk_date))
+    return q.count(PartyOrganisation, _branch_active(q), held)
+
+
 YEAR = ("year",)
 
 
@@ -124,4 +144,11 @@ def all_indicators() -> list[Indicator]:
                   description_en="Members away at the end of the period whose membership stayed at home"),
         Indicator(key="party.excellent_share", label_zh="评议优秀比例", label_en="Share graded excellent", unit_zh="", unit_en="",
                   numerator=excellent, denominator=evaluated, value_type="ratio", period_kinds=YEAR),
+        Indicator(key="party.talks", label_zh="三必谈谈心谈话", label_en="Heart-to-heart talks (the three must-talks)", unit_zh="次", unit_en="",
+                  numerator=talks, description_zh="期内党组织遇有思想情绪、重大政治事件、矛盾纠纷时与党员的谈话次数",
+                  description_en="Talks Party bodies held with members in the period (thoughts and moods, political events, disputes)"),
+        Indicator(key="party.talk_branch_share", label_zh="开展谈心谈话的党支部比例", label_en="Share of branches holding talks", unit_zh="", unit_en="",
+                  numerator=branches_with_talks, denominator=branches, value_type="ratio",
+                  description_zh="期末存续的单独建、联合建党支部中，期内至少谈话一次的 ÷ 党支部数",
+                  description_en="Standalone and joint branches existing at the end of the period that held a talk in it ÷ those branches"),
     ]

@@ -8,6 +8,7 @@
 - ``PartyMobileMember`` / ``PartyMobileReport``: mobile Party members and their reports.
 - ``PartyEvaluation``: the yearly 民主评议 grade of one member in one branch.
 - ``PartyActivity``: services run by an organisation's Party body (loans, charity, culture).
+- ``PartyTalk``: a branch's heart-to-heart talk with a member (三必谈, names masked outside the village).
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ ACTIVITY_KINDS = {
     "fitness": ("健身辅导", "fitness tutoring"),
     "tech_service": ("科技服务", "technical service"),
     "study": ("政治理论学习", "political study"),
+}
+# 三必谈 (seed article 1): a branch must talk with a member on each of these occasions
+TALK_TRIGGERS = {
+    "mood": ("思想情绪", "thoughts and moods"),
+    "political_event": ("重大政治事件", "major political event"),
+    "dispute": ("矛盾纠纷", "conflict or dispute"),
 }
 
 
@@ -176,3 +183,20 @@ class PartyActivity(Record, table=True):
     amount_at_least: bool = field(default=False, label_zh="金额为下限（“多”）", label_en="Amount is a lower bound")
     sites: Optional[int] = field(default=None, ge=0, label_zh="站点数", label_en="Sites")
     note: Optional[str] = field(default=None, label_zh="备注", label_en="Note")
+
+
+class PartyTalk(Record, table=True):
+    """A heart-to-heart talk (交心谈心) a Party body held with one member under 三必谈:
+    遇有思想情绪时必谈，遇有重大政治事件时必谈，遇有矛盾纠纷时必谈."""
+
+    __tablename__ = "party_talk"
+    __table_args__ = (Index("ix_party_talk_body_date", "party_org_id", "talk_date"),
+                      Index("ix_party_talk_region_date", "region_id", "talk_date"))
+    party_org_id: int = field(foreign_key="party_organisation.id", label_zh="党组织", label_en="Party body")
+    talk_date: date = field(label_zh="谈话日期", label_en="Date")
+    trigger: str = field(label_zh="谈话缘由", label_en="Occasion", choices=TALK_TRIGGERS,
+                         note_zh="三必谈：思想情绪、重大政治事件、矛盾纠纷", note_en="the three occasions that call for a talk")
+    member_name: str = field(sensitive="name", label_zh="谈话对象", label_en="Member talked with")
+    held_by: str = field(sensitive="name", label_zh="谈话人", label_en="Held by", note_zh="如支部书记", note_en="e.g. the secretary")
+    outcome: Optional[str] = field(default=None, label_zh="谈话结果", label_en="Outcome")
+    follow_up: bool = field(default=False, label_zh="需要跟进", label_en="Follow-up needed")

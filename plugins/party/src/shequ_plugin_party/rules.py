@@ -1,5 +1,5 @@
 """Validation rules: coverage (exactly one mode at a time), branch conditions, 民主评议 quota,
-mobile-member reporting.
+mobile-member reporting, 三必谈 talks.
 
 Row rules look rows up through ``ctx.memo`` so a batch costs one query per lookup table, not
 one per row. A rule runs both on writes (``row.id`` is unset; the batch so far is in
@@ -21,7 +21,7 @@ from shequ_sdk import config
 
 from .models import (
     BODY_KINDS, MODES, SOCIAL_ORG, PartyActivity, PartyCoverage, PartyEvaluation, PartyInstructor, PartyMobileMember,
-    PartyMobileReport, PartyOrganisation, PartyOrgProfile,
+    PartyMobileReport, PartyOrganisation, PartyOrgProfile, PartyTalk,
 )
 
 STANDALONE_STAFF = "party.standalone_staff_threshold"
@@ -506,6 +506,28 @@ def activity_consistent(row: PartyActivity, ctx) -> Iterable[Problem]:
         yield Problem("标注“金额为下限”时须填写金额", "a lower-bound amount needs the amount", field="amount_fen", value=None)
 
 
+# -- 三必谈 heart-to-heart talks ----------------------------------------------------------
+
+def talk_consistent(row: PartyTalk, ctx) -> Iterable[Problem]:
+    """A talk belongs to an existing body in its region, on a day the body existed, not in the future."""
+    body = _bodies(ctx).get(row.party_org_id)
+    if body is None:
+        yield Problem("党组织不存在", "no such Party body", field="party_org_id", value=row.party_org_id)
+        return
+    yield from _same_region(row, body.region_id, f"党组织「{body.name}」", f"Party body {body.name}", ctx)
+    yield from _not_future(row, "talk_date", ctx, "谈话日期", "talk date")
+    if body.founded is not None and row.talk_date < body.founded:
+        yield Problem(f"谈话日期早于「{body.name}」的成立日期（{body.founded}）", f"the talk is dated before {body.name} was founded ({body.founded})",
+                      field="talk_date", value=row.talk_date)
+    if body.dissolved is not None and row.talk_date >= body.dissolved:
+        yield Problem(f"谈话日期不早于「{body.name}」的撤销日期（{body.dissolved}）", f"the talk is dated on or after {body.name} was dissolved ({body.dissolved})",
+                      field="talk_date", value=row.talk_date)
+    if row.member_name.strip() == row.held_by.strip():
+        yield Problem("谈话人与谈话对象不能是同一人", "the person holding the talk cannot be the member talked with", field="held_by", value=row.held_by)
+    if row.follow_up and not (row.outcome or "").strip():
+        yield Problem("需要跟进的谈话须写明谈话结果", "a talk that needs follow-up needs its outcome", field="outcome", value=row.outcome)
+
+
 def all_rules() -> list[Rule]:
     return [
         Rule(key="party.profile_consistent", label_zh="党建年报数字一致", label_en="Profile figures are consistent",
@@ -544,4 +566,6 @@ def all_rules() -> list[Rule]:
              table="party_evaluation", check_row=excellent_quota),
         Rule(key="party.activity_consistent", label_zh="活动记录完整", label_en="Activity record is consistent",
              table="party_activity", check_row=activity_consistent),
+        Rule(key="party.talk_consistent", label_zh="三必谈谈话在党组织存续期间且记录完整", label_en="Talk falls within the Party body's life and is complete",
+             table="party_talk", check_row=talk_consistent),
     ]
