@@ -239,6 +239,11 @@ def queries(dialect: str, period: Period, as_of: dt.date) -> dict[str, tuple[Han
         "party.youth_leagues": (_count("party_org_profile", f"t.year = :year AND t.has_youth_league = {t}"), None),
         "party.womens_organisations": (_count("party_org_profile", f"t.year = :year AND t.has_women_org = {t}"), None),
         "party.mobile_members": (_count("party_mobile_member", f"t.relation_transferred = {f} AND {_active('t.out_date', 't.returned_on')}"), None),
+        "party.talks": (_count("party_talk", f"t.talk_date {IN_PERIOD}"), None),
+        "party.talk_branch_share": (
+            _count("party_organisation", f"""t.kind IN ('standalone', 'joint') AND {_active('t.founded', 't.dissolved')}
+                   AND EXISTS (SELECT 1 FROM party_talk k WHERE k.party_org_id = t.id AND k.talk_date {IN_PERIOD})"""),
+            _count("party_organisation", f"t.kind IN ('standalone', 'joint') AND {_active('t.founded', 't.dissolved')}")),
         "party.excellent_share": (_count("party_evaluation", "t.year = :year AND t.grade = 'excellent'"), _count("party_evaluation", "t.year = :year")),
         # commitments
         "commitments.made": (_count("commitments_pledge", "t.year = :year"), None),
