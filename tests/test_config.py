@@ -112,3 +112,55 @@ def test_unknown_setting(sdk, county):
             with pytest.raises(NotFoundError) as exc:
                 call()
             assert "未知的配置项" in exc.value.zh and "unknown setting 'cfgtest.nope'" in exc.value.en
+
+
+def test_who_may_change_a_setting_is_decided_in_the_sdk(sdk, county):
+    """Administrators set anything; township staff their township and its villages; others nothing.
+    Every change is in the audit log, and ``shequ verify`` finds a value edited behind its back."""
+    from shequ_sdk import PermissionDenied
+    from shequ_sdk.auth import Actor
+    from shequ_sdk.audit import AuditEntry
+    from shequ_sdk.replay import replay
+
+    jia = Actor("jia", "township", county["甲镇"].id)
+    with sdk.transaction() as s:
+        config.set_value(s, "cfgtest.due_day", 10, county["东村"], actor=jia)
+        config.set_value(s, "cfgtest.due_day", 12, county["甲镇"], actor=jia)
+        config.set_value(s, "cfgtest.due_day", 20, None, actor=Actor("root", "admin"))
+    refused = [(jia, county["南社区"]), (jia, None), (Actor("cun", "village", county["东村"].id), county["东村"]),
+               (Actor("ana", "analyst"), county["东村"])]
+    for actor, region in refused:
+        with pytest.raises(PermissionDenied) as exc:
+            with sdk.transaction() as s:
+                config.set_value(s, "cfgtest.due_day", 1, region, actor=actor)
+        assert "cfgtest.due_day" in exc.value.zh and "规则" in exc.value.zh and "rule" in exc.value.en
+    assert value_everywhere(sdk, county) == {"测试县": 20, "甲镇": 12, "东村": 10, "西村": 12, "乙镇": 20, "南社区": 20}
+
+    with sdk.transaction() as s:
+        config.set_value(s, "cfgtest.due_day", 11, county["东村"], actor=jia)
+        config.set_value(s, "cfgtest.due_day", 11, county["东村"], actor=jia)  # unchanged: not logged again
+        logged = s.execute(select(AuditEntry).where(AuditEntry.table_key == "setting").order_by(AuditEntry.seq)).scalars().all()
+        assert [(e.actor, e.action, e.region_id) for e in logged] == [
+            ("jia", "insert", county["东村"].id), ("jia", "insert", county["甲镇"].id), ("root", "insert", None),
+            ("jia", "update", county["东村"].id)]
+        assert (logged[-1].old, logged[-1].new) == ('{"value_json":"10"}', '{"value_json":"11"}')
+        assert not [p for p in replay(s).problems if p.extra.get("table") == "setting" or "setting" in str(p.extra)]
+        s.execute(SettingRow.__table__.update().where(SettingRow.region_id == county["东村"].id).values(value_json="30"))
+        found = replay(s).problems
+    assert any("配置项" in p.message_zh and "30" in p.message_zh for p in found), [p.message_zh for p in found]
+
+
+def test_regions_are_created_by_administrators_and_logged(sdk, county):
+    from shequ_sdk import PermissionDenied
+    from shequ_sdk.auth import Actor
+    from shequ_sdk.audit import AuditEntry
+    from shequ_sdk.regions import create_region
+
+    with pytest.raises(PermissionDenied) as exc:
+        with sdk.transaction() as s:
+            create_region(session=s, name="北村", kind="village", parent=s.merge(county["甲镇"]), actor=Actor("jia", "township", county["甲镇"].id))
+    assert "北村" in exc.value.zh and "only an administrator" in exc.value.en
+    with sdk.transaction() as s:
+        r = create_region(session=s, name="北村", kind="village", parent=s.merge(county["甲镇"]), actor=Actor("root", "admin"))
+        (entry,) = s.execute(select(AuditEntry).where(AuditEntry.table_key == "region", AuditEntry.record_id == r.id)).scalars().all()
+    assert entry.actor == "root" and '"name":"北村"' in entry.new and f'"township_id":{county["甲镇"].id}' in entry.new

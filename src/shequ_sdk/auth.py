@@ -183,6 +183,35 @@ def _scope_word(actor: Actor, lang: str) -> str:
     return {"township": ("乡镇", "township"), "village": ("村/社区", "village")}[level][0 if lang == "zh" else 1]
 
 
+# -- settings and regions ---------------------------------------------------------------------------
+
+def check_setting_change(session: Session, actor: Optional[Actor], key: str, region: Optional[Region]) -> None:
+    """Who may change a setting: an administrator anywhere; township staff for their township or a
+    village in it (settings are configured per township); nobody else."""
+    if actor is None or actor.role == "admin":
+        return
+    who_zh, who_en = _who(actor)
+    if actor.role == "township" and region is not None:
+        allowed = scope_ids(session, actor) or set()
+        if region.id in allowed:
+            return
+    where_zh = region.name if region is not None else "全部地区"
+    where_en = region.name if region is not None else "every region"
+    raise PermissionDenied(
+        f"{who_zh}不能修改配置项 {key}（{where_zh}）（规则：管理员可修改任何配置，乡镇工作人员只能修改本乡镇及其村的配置）",
+        f"{who_en} may not change setting {key} for {where_en} "
+        f"(rule: an administrator changes any setting; township staff only their own township's and its villages')")
+
+
+def check_region_change(actor: Optional[Actor], name: str) -> None:
+    """Only an administrator (or the local user) creates or changes regions."""
+    if actor is None or actor.role == "admin":
+        return
+    who_zh, who_en = _who(actor)
+    raise PermissionDenied(f"{who_zh}不能新建或修改地区 {name}（规则：只有管理员可以维护区划）",
+                           f"{who_en} may not create or change region {name} (rule: only an administrator maintains regions)")
+
+
 # -- reads ----------------------------------------------------------------------------------------
 
 def scope_region(session: Session, actor: Optional[Actor]) -> Optional[Region]:

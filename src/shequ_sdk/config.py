@@ -61,8 +61,26 @@ def resolve_for(session: Session, key: str, regions: list[Region]) -> dict[int, 
     return out
 
 
-def set_value(session: Session, key: str, value: Any, region: Optional[Region] = None) -> None:
-    """Store an override of ``key`` for ``region`` (``None``: for the whole database)."""
+SETTING_TABLE_KEY = "setting"
+SETTING_AUDITED = ("key", "region_id", "value_json")
+
+
+def setting_audit_values(row: Any) -> dict:
+    """The audited view of a setting row (a ``Setting`` or a mapping)."""
+    get = row.get if isinstance(row, dict) else (lambda k: getattr(row, k))
+    return {k: get(k) for k in SETTING_AUDITED}
+
+
+def set_value(session: Session, key: str, value: Any, region: Optional[Region] = None, *, actor: Any = None) -> None:
+    """Store an override of ``key`` for ``region`` (``None``: for the whole database).
+
+    ``actor`` (an :class:`~shequ_sdk.auth.Actor`, ``None`` for the local user) must be allowed to
+    (:func:`shequ_sdk.auth.check_setting_change`); the change is written to the audit log (table
+    key ``setting``), which ``shequ verify`` replays against the table.
+    """
+    from . import audit
+    from .auth import check_setting_change
+
     setting = _setting(key)
     if setting.default is not None and not isinstance(value, type(setting.default)) and not (
         isinstance(setting.default, float) and isinstance(value, int)
@@ -73,12 +91,24 @@ def set_value(session: Session, key: str, value: Any, region: Optional[Region] =
             f"配置项 {key} 的值类型应为 {type(setting.default).__name__}，收到 {value!r}",
             f"setting {key} takes a {type(setting.default).__name__}, got {value!r}",
         )
+    check_setting_change(session, actor, key, region)
     rid = region.id if region else None
     cond = SettingRow.region_id == rid if rid is not None else SettingRow.region_id.is_(None)
     row = session.exec(select(SettingRow).where(SettingRow.key == key, cond)).first()
+    text = json.dumps(value, ensure_ascii=False)
     if row is None:
-        row = SettingRow(key=key, region_id=rid, value_json=json.dumps(value, ensure_ascii=False))
+        row = SettingRow(key=key, region_id=rid, value_json=text)
+        before = None
     else:
-        row.value_json = json.dumps(value, ensure_ascii=False)
+        if row.value_json == text:
+            return
+        before = setting_audit_values(row)
+        row.value_json = text
     session.add(row)
     session.flush()
+    after = setting_audit_values(row)
+    if before is None:
+        audit.append(session, actor, "insert", SETTING_TABLE_KEY, row.id, rid, None, after)
+    else:
+        audit.append(session, actor, "update", SETTING_TABLE_KEY, row.id, rid,
+                     {"value_json": before["value_json"]}, {"value_json": after["value_json"]})

@@ -26,11 +26,19 @@ def create_region(
     valid_from: Optional[date] = None,
     valid_to: Optional[date] = None,
     synthetic: bool = False,
+    actor=None,
 ) -> Region:
-    """Create a region under ``parent`` with its ancestry columns filled in."""
+    """Create a region under ``parent`` with its ancestry columns filled in.
+
+    Only an administrator (or the local user, ``actor=None``) creates regions; the new region is
+    written to the audit log (table key ``region``), which ``shequ verify`` replays.
+    """
+    from .auth import check_region_change
+
     name = (name or "").strip()
     if not name:
         raise InputError("地区名称不能为空", "a region needs a name")
+    check_region_change(actor, name)
     if kind not in REGION_KINDS:
         raise InputError(f"未知的地区层级 {kind!r}（应为 county/township/village/community）", f"unknown region kind {kind!r}")
     allowed = PARENT_KIND[kind]
@@ -62,7 +70,19 @@ def create_region(
     else:
         region.township_id, region.county_id = parent.id, parent.county_id
     session.flush()
+    from . import audit
+
+    audit.append(session, actor, "insert", REGION_TABLE_KEY, region.id, region.id, None, region_audit_values(region))
     return region
+
+
+REGION_TABLE_KEY = "region"
+
+
+def region_audit_values(region) -> dict:
+    """The audited view of a region row (a ``Region`` or a mapping): every column."""
+    get = region.get if isinstance(region, dict) else (lambda k: getattr(region, k))
+    return {c.name: get(c.name) for c in Region.__table__.columns}
 
 
 def _overlaps(a0, a1, b0, b1) -> bool:

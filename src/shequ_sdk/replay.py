@@ -66,10 +66,12 @@ class Target:
 
 
 def targets() -> list[Target]:
-    """The audited tables: record tables (not derived), period-lock exceptions, users."""
+    """The audited tables: record tables (not derived), period-lock exceptions, users, settings, regions."""
     from .auth import USER_AUDITED, USER_TABLE_KEY, user_audit_values
+    from .config import SETTING_AUDITED, SETTING_TABLE_KEY
     from .locks import PeriodException
-    from .models import User
+    from .models import Region, Setting, User
+    from .regions import REGION_TABLE_KEY
     from .plugins import registry
 
     out = []
@@ -86,6 +88,10 @@ def targets() -> list[Target]:
                       label_en="Period-lock exceptions", columns=[c.name for c in PeriodException.__table__.columns]))
     out.append(Target(key=USER_TABLE_KEY, table=User.__table__, label_zh="用户", label_en="Users", columns=list(USER_AUDITED),
                       view=user_audit_values, before_auditing=True))
+    out.append(Target(key=SETTING_TABLE_KEY, table=Setting.__table__, label_zh="配置项", label_en="Settings",
+                      columns=list(SETTING_AUDITED), before_auditing=True))
+    out.append(Target(key=REGION_TABLE_KEY, table=Region.__table__, label_zh="地区", label_en="Regions",
+                      columns=[c.name for c in Region.__table__.columns], before_auditing=True))
     return out
 
 

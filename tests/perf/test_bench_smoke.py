@@ -5,30 +5,17 @@ asserts anything about time."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import json
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 OPTIONS = dict(townships=2, villages_per_township=3, households_per_village=30, years=2, last_year=2020)
 AS_OF = dt.date(2021, 3, 31)
-FIELDS = {"name", "value", "unit", "baseline", "ratio", "target", "met", "runs", "backend", "detail"}
 
 
 @pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("county_bench", BENCH / "county_bench.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["county_bench"] = module
-        spec.loader.exec_module(module)
+def bench(load_bench):
+    with load_bench("county_bench") as module:
         yield module
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 @pytest.fixture
@@ -39,22 +26,14 @@ def county(sdk):
     return sdk
 
 
-def check_shape(m) -> dict:
-    line = json.loads(m.line())
-    assert set(line) == FIELDS
-    assert isinstance(line["value"], (int, float)) and line["unit"] in ("ms", "s", "MB")
-    if line["baseline"] is not None:
-        assert line["ratio"] == pytest.approx(line["value"] / line["baseline"], rel=0.02, abs=0.005)
-    return line
 
-
-def test_indicators_measure_agrees_with_hand_sql(bench, county):
+def test_indicators_measure_agrees_with_hand_sql(bench_line, bench, county):
     """Measure 1 (and 5 on PostgreSQL): every indicator, a quarter and a year, SDK = hand SQL."""
     backend = county.engine.dialect.name
     measures = bench.bench_indicators(county, "模拟县", ["2020Q4", "2020"], AS_OF, runs=1, backend=backend)
     assert [m.name for m in measures] == ["indicators_county_quarter", "indicators_county_year"]
     for m in measures:
-        line = check_shape(m)
+        line = bench_line(m)
         assert line["detail"]["figures_equal"] is True and line["backend"] == backend
     # the comparison has teeth: every registered indicator is in the year's figures
     from shequ_sdk.plugins import registry
@@ -74,14 +53,14 @@ def test_a_wrong_hand_figure_is_caught(bench, county):
     assert bench.compare(bench.sdk_indicators(county, "模拟县", "2020", AS_OF), wrong, "2020")
 
 
-def test_dashboard_data_measure_agrees_with_hand_sql(bench, county):
+def test_dashboard_data_measure_agrees_with_hand_sql(bench_line, bench, county):
     """Measure 2: KPI values, the village table of headline indicators and the heatmap statuses."""
     m = bench.bench_dashboard_data(county, "模拟县", "2020", AS_OF, first_year=2019, runs=1, backend=county.engine.dialect.name)
-    line = check_shape(m)
+    line = bench_line(m)
     assert line["detail"]["villages"] == 6 and line["detail"]["kpis"] > 5 and line["detail"]["heatmap_rows"] > 0
 
 
-def test_insert_measure_runs_on_a_small_county(bench, tmp_path):
+def test_insert_measure_runs_on_a_small_county(bench_line, bench, tmp_path):
     """Measure 3: the validated write path and the executemany baseline insert the same rows."""
     import shequ_sdk
     from shequ_sdk.demo import GenerateOptions
@@ -91,7 +70,7 @@ def test_insert_measure_runs_on_a_small_county(bench, tmp_path):
     s.generate(GenerateOptions(**OPTIONS))
     s.close()
     m = bench.bench_insert(db, tmp_path / "work", n=2_000, runs=1, today=AS_OF)
-    line = check_shape(m)
+    line = bench_line(m)
     assert line["name"] == "insert_collection_runs" and line["detail"]["rows"] == 2_000
 
 

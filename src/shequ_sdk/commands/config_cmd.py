@@ -41,20 +41,16 @@ def set_cmd(key: str = typer.Argument(..., help="配置项，如 public.base_url
     from rich.markup import escape
 
     from .. import config
-    from ..errors import PermissionDenied
     from ..public import check_setting
     from ..regions import find_region
 
     s = climod.cli_sdk(db, user)
     try:
-        if s.user is not None and s.user.role != "admin":
-            raise PermissionDenied(f"只有管理员可以修改配置（用户 {s.user.username} 为 {s.user.role_label('zh')}）",
-                                   f"only an administrator changes settings ({s.user.username} is {s.user.role_label('en')})")
         with s.transaction() as session:
             setting = config._setting(key)
             typed = check_setting(key, _value(value, setting.default))
             target = find_region(session, region) if region else None
-            config.set_value(session, key, typed, target)
+            config.set_value(session, key, typed, target, actor=s.user)
     finally:
         s.close()
     where = region or "全部 / everywhere"

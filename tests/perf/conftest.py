@@ -1,0 +1,58 @@
+"""Shared by the benchmarks' smoke tests: loading a script of ``benchmarks/`` as a module, and
+the shape every benchmark's JSON line has."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+FIELDS = {"name", "value", "unit", "baseline", "ratio", "target", "met", "runs", "backend", "detail"}
+
+
+@contextmanager
+def bench_module(name: str):
+    """``benchmarks/<name>.py`` imported as module ``name`` (with ``benchmarks/`` on the path for
+    its own imports, such as ``hand_sql``), removed from the path afterwards."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.fixture(scope="session")
+def load_bench():
+    """The :func:`bench_module` context manager, for the smoke tests' module-scoped fixtures."""
+    return bench_module
+
+
+def check_line(m, name: str | None = None, unit: str | None = None) -> dict:
+    """``m.line()`` parsed, after checking it has every key, a number, a known unit, the ratio of
+    value to baseline (when there is a baseline) and a boolean ``met``."""
+    line = json.loads(m.line())
+    assert set(line) == FIELDS
+    assert isinstance(line["value"], (int, float)) and line["unit"] in ("ms", "s", "MB", "KB", "B")
+    if name is not None:
+        assert line["name"] == name
+    if unit is not None:
+        assert line["unit"] == unit
+    if line["baseline"] is not None:
+        assert line["ratio"] == pytest.approx(line["value"] / line["baseline"], rel=0.02, abs=0.005)
+    assert isinstance(line["met"], bool)
+    return line
+
+
+@pytest.fixture(scope="session")
+def bench_line():
+    """:func:`check_line`, for the smoke tests."""
+    return check_line
