@@ -226,23 +226,68 @@ def check_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, 
 _commands_loaded = False
 
 
+def _command_names() -> list[str]:
+    """The names of the commands and command groups registered on ``app`` so far, in order."""
+    names = [info.name or info.callback.__name__.lower().replace("_", "-") for info in app.registered_commands if info.callback]
+    return names + [info.name for info in app.registered_groups if info.name]
+
+
 def load_plugin_commands() -> None:
-    """Let plugins add sub-commands (the ``register_commands`` hook), once."""
+    """Let plugins add sub-commands (the ``register_commands`` hook), once, and remember their
+    names and help for ``shequ --help`` (:mod:`shequ_sdk.cli_cache`)."""
     global _commands_loaded
     if _commands_loaded:
         return
     _commands_loaded = True
     from .plugins import call_each
 
+    before = set(_command_names())
     call_each("register_commands", cli=app)
+    added = [name for name in _command_names() if name not in before]
+    if getattr(sys, "_shequ_no_entry_points", False):
+        return  # a test's own plugin set: not what is installed
+    import typer.main
+
+    from . import cli_cache
+
+    group = typer.main.get_command(app)
+    cli_cache.save([{"name": name, "help": group.commands[name].get_short_help_str(limit=120)}
+                    for name in added if name in group.commands])
+
+
+def _help_with_remembered_commands(args: list[str]) -> Optional[int]:
+    """``shequ`` / ``shequ --help`` without loading the plugins, when their commands are
+    remembered for this installation; None when they are not (the caller loads the plugins)."""
+    from . import cli_cache
+
+    remembered = cli_cache.load()
+    if remembered is None:
+        return None
+    import click
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for item in remembered:
+        if item["name"] not in group.commands:
+            # listed only: running it goes through main(), which loads the plugins first
+            group.add_command(click.Command(item["name"], help=item["help"], short_help=item["help"]))
+    return group.main(args=args, prog_name="shequ", standalone_mode=False)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning every ShequError into one line and exit code 2."""
+    args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
     try:
-        load_plugin_commands()
-        # without standalone mode click returns a command's typer.Exit code instead of raising it
-        code = app(args=argv, standalone_mode=False)
+        # only a plugin's command needs the plugins: core commands and the help screen start at once
+        name = next((a for a in args if not a.startswith("-")), None)
+        code = None
+        if _commands_loaded or name is not None and name not in _command_names():
+            load_plugin_commands()
+        elif name is None and (code := _help_with_remembered_commands(args)) is None:
+            load_plugin_commands()
+        if name is not None or code is None:
+            # without standalone mode click returns a command's typer.Exit code instead of raising it
+            code = app(args=args, prog_name="shequ", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except typer.Exit as exc:

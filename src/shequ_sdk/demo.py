@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .errors import InputError
+from .generate_options import PLUGIN_END, PLUGIN_START, GenerateOptions  # noqa: F401  re-exported
 from .models import Association, Household, Region
 from .plugins import call_each, state
 from .records import WriteResult, write
@@ -21,23 +22,6 @@ from .synthetic import Faker
 
 DEMO_YEARS = (2009, 2010)
 DEMO_TODAY = dt.date(2011, 3, 31)  # the demo's "now": every 2009–2010 deadline has passed
-
-# Stages the SDK itself reports through ``ctx.progress`` around each plugin's ``populate``, so a
-# progress display sees every plugin start and end even if the plugin never reports progress.
-PLUGIN_START = "start"
-PLUGIN_END = "end"
-
-
-@dataclass
-class GenerateOptions:
-    """Size of a synthetic county (``shequ generate``)."""
-
-    townships: int = 15
-    villages_per_township: int = 20
-    households_per_village: int = 500
-    years: int = 10
-    seed: int = 42
-    last_year: int = 2020
 
 
 @dataclass

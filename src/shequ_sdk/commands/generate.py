@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .. import cli as climod
 from ..cli import app
-from ..demo import PLUGIN_END, PLUGIN_START, GenerateOptions
+from ..generate_options import PLUGIN_END, PLUGIN_START, GenerateOptions
 
 _DEFAULTS = GenerateOptions()
 
@@ -27,7 +25,7 @@ _DEFAULTS = GenerateOptions()
 class ProgressDisplay:
     """Turns ``progress(plugin, stage, done, total)`` calls into rich progress bars."""
 
-    def __init__(self, progress: Progress):
+    def __init__(self, progress):  # a rich.progress.Progress
         self.progress = progress
         self.plugin_tasks: dict[str, int] = {}
         self.stage_tasks: dict[tuple[str, str], int] = {}
@@ -126,6 +124,8 @@ def generate_cmd(
         if quiet or as_json:
             report = sdk.generate(options)
         else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
             columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=climod.err, transient=False) as progress:
                 report = sdk.generate(options, progress=ProgressDisplay(progress))
@@ -147,6 +147,8 @@ def generate_cmd(
                         "households_per_village": households_per_village, "years": years, "last_year": last_year, "seed": seed},
         }, ensure_ascii=False))
         return
+    from rich.table import Table
+
     t = Table(title=f"模拟县 / synthetic county · {url}")
     t.add_column("数据表 table")
     t.add_column("名称 label")

@@ -1,0 +1,21 @@
+"""The command-line start benchmark (benchmarks/cli_start.py) with one run, so it cannot rot:
+both measures run and print the promised JSON shape. Nothing here asserts anything about time."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_cli_start_bench_prints_its_two_measures(load_bench, bench_line):
+    with load_bench("cli_start") as bench:
+        lines = bench.run(runs=1)
+
+    class Printed:  # check_line reads a benchmark's printed line
+        def __init__(self, line):
+            self.text = json.dumps(line, ensure_ascii=False)
+
+        def line(self):
+            return self.text
+
+    names = [bench_line(Printed(line), unit="ms")["name"] for line in lines]
+    assert names == ["cli_help", "cli_command_help"]
