@@ -72,6 +72,12 @@ class Shequ:
         with dbmod.transaction(self.engine) as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads that never changes the database: it is rolled back at the end."""
+        with dbmod.reading(self.engine) as session:
+            yield session
+
     def close(self) -> None:
         if self._owns_engine:  # a scoped copy (as_user, login) shares its parent's engine
             self.engine.dispose()
@@ -225,9 +231,8 @@ class Shequ:
         p = Period.parse(period)
         with Session(self.engine) as s:
             r = self._areas(s, [region])[0]
-            values = values_for(s, r, p, keys=keys, as_of=as_of)
-            s.commit()  # indicators may prepare derived rows (deadline schedules)
-            return values
+            # derived rows an indicator prepares (deadline schedules) are rolled back with the session
+            return values_for(s, r, p, keys=keys, as_of=as_of)
 
     # -- checks -------------------------------------------------------------------------
     def check(self, today: Optional[dt.date] = None) -> list[Problem]:

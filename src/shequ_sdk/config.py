@@ -112,3 +112,6 @@ def set_value(session: Session, key: str, value: Any, region: Optional[Region] =
     else:
         audit.append(session, actor, "update", SETTING_TABLE_KEY, row.id, rid,
                      {"value_json": before["value_json"]}, {"value_json": after["value_json"]})
+    from .plugins import notify_changed
+
+    notify_changed(session, SETTING_TABLE_KEY, None if rid is None else [rid])

@@ -225,6 +225,25 @@ def has_schema(engine: Engine) -> bool:
 
 
 @contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for reads: whatever it does is rolled back at the end, so a read never changes
+    the database — derived rows a computation prepares (a plugin's deadline schedule) live only
+    as long as the read. A server that cannot be reached is named as such."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        except Exception as exc:
+            if not isinstance(exc, DatabaseUnavailable) and is_unreachable(exc):
+                raise unreachable(str(engine.url)) from None
+            raise
+        finally:
+            try:
+                session.rollback()
+            except Exception:  # the connection is gone: nothing to roll back
+                pass
+
+
+@contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session whose work commits on success and rolls back entirely on any error. A write to
     a read-only database, or a server that cannot be reached, is named as such."""

@@ -89,6 +89,17 @@ def populate(session: Session, ctx: PopulateContext) -> dict[str, str]:
     """
     st = state()
     caller = st.pm.hook.populate
+    # records_changed is not called while plugins populate: each derives its rows once, at the
+    # end of its own populate, instead of after every batch
+    session.info["shequ.populating"] = True
+    try:
+        _populate_each(st, caller, ctx)
+    finally:
+        session.info.pop("shequ.populating", None)
+    return {}
+
+
+def _populate_each(st, caller, ctx: PopulateContext) -> None:
     for impl in reversed(caller.get_hookimpls()):
         if impl.plugin_name in st.failures:
             continue
@@ -100,4 +111,3 @@ def populate(session: Session, ctx: PopulateContext) -> dict[str, str]:
             raise InputError(f"插件 {impl.plugin_name} 的演示数据无效：{exc.zh}", f"plugin {impl.plugin_name} demo data is invalid: {exc.en}") from exc
         ctx.timings[impl.plugin_name] = time.perf_counter() - started
         ctx.progress(impl.plugin_name, PLUGIN_END, 1, 1)
-    return {}

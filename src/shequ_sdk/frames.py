@@ -748,7 +748,6 @@ def indicators(
                         continue
                     seen.add(ident)
                     rows.append((gid, str(p), p.start, key, value))
-    session.commit()  # indicators may prepare derived rows (deadline schedules), as indicator_values does
 
     ids = sorted({r[0] for r in rows})
     info = {}

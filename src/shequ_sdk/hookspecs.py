@@ -190,6 +190,44 @@ def populate(ctx):
 
 
 @hookspec
+def records_changed(session, table, region_ids):
+    """Rows of ``table`` were written through the SDK, in the transaction of ``session``.
+
+    When: after each validated batch (``records.write``: inserts and upserts, the entry app's
+    saves, spreadsheet imports, the generator's ``ctx.write``) with ``table`` the table's key,
+    and after a setting changes (``config.set_value``) with ``table == "setting"``. Called before
+    the transaction commits: what the hook writes commits or rolls back with the change.
+
+    What for: keeping a plugin's derived rows current at write time — the finance plugin keeps
+    its disclosure schedule (``finance_obligation``) in step with ledger entries, queries and
+    settings here — because reads never write: the SDK rolls back every read session
+    (``Shequ.reading()``, ``store.reading()``), so whatever a read prepares lives only as long as
+    that read.
+
+    Parameters:
+        session: the writing session.
+        table: the key of the table written (``"setting"`` for a setting).
+        region_ids: the ids of the regions whose rows changed (for an update, the row's region
+            before and after), or ``None`` when the change concerns every region (a setting
+            without a region).
+
+    Not called while plugins ``populate`` (``shequ demo``, ``shequ generate``): a plugin that
+    derives rows does so once, at the end of its own ``populate``.
+
+    Returns: nothing. An exception rolls back the whole write: derived rows never fall silently
+    behind. Keep it quick: it runs on every batch of every table, so return at once for tables
+    the plugin does not derive from.
+
+    Example::
+
+        @hookimpl
+        def records_changed(session, table, region_ids):
+            if table == "water_fee_payment":
+                refresh_arrears(session, region_ids)
+    """
+
+
+@hookspec
 def register_commands(cli):
     """Add sub-commands to the ``shequ`` command line.
 

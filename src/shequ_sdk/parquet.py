@@ -527,7 +527,6 @@ def _export_indicators(sdk: "Shequ", writer: _Writer, county: Region, areas: lis
                         # the engine's parts are SQL sums: NULL where no row counted, which it finishes as 0
                         rows.append((gid, str(p), key, None if value is None else float(value), float(num or 0),
                                      float(den or 0) if ind.denominator else None))
-            s.commit()  # indicators may prepare derived rows (deadline schedules)
             ids = sorted({r[0] for r in rows} - set(township))
             for i in range(0, len(ids), 900):
                 t = Region.__table__.alias("t")

@@ -202,6 +202,18 @@ def call_each(hook_name: str, **kwargs) -> list[tuple[str, Any]]:
     return out
 
 
+def notify_changed(session, table: str, region_ids) -> None:
+    """Call every ``records_changed`` implementation (see the hookspec) for a write in
+    ``session``. Unlike :func:`call_each` an exception propagates: it rolls back the write, so a
+    plugin's derived rows never fall silently behind the records they derive from."""
+    impls = state().pm.hook.records_changed.get_hookimpls()
+    if not impls or session.info.get("shequ.populating"):
+        return  # while plugins populate, each derives its own rows at the end of its populate
+    ids = None if region_ids is None else sorted({r for r in region_ids if r is not None})
+    for impl in reversed(impls):
+        impl.function(**{k: {"session": session, "table": table, "region_ids": ids}[k] for k in impl.argnames})
+
+
 def registry() -> Registry:
     """Build (once) and return the registry of everything the loaded plugins contributed."""
     st = state()

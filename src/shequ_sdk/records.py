@@ -574,7 +574,15 @@ def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> Writ
         result.ids = ids
     result.inserted = len(dicts)
     session.flush()
+    _changed(session, rt, [d.get("region_id") for d in dicts])
     return result
+
+
+def _changed(session: Session, rt: RecordTable, region_ids: list) -> None:
+    """Tell the plugins which regions' rows of ``rt`` this batch changed (``records_changed``)."""
+    from .plugins import notify_changed
+
+    notify_changed(session, rt.key, region_ids if "region_id" in rt.model.__table__.c else None)
 
 
 def _check_references(session: Session, rt: RecordTable, rows: list, start_row: int) -> None:
@@ -807,6 +815,10 @@ def _upsert(session: Session, rt: RecordTable, dicts: list[dict], actor=None, ve
         _insert_audited(session, rt, to_insert, actor, False)
     result.inserted = len(to_insert)
     session.flush()
+    if result.inserted or result.updated:
+        # an update counts for its region after the change and, when it moved, before it
+        touched = [c.region_id for c in changes_log] + [old.get("region_id") for old in matched if old is not None and old["id"] in moved]
+        _changed(session, rt, touched + [d.get("region_id") for d in to_insert])
     return result
 
 

@@ -18,7 +18,9 @@ Plugin views receive the store. What they may rely on:
   for a view's own derived data (per area, period, language and data version);
 - ``store.frame(table, ...)``: rows of a record table, masked; sensitive tables lose their
   sensitive columns entirely, so no name from them can reach a township view;
-- ``store.transaction()``: a session for a plugin's own functions (commits derived rows).
+- ``store.reading()``: a session for a plugin's own reads; rolled back at the end, so derived
+  rows a computation prepares (a deadline schedule) never reach the database;
+- ``store.transaction()``: a session that commits, for a plugin's own writes.
 
 ``PLUGIN_API`` lists these names; docs/plugins.md ("The view-side store") documents each with
 its type, and tests/test_plugin_guide.py keeps the two in step.
@@ -51,7 +53,7 @@ PLUGIN_API = (
     "sdk", "region", "period", "lang", "as_of", "village", "version", "user",
     "region_obj", "period_obj", "period_kind", "t", "pick", "ref", "regions", "in_scope",
     "indicator", "headline_keys", "indicator_values", "format", "village_indicators", "trend_periods", "months_to_date",
-    "trend_frame", "indicator_trend", "indicator_by_village", "table", "frame", "count", "cached", "transaction", "scoped",
+    "trend_frame", "indicator_trend", "indicator_by_village", "table", "frame", "count", "cached", "reading", "transaction", "scoped",
 )
 
 
@@ -347,8 +349,14 @@ class DataStore(pn.viewable.Viewer):
                          first_year=self.first_year, version=self.version)
 
     @contextmanager
+    def reading(self):
+        """A session for a plugin's own reads: rolled back at the end (reads never write)."""
+        with self.sdk.reading() as session:
+            yield session
+
+    @contextmanager
     def transaction(self):
-        """A session for a plugin's own functions; it commits derived rows (deadline schedules)."""
+        """A session that commits, for a plugin's own writes."""
         with self.sdk.transaction() as session:
             yield session
 

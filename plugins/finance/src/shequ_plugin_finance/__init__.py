@@ -111,6 +111,15 @@ def register_verifiers(register):
 
 
 @hookimpl
+def records_changed(session, table, region_ids):
+    """Keep the disclosure schedule current at write time: reads never write."""
+    from .deadlines import SOURCE_TABLES, keep_current
+
+    if table in SOURCE_TABLES:
+        keep_current(session, table, region_ids)
+
+
+@hookimpl
 def register_commands(cli):
     from .commands import add_commands
 

@@ -46,7 +46,7 @@ def status_report(db, region: str, period: str, as_of: Optional[str]) -> dict:
     columns = _columns(p)
     s = Shequ(db)
     try:
-        with s.transaction() as session:  # commits the refreshed deadline schedule
+        with s.reading() as session:  # the deadline schedule is prepared for this read and rolled back
             from shequ_sdk.regions import find_region
 
             r = find_region(session, region)

@@ -5,8 +5,12 @@ How it works:
 1. :func:`refresh` computes, in Python, every obligation in an area and date range from the
    township's settings — quarterly boards, monthly finance for villages flagged as having many
    transactions, major ledger items, resident queries — and brings the derived
-   ``finance_obligation`` table in step (insert / update / delete). Each finance indicator's
-   ``prepare`` hook calls it, so a changed setting takes effect on the next computation.
+   ``finance_obligation`` table in step (insert / update / delete). The schedule is kept
+   current at write time (:func:`keep_current`, the ``records_changed`` hook: a ledger entry, a
+   query or a setting written through the SDK) and by the demo and the generator. Each finance
+   indicator's ``prepare`` calls :func:`refresh` too, inside the read's session, which the SDK
+   rolls back: a read never changes the database, and a schedule that fell behind (a day that
+   has not been stored yet) is made current for that read only.
 2. :func:`status_rows` is SQL over that table, the postings and the queries: the date each
    obligation was met (first published posting, or the reply) and its status as of a day.
    The indicators and :func:`board_status` share it, so the heatmap, the notebook and the
@@ -220,6 +224,55 @@ def refresh(session: Session, scope: Region, start: dt.date, end: dt.date) -> di
         return _refresh(session, scope, start, end)
 
 
+SOURCE_TABLES = (LedgerEntry.__tablename__, Query.__tablename__, "setting")  # what the schedule derives from
+
+
+def keep_current(session: Session, table: str, region_ids: Optional[Sequence[int]]) -> None:
+    """``records_changed``: bring the stored schedule in step after a ledger entry, a query or a
+    setting changed, for the regions concerned, over the years the schedule or the data covers
+    there. ``region_ids`` None (a setting for the whole database): every county."""
+    if table not in SOURCE_TABLES:
+        return
+    if region_ids is None:
+        scopes = list(session.execute(select(Region).where(Region.parent_id.is_(None))).scalars())
+    else:
+        rows = list(session.execute(select(Region).where(Region.id.in_(region_ids))).scalars())
+        villages = [r for r in rows if r.kind in ("village", "community")]
+        # one refresh per township for a batch across villages (an import), else per region
+        if len(villages) > 1:
+            scopes = [r for r in rows if r.kind not in ("village", "community")]
+            scopes += list(session.execute(select(Region).where(Region.id.in_({v.township_id for v in villages if v.township_id})))
+                           .scalars())
+            scopes += [v for v in villages if not v.township_id]
+        else:
+            scopes = rows
+    for scope in scopes:
+        span = _data_span(session, scope)
+        if span is not None:
+            refresh(session, scope, *span)
+
+
+def _data_span(session: Session, scope: Region) -> Optional[tuple[dt.date, dt.date]]:
+    """From 1 January of the first year to 31 December of the last year that the stored
+    schedule, the ledger or the queries of ``scope`` reach; None when there is nothing."""
+    inside = select(Region.id).where(scope_condition(scope))
+    O = Obligation.__table__
+    ends = [
+        select(func.min(O.c.period_start), func.max(O.c.period_end)).where(O.c.region_id.in_(inside)),
+        select(func.min(LedgerEntry.entry_date), func.max(LedgerEntry.entry_date)).where(LedgerEntry.region_id.in_(inside)),
+        select(func.min(Query.received_on), func.max(Query.received_on)).where(Query.region_id.in_(inside)),
+    ]
+    lows, highs = [], []
+    for stmt in ends:
+        low, high = session.execute(stmt).one()
+        if low is not None:
+            lows.append(low if isinstance(low, dt.date) else dt.date.fromisoformat(str(low)[:10]))
+            highs.append(high if isinstance(high, dt.date) else dt.date.fromisoformat(str(high)[:10]))
+    if not lows:
+        return None
+    return dt.date(min(lows).year, 1, 1), dt.date(max(highs).year, 12, 31)
+
+
 def _refresh(session: Session, scope: Region, start: dt.date, end: dt.date) -> dict[str, int]:
     want = {_identity(r): r for r in expected(session, scope, start, end)}
     tbl = Obligation.__table__
@@ -403,7 +456,7 @@ def effective_reply_due(session: Session, query: Query) -> dt.date:
 
 
 __all__ = [
-    "SETTINGS", "STATUSES", "board_status", "obligation_status", "status_grid", "status_rows", "refresh", "expected",
+    "SETTINGS", "STATUSES", "SOURCE_TABLES", "keep_current", "board_status", "obligation_status", "status_grid", "status_rows", "refresh", "expected",
     "quarterly_due", "monthly_due", "major_due", "reply_due", "display_until", "effective_display_until",
     "effective_reply_due", "worst",
 ]

@@ -60,7 +60,7 @@ def disclosure_heatmap(store):
     quarters = [Period("quarter", year, q) for q in range(1, 5)]
 
     def compute():
-        with store.transaction() as session:  # board_status refreshes the derived deadline schedule
+        with store.reading() as session:  # board_status prepares the deadline schedule; rolled back after
             return board_status(session, store.region, quarters, as_of=store.as_of)
 
     rows = store.cached(("finance.heatmap", year), compute)
@@ -88,7 +88,7 @@ def board_periods(store) -> dict[str, list[str]]:
     finance board monthly where the township set ``finance.monthly_finance`` for the village."""
     region = store.region_obj
     quarter = store.period_obj
-    with store.transaction() as session:
+    with store.reading() as session:
         monthly = bool(config.get(session, "finance.monthly_finance", region))
     out = {}
     for board in BOARDS_FOR_KIND[region.kind]:
@@ -213,7 +213,7 @@ def workflow_bar(store, batch):
     actor = getattr(store.sdk, "user", None)
     lang = store.lang
     here = SimpleNamespace(id=None, region_id=store.region_obj.id)
-    with store.transaction() as session:
+    with store.reading() as session:
         allowed = [(step, zh, en) for step, zh, en in STEP_BUTTONS if workflow.may(session, actor, step, here)]
     message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-step-message"])
 
@@ -302,7 +302,7 @@ def questions_entry(store):
         return message(store.t("entry.pick"))
     actor = getattr(store.sdk, "user", None)
     Q = Query.__table__
-    with store.transaction() as session:
+    with store.reading() as session:
         rows = session.execute(select(Q).where(Q.c.region_id == store.region_obj.id, Q.c.channel == questions.CHANNEL)
                                .order_by(Q.c.replied_on.is_not(None), Q.c.received_on, Q.c.id)).all()
         due = {r.id: questions.reply_due_of(session, r) for r in rows}
