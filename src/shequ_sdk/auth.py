@@ -127,6 +127,12 @@ def check_write(session: Session, actor: Optional[Actor], table: Any, rows: Iter
         raise PermissionDenied(f"{who_zh}只能审核公开记录，不能写入{label_zh}（规则：民主理财审核员只做审核，审核通过财务公开流程进行）",
                                f"{who_en} may only review postings, not write {label_en} "
                                f"(rule: supervision reviewers write reviews only, through the finance posting workflow)")
+    writers = getattr(table, "writers", ())
+    if writers and actor.role not in writers:
+        roles_zh = "、".join(ROLES.get(r, (r, r))[0] for r in writers)
+        roles_en = ", ".join(ROLES.get(r, (r, r))[1] for r in writers)
+        raise PermissionDenied(f"{who_zh}不能写入{label_zh}（规则：只有{roles_zh}可以写入）",
+                               f"{who_en} may not write {label_en} (rule: only {roles_en} may)")
     allowed = scope_ids(session, actor)
     if allowed is None:
         return

@@ -238,6 +238,8 @@ def reading(engine: Engine) -> Iterator[Session]:
             raise
         finally:
             try:
+                # rows read stay readable after the session: detached first, then not expired by the rollback
+                session.expunge_all()
                 session.rollback()
             except Exception:  # the connection is gone: nothing to roll back
                 pass

@@ -50,6 +50,10 @@ class RecordTable:
       (``__table_args__``) already starts with those columns; ``tests/perf/test_explain.py``
       checks that the indicator queries use them.
     - ``derived``: the plugin computes the rows (a schedule, a cache); data-entry forms skip it.
+    - ``writers``: the roles that may write the table (such as ``("township",)``); empty,
+      the default, means every role that may write at all, within its scope. The write path
+      refuses any other role (administrators and the local single user always may); the
+      village entry app leaves out a table villages may not write.
     """
 
     model: type[SQLModel]
@@ -66,6 +70,7 @@ class RecordTable:
     description_en: str = ""
     indexes: tuple[tuple[str, ...], ...] = ()
     derived: bool = False
+    writers: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

@@ -49,7 +49,8 @@ def entry_tables() -> list[RecordTable]:
     """Tables a village enters by hand: village-level (or any-level), not derived; the plugins'
     tables first (registry order), then the SDK's own (households, residents, associations…)."""
     reg = registry()
-    tables = [rt for rt in reg.tables.values() if rt.level in ("village", "any") and not getattr(rt, "derived", False)]
+    tables = [rt for rt in reg.tables.values() if rt.level in ("village", "any") and not getattr(rt, "derived", False)
+              and (not rt.writers or "village" in rt.writers)]
     return sorted(tables, key=lambda rt: reg.owner.get(("tables", rt.key)) == "core")
 
 

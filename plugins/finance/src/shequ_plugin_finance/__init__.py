@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from shequ_sdk import AssociationType, RecordTable, Verifier, hookimpl
 
-from . import deadlines
+from . import deadlines, reminders
 from .deadlines import board_status, status_grid
 from .indicators import INDICATORS
-from .models import ASSOCIATION_TYPE, LedgerEntry, Obligation, Posting, PostingItem, Query
+from .models import ASSOCIATION_TYPE, LedgerEntry, Obligation, Posting, PostingItem, Query, Reminder
 from .rules import RULES
 
 __all__ = ["board_status", "status_grid", "Posting", "PostingItem", "LedgerEntry", "Query", "Obligation"]
@@ -73,13 +73,19 @@ def register_tables(register):
         model=Obligation, label_zh="公开与答复期限（派生）", label_en="Disclosure and reply deadlines (derived)",
         association_type=ASSOCIATION_TYPE, date_field="period_start", natural_key=("region_id", "obligation_key"),
         indexes=(("region_id", "period_start", "period_end"),), derived=True,
-        description_zh="由配置和账目、查询计算出的应公开事项及截止日期，计算指标时自动刷新，请勿手工修改",
-        description_en="Derived from settings, ledger and queries; refreshed whenever indicators are computed. Do not edit"))
+        description_zh="由配置和账目、查询计算出的应公开事项及截止日期，账目、查询或配置变更时自动更新，请勿手工修改",
+        description_en="Derived from settings, ledger and queries; kept current when they change. Do not edit"))
+    register(RecordTable(
+        model=Reminder, label_zh="催办记录", label_en="Reminders", association_type=ASSOCIATION_TYPE,
+        date_field="reminded_on", natural_key=("region_id", "period", "reminded_on"), indexes=(("region_id", "period"),),
+        writers=("township",),
+        description_zh="乡镇对未按时公开的村（社区）的催办；由乡镇工作人员在看板上发出",
+        description_en="A township's reminder to a village whose boards are missing or late; sent from the township dashboard"))
 
 
 @hookimpl
 def register_settings(register):
-    for setting in deadlines.SETTINGS:
+    for setting in deadlines.SETTINGS + reminders.SETTINGS:
         register(setting)
 
 

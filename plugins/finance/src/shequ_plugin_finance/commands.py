@@ -87,6 +87,7 @@ def add_commands(cli: typer.Typer) -> None:
 
     add_workflow_commands(app)
     add_question_commands(app)
+    add_reminder_commands(app)
     cli.add_typer(app, name="finance")
 
 
@@ -399,3 +400,64 @@ def add_question_commands(app: typer.Typer) -> None:
         finally:
             s.close()
         climod.out.print(escape(f"已隐藏 / hidden: {number}"), highlight=False)
+
+
+def add_reminder_commands(app: typer.Typer) -> None:
+    """``shequ finance behind | remind``: villages behind with their boards, and the township's reminders (催办)."""
+    from shequ_sdk.cli import DbOption, UserOption
+
+    @app.command("behind")
+    def behind_cmd(region: str = typer.Option(..., "--region", help="乡镇或县 / township or county"),
+                   period: str = typer.Option(..., "--period", help="季度 / quarter, e.g. 2010Q4"),
+                   as_of: Optional[str] = typer.Option(None, "--as-of", help="按哪一天判断（默认今天）/ judge as of this day (default today)"),
+                   db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """未按时公开的村（社区）及即将到期的公开栏 / Villages behind with their boards, and boards due soon."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+
+        from . import reminders
+
+        s = climod.cli_sdk(db, user)
+        try:
+            s.readable_region(region)
+            with s.reading() as session:
+                found = reminders.behind(session, region, period, _as_of(as_of))
+        finally:
+            s.close()
+        if not found["behind"]:
+            climod.out.print(escape(f"{region} {period}：各村（社区）均已按时公开 / every village posted on time"), highlight=False)
+        for r in found["behind"]:
+            state = "未公开 missing" if r["status"] == "missing" else "迟公开 late"
+            sent = f"，已催办 {r['reminders']} 次 / reminded {r['reminders']}×" if r["reminders"] else ""
+            climod.out.print(escape(f"{r['village']}：{r['boards']} {state}，截止 due {r['due_date']}，逾期 {r['days_overdue']} 天 days"
+                                    f"，负责人 responsible {r['responsible'] or '—'}{sent}"), highlight=False)
+        for u in found["upcoming"]:
+            climod.out.print(escape(f"即将到期 due soon：{u['village']} {u['board']} {u['due_date']}（{u['days_left']} 天后 days）"), highlight=False)
+
+    @app.command("remind")
+    def remind_cmd(region: str = typer.Option(..., "--region", help="乡镇 / township whose villages are reminded"),
+                   period: str = typer.Option(..., "--period", help="季度 / quarter, e.g. 2010Q4"),
+                   village: Optional[list[str]] = typer.Option(None, "--village", help="只催办这些村（可多次）/ only these villages (repeatable)"),
+                   note: Optional[str] = typer.Option(None, "--note", help="催办意见 / note"),
+                   as_of: Optional[str] = typer.Option(None, "--as-of", help="按哪一天判断并记为催办日期（默认今天）/ the day (default today)"),
+                   db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """催办未按时公开的村（社区），记入审计日志 / Remind the villages behind (audit-logged)."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+
+        from . import reminders
+
+        day = _as_of(as_of)
+        s = climod.cli_sdk(db, user)
+        try:
+            s.readable_region(region)
+            with s.transaction() as session:
+                targets = list(village) if village else [r["region_id"] for r in reminders.behind(session, region, period, day)["behind"]]
+                if not targets:
+                    raise InputError(f"{region} {period} 没有需要催办的村（社区）", f"no village of {region} is behind in {period}")
+                ids = reminders.remind(session, s.user, targets, period, note=note, today=day, as_of=day)
+        finally:
+            s.close()
+        climod.out.print(escape(f"已催办 {len(ids)} 个村（社区）/ reminded {len(ids)} villages"), highlight=False)

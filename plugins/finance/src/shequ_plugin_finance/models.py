@@ -243,3 +243,20 @@ class Obligation(Record, table=True):
     # plain integers, not foreign keys: a derived row must never block deleting its source
     ledger_entry_id: Optional[int] = field(default=None, label_zh="账目", label_en="Ledger entry")
     query_id: Optional[int] = field(default=None, label_zh="查询", label_en="Query")
+
+
+class Reminder(Record, table=True):
+    """A township's reminder (催办) to a village whose quarterly boards are missing or late.
+
+    Written by township staff (``RecordTable.writers``), audit-logged like every record; the
+    village sees it in the entry app's 催办与待办 view until the boards are posted."""
+
+    __tablename__ = "finance_reminder"
+    __table_args__ = (UniqueConstraint("region_id", "period", "reminded_on", name="uq_finance_reminder"),)
+    period: str = field(label_zh="公开期间", label_en="Period", max_length=10, note_zh="季度，如 2010Q4", note_en="a quarter, e.g. 2010Q4")
+    boards: str = field(label_zh="未按时公开的公开栏", label_en="Boards behind", max_length=60,
+                        note_zh="逗号分隔：党务、村务、居务、财务", note_en="comma-separated board names")
+    reminded_on: date = field(label_zh="催办日期", label_en="Reminded on")
+    reminded_by: str = field(label_zh="催办人", label_en="Reminded by", max_length=60)
+    respond_by: Optional[date] = field(default=None, label_zh="要求完成日期", label_en="Post by")
+    note: Optional[str] = field(default=None, label_zh="催办意见", label_en="Note", max_length=500)

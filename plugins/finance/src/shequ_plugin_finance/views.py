@@ -352,3 +352,9 @@ def register_views(register):
                   render=boards_entry, placement="entry", order=10))
     register(View(key="finance.questions_entry", label_zh="村民质询", label_en="Residents' questions",
                   render=questions_entry, placement="entry", order=20))
+    from .reminder_views import behind_panel, reminders_entry
+
+    register(View(key="finance.behind", label_zh="催办", label_en="Reminders",
+                  render=behind_panel, placement="chart", order=15))
+    register(View(key="finance.reminders_entry", label_zh="催办与待办", label_en="To do and reminders",
+                  render=reminders_entry, placement="entry", order=30))
