@@ -392,3 +392,49 @@ def test_cli_round_trip_and_one_line_errors(demo, cli, tmp_path):
     assert code == 2 and "不存在" in err and "not found" in err and len(err.strip().splitlines()) == 1
     code, out, err = cli("verify", "--db", str(vdb))
     assert code == 0, out + err
+
+
+# -- random interleavings ------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+OPS = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["v", "t"]), st.integers(0, 3), st.integers(0, 99)),  # edit household k on one side
+    st.tuples(st.sampled_from(["vn", "tn"]), st.just(0), st.integers(1, 99)),  # a new ledger row on one side
+    st.tuples(st.sampled_from(["up", "down"]), st.sampled_from([0, 1]), st.integers(0, 1)),  # a sync step, resolving ours/theirs
+), min_size=1, max_size=12)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=OPS)
+def test_random_interleavings_of_edits_and_syncs_end_equal(demo, tmp_path_factory, ops):
+    path = tmp_path_factory.mktemp("village") / "village.db"
+    village, _ = _install(demo, path)  # a fresh installation of the same village per example
+    pair = Pair(demo, village, path.parent)
+    try:
+        start, _ = this_quarter()
+        with village.transaction() as s:
+            rid = sdk_region(s, VILLAGE)
+            from shequ_sdk.models import Household
+
+            hids = list(s.execute(select(Household.id).where(Household.region_id == rid).order_by(Household.id).limit(4)).scalars())
+        acks, n = [], 0
+        for op, k, value in ops:
+            n += 1
+            if op in ("v", "t"):
+                _set_phone(pair.village if op == "v" else pair.township, hids[k], f"139{n:04d}{value:04d}")
+            elif op in ("vn", "tn"):
+                (pair.village if op == "vn" else pair.township).write("finance_ledger_entry", [{
+                    "region_id": rid, "entry_date": start, "voucher_no": f"H{op}{path.parent.name}-{n}", "direction": "income",
+                    "account_code": "501", "amount_fen": value * 100}])
+            elif op == "up":
+                acks.append(pair.up(pair.export(), resolve={"*": ("ours", "theirs")[k]}).ack)
+            elif acks:  # the newest or the oldest pending acknowledgement: a stale one changes nothing
+                pair.down(acks.pop(-1 if value % 2 else 0), resolve={"*": ("ours", "theirs")[k]})
+        pair.down(pair.up(pair.export(), resolve={"*": "ours"}).ack, resolve={"*": "theirs"})
+        assert _records(pair.township, VILLAGE) == _records(pair.village, VILLAGE)
+        _chain_ok(pair.township)
+        _chain_ok(pair.village)
+    finally:
+        village.close()

@@ -516,8 +516,11 @@ def export_for_village(session: Session, village, *, actor=None) -> bytes:
     peer = _peer(session, village.id)
     if peer is None:
         peer = SyncPeer(region_id=village.id, role="village")
-        session.add(peer)
-        session.flush()
+    else:  # a new installation replaces the old one: its key must be registered again, its ids start afresh
+        session.execute(SyncMap.__table__.delete().where(SyncMap.__table__.c.peer_region_id == village.id))
+        peer.public_key, peer.registered_at, peer.in_seq, peer.out_seq, peer.peer_has = None, None, 0, 0, 0
+    session.add(peer)
+    session.flush()
     for rt in record_tables():
         t = rt.model.__table__
         rows = [dict(r) for r in session.execute(select(t).where(t.c.region_id == village.id).order_by(t.c.id)).mappings()]
@@ -897,8 +900,7 @@ def import_package(session: Session, data: bytes, *, resolve: Optional[dict] = N
             f"同步包顺序不对：{name} 的审计序号 {expected}–{m['from_seq'] - 1} 尚未导入（缺少更早的同步包），本包（{m['from_seq']}–{m['to_seq']}）未导入",
             f"out of order: {name}'s audit seq {expected}–{m['from_seq'] - 1} has not been imported (an earlier package is "
             f"missing); this package ({m['from_seq']}–{m['to_seq']}) was not imported")
-    if m["to_seq"] <= peer.in_seq and session.execute(select(func.count()).select_from(SyncPackage).where(
-            SyncPackage.sha256 == pkg.sha256, SyncPackage.direction == "in")).scalar_one():
+    if m["to_seq"] <= peer.in_seq:  # applied already, or covered by a later package: applying it again would go back in time
         result.already_applied = True
         result.skipped = len(pkg.payload.get("records", []))
     reason = (f"同步包 / sync package {village_name} #{m['from_seq']}–{m['to_seq']} sha256 {pkg.sha256[:16]}")
