@@ -521,9 +521,28 @@ def export_for_village(session: Session, village, *, actor=None) -> bytes:
         peer.public_key, peer.registered_at, peer.in_seq, peer.out_seq, peer.peer_has = None, None, 0, 0, 0
     session.add(peer)
     session.flush()
-    for rt in record_tables():
+    tables = record_tables()
+    chosen: dict[str, dict[int, dict]] = {}
+    for rt in tables:
         t = rt.model.__table__
-        rows = [dict(r) for r in session.execute(select(t).where(t.c.region_id == village.id).order_by(t.c.id)).mappings()]
+        chosen[rt.key] = {r["id"]: dict(r) for r in session.execute(select(t).where(t.c.region_id == village.id)).mappings()}
+    # records of the township and county that village records may refer to (a township's home for the elderly…)
+    targets = {target for rt in tables for target in _ref_columns(rt).values()}
+    for rt in tables:
+        if rt.key in targets:
+            t = rt.model.__table__
+            for r in session.execute(select(t).where(t.c.region_id.in_(scope - {village.id}))).mappings():
+                chosen[rt.key][r["id"]] = dict(r)
+    for rt in reversed(tables):
+        for col, target in _ref_columns(rt).items():
+            missing = {r[col] for r in chosen[rt.key].values() if r.get(col) is not None} - set(chosen[target])
+            if missing:
+                ttable = next(t for t in tables if t.key == target).model.__table__
+                for rid, row in _rows(session, ttable, missing).items():
+                    if row["region_id"] in scope:
+                        chosen[target][rid] = row
+    for rt in tables:
+        rows = [chosen[rt.key][i] for i in sorted(chosen[rt.key])]
         if not rows:
             continue
         records.append({"table": rt.key, "rows": [_jsonable(r) for r in rows]})
@@ -685,11 +704,12 @@ def _coerce(table, row: dict) -> dict:
         if c.name not in row:
             continue
         v = row[c.name]
-        if isinstance(v, str) and isinstance(c.type, DateTime):
+        impl = getattr(c.type, "impl", c.type)  # a TypeDecorator (aware UTC times) wraps a DateTime
+        if isinstance(v, str) and isinstance(impl, DateTime):
             v = dt.datetime.fromisoformat(v)
-            if getattr(c.type, "timezone", False) and v.tzinfo is None:
+            if v.tzinfo is None and (impl is not c.type or getattr(impl, "timezone", False)):
                 v = v.replace(tzinfo=dt.timezone.utc)
-        elif isinstance(v, str) and isinstance(c.type, Date):
+        elif isinstance(v, str) and isinstance(impl, Date):
             v = dt.date.fromisoformat(v)
         out[c.name] = v
     return out
