@@ -165,16 +165,39 @@ def test_round_trip_a_quarter_entered_offline(pair, cli):
         tid = _township_id(s, pair, "finance_posting", posted["finance"])
         workflow.approve(s, tid, None)
         workflow.publish(s, tid, None)
+    # … and gives the village a user and a lock exception, which travel back too
+    from shequ_sdk import auth, locks
+
+    with pair.township.transaction() as s:
+        auth.add_user(s, "xinshang_clerk", role="village", password="a-long-password-1", region=VILLAGE)
+        locks.grant(s, None, VILLAGE, "2010Q4", "补录 / catch-up", dt.date.today() + dt.timedelta(days=10))
     result = pair.round()
     with pair.village.transaction() as s:
         from shequ_plugin_finance.models import Posting
 
         p = s.get(Posting, posted["finance"])
         assert p.status == "published" and p.approved_by == "local" and p.fingerprint
+        assert auth.get_user(s, "xinshang_clerk").role == "village"
+        assert [e.period for e in s.execute(select(locks.PeriodException)).scalars()] == ["2010Q4"]
     assert _records(pair.township, VILLAGE) == _records(pair.village, VILLAGE)
     assert _indicators(pair.township, label) == _indicators(pair.village, label)
     _chain_ok(pair.township)
     _chain_ok(pair.village)
+
+    # publication rules apply to a package: what is published at the township cannot be changed by one
+    with pair.village.transaction() as s:
+        data = sync.export_changes(s)  # nothing pending: an empty package moves the sequence on
+        manifest, payload, _ = _unzip(data)
+        row = sync._jsonable(sync._rows(s, Posting.__table__, [posted["finance"]])[posted["finance"]])
+    own = {k: v for k, v in manifest.items() if k not in ("format", "payload_sha256", "payload_bytes")}
+    with pair.township.transaction() as s:
+        base = sync._versions(s, "finance_posting", [tid])[tid]
+    payload["records"] = [{"table": "finance_posting", "id": posted["finance"], "row": {**row, "title": "改过的标题"}, "seq": own["to_seq"],
+                           "actor": "local", "at": None, "base": base}]
+    before = _audit_count(pair.township)
+    with pytest.raises(shequ_sdk.BatchError, match="已公开"):
+        pair.up(sync.write_package(own, payload, _village_key(pair)))
+    assert _audit_count(pair.township) == before
 
 
 def _township_id(session, pair, table_key: str, village_id: int) -> int:
