@@ -461,3 +461,67 @@ def test_random_interleavings_of_edits_and_syncs_end_equal(demo, tmp_path_factor
         _chain_ok(pair.village)
     finally:
         village.close()
+
+
+# -- push over HTTP -------------------------------------------------------------------------------------
+
+def test_push_to_shequ_serve_with_a_wrong_and_a_right_key(tmp_path_factory, cli):
+    """``shequ sync push`` to a ``shequ serve`` on 127.0.0.1: refused when the request is not
+    signed with the registered key, applied (and the acknowledgement imported) when it is."""
+    import socket
+    import time
+    import urllib.request
+
+
+    from shequ_sdk.testing import sqlite_demo_copy
+    from shequ_sdk.ui import serving
+
+    tmp = tmp_path_factory.mktemp("push")
+    sqlite_demo_copy(tmp_path_factory, tmp / "town.db")
+    town = shequ_sdk.open(str(tmp / "town.db"))
+    village, _ = _install(town, tmp / "village.db")
+    pair = Pair(town, village, tmp)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = serving.serve(town, port=port, threaded=True, announce=lambda _t: None, warm=False, dashboards=[])
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/liveness", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        h = _household(village)
+        _set_phone(village, h.id, "13900000077")
+        # a wrong key: the village's installation is re-keyed behind the township's back
+        with village.transaction() as s:
+            ident = sync.identity(s)
+            real = (ident.private_key, ident.public_key)
+            ident.private_key, ident.public_key = sync.new_key_pair()
+            s.add(ident)
+        before = _audit_count(town)
+        code, out, err = cli("sync", "push", "--db", village.url, "--to", f"http://127.0.0.1:{port}/")
+        assert code == 2 and "HTTP 403" in err and "密钥验证" in err and len(err.strip().splitlines()) == 1, err
+        assert _audit_count(town) == before and _household(town).phone != "13900000077"
+        with village.transaction() as s:
+            ident = sync.identity(s)
+            ident.private_key, ident.public_key = real
+            s.add(ident)
+        code, out, err = cli("sync", "push", "--db", village.url, "--to", f"http://127.0.0.1:{port}")
+        assert code == 0 and "回执已导入" in out, err
+        assert _household(town).phone == "13900000077"
+        with village.transaction() as s:
+            township = s.execute(select(sync.SyncPeer)).scalars().first()
+            assert township.in_seq > 0 and township.peer_has >= sync.read_package(pair.export()).manifest["from_seq"] - 1
+        _chain_ok(town)
+        _chain_ok(village)
+    finally:
+        server.stop()
+        server.join(10)
+        village.close()
+        town.close()

@@ -1168,3 +1168,55 @@ def status(session: Session) -> tuple[Optional[str], list[PeerStatus]]:
         out.append(PeerStatus(region.name if region else str(p.region_id), p.role, bool(p.public_key), p.in_seq, p.out_seq, p.peer_has,
                               p.last_sync_at, pending))
     return (ident.public_key if ident else None), out
+
+
+# -- push over HTTP ------------------------------------------------------------------------------------
+
+PUSH_PATH = "/sync/push"
+PUSH_WINDOW = 300  # seconds a signed push request stays valid
+PUSH_MAX_BYTES = 200 * 1024 * 1024
+
+
+def _push_message(timestamp: int, body: bytes) -> bytes:
+    return f"shequ-sync-push\n{timestamp}\n{hashlib.sha256(body).hexdigest()}".encode("ascii")
+
+
+def push_headers(session: Session, body: bytes, now: Optional[float] = None) -> dict[str, str]:
+    """Headers that authenticate a push with this installation's key: a timestamp, the public
+    key, and an Ed25519 signature over both and the body's sha256."""
+    import time
+
+    ident = identity(session)
+    if ident is None:
+        raise InputError("这不是村级安装的数据库（先用 shequ village init 建立）",
+                         "this database is not a village installation (create one with shequ village init)")
+    ts = int(now if now is not None else time.time())
+    return {"X-Shequ-Timestamp": str(ts), "X-Shequ-Key": ident.public_key,
+            "X-Shequ-Signature": sign(ident.private_key, _push_message(ts, body)), "Content-Type": "application/octet-stream"}
+
+
+def receive_push(session: Session, body: bytes, headers, now: Optional[float] = None) -> ImportResult:
+    """The township's side of ``shequ sync push``: check that the request is signed by the key
+    registered for the village the package names (and recent), then import the package as
+    :func:`import_package` does, with its acknowledgement in the result."""
+    import time
+
+    now = now if now is not None else time.time()
+    try:
+        ts = int(headers.get("X-Shequ-Timestamp", ""))
+    except ValueError:
+        ts = None
+    signature = headers.get("X-Shequ-Signature") or ""
+    if ts is None or abs(now - ts) > PUSH_WINDOW:
+        raise PermissionDenied("推送请求缺少有效的时间戳或已过期（请核对两台电脑的时间）",
+                               "the push request has no valid timestamp or is too old (check both computers' clocks)")
+    pkg = read_package(body)
+    village = (pkg.manifest.get("village") or {})
+    peer = _peer(session, village.get("id")) if isinstance(village.get("id"), int) and pkg.kind == "changes" else None
+    if peer is None or peer.role != "village" or not peer.public_key:
+        raise PermissionDenied(f"{village.get('name', '?')} 不是本库已登记公钥的离线村，推送被拒绝",
+                               f"{village.get('name', '?')} is not an offline village with a registered key here; the push is refused")
+    if not signature_valid(peer.public_key, _push_message(ts, body), signature):
+        raise PermissionDenied(f"推送请求未通过 {village.get('name')} 的密钥验证（签名不符），未导入",
+                               f"the push request is not signed with {village.get('name')}'s registered key; nothing was imported")
+    return import_package(session, body, make_ack=True)

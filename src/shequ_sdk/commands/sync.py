@@ -179,3 +179,48 @@ def village_init_cmd(
                                 f"(shequ sync register-key --village … {Path(path).name})"), highlight=False)
     finally:
         s.close()
+
+
+@sync_app.command("push")
+def push_cmd(
+    to: str = typer.Option(..., "--to", help="乡镇服务器地址 / the township's shequ serve address, e.g. https://township.example/"),
+    timeout: float = typer.Option(300, "--timeout", help="超时秒数 / seconds to wait"),
+    db: Optional[str] = DbOption,
+):
+    """联网时推送变更并取回回执 / Push the changes since the last acknowledgement over HTTP and import the acknowledgement."""
+    import urllib.error
+    import urllib.request
+
+    from .. import sync
+    from ..errors import InputError, PermissionDenied
+
+    url = to if to.rstrip("/").endswith(sync.PUSH_PATH) else to.rstrip("/") + sync.PUSH_PATH
+    s = climod._open(db)
+    try:
+        with s.transaction() as session:
+            # everything since the last acknowledgement: a push that never arrives loses nothing
+            data = sync.export_changes(session, since_ack=True)
+            headers = sync.push_headers(session, data)
+        request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                ack = response.read()
+        except urllib.error.HTTPError as exc:
+            text = exc.read().decode("utf-8", "replace").strip()
+            lines = text.splitlines() or [f"HTTP {exc.code}"]
+            for line in lines[1:]:
+                climod.err.print(escape(line), highlight=False, soft_wrap=True)
+            kind = PermissionDenied if exc.code == 403 else InputError
+            raise kind(f"乡镇服务器拒绝了推送（HTTP {exc.code}）：{lines[0]}", f"the township's server refused the push (HTTP {exc.code})") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise InputError(f"无法连接乡镇服务器 {url}：{reason}（可改用 shequ sync export 导出文件）",
+                             f"cannot reach the township's server {url}: {reason} (shequ sync export writes a file instead)") from None
+        with s.transaction() as session:
+            result = sync.import_package(session, ack)
+        pkg = sync.read_package(data)
+        climod.out.print(escape(f"已推送 / pushed {len(data):,} 字节 / bytes（审计序号 / audit seq {pkg.manifest['from_seq']}–{pkg.manifest['to_seq']}）；"
+                                f"回执已导入 / acknowledgement imported：新增 / inserted {sum(result.inserted.values())}，修改 / updated {sum(result.updated.values())}"),
+                         highlight=False)
+    finally:
+        s.close()
