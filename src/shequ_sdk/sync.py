@@ -576,14 +576,20 @@ def _remember(session: Session, peer_id: int, table_key: str, triples: list[tupl
     """Store ``(local id, remote id, remote version)`` in the map (updating known pairs)."""
     if not triples:
         return
+    from sqlalchemy import bindparam
+
     known = _local_map(session, peer_id, table_key)
-    new = []
+    new, changed = [], []
     for local, remote, version in triples:
         m = known.get(local)
         if m is None:
             new.append({"peer_region_id": peer_id, "table_key": table_key, "local_id": local, "remote_id": remote, "remote_version": version})
         elif m.remote_id != remote or m.remote_version != version:
-            session.execute(update(SyncMap.__table__).where(SyncMap.__table__.c.id == m.id).values(remote_id=remote, remote_version=version))
+            changed.append({"map_id": m.id, "remote": remote, "version": version})
+    if changed:
+        t = SyncMap.__table__
+        session.execute(update(t).where(t.c.id == bindparam("map_id")).values(remote_id=bindparam("remote"), remote_version=bindparam("version")),
+                        changed)
     if new:
         session.execute(insert(SyncMap.__table__), new)
 
@@ -985,29 +991,25 @@ def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, re
     plan: list[tuple[dict, Optional[int]]] = []
     tbl = AuditEntry.__table__
     ack_versions = {key: dict((i, v) for i, v in pairs) for key, pairs in (pkg.payload.get("versions") or {}).items()}
-    for it in items:
+    since = m.get("peer_seq") or 0  # at the village: our changes the township had not applied when it made this package
+    locals_ = [local_of(it["table"], it["id"]) for it in items]
+    after: dict[str, dict[int, int]] = {}
+    for it, local in zip(items, locals_):
+        if local is not None:
+            after.setdefault(it["table"], {})[local] = (it.get("base") or 0) if at_township else since
+    later = {key: _entries_after(session, key, ids, exclude) for key, ids in after.items()}
+    for it, local in zip(items, locals_):
         rt = reg.tables[it["table"]]
-        local = local_of(it["table"], it["id"])
         if local is None:
             plan.append((it, None))
             continue
-        if at_township:
-            base = it.get("base") or 0
-            ents = [e for e in session.execute(select(tbl.c.seq, tbl.c.actor, tbl.c.at).where(
-                tbl.c.table_key == it["table"], tbl.c.record_id == local, tbl.c.seq > base).order_by(tbl.c.seq))
-                if not _from_peer(e[0], exclude)]
-        else:
-            # at the village: our changes the township had not applied when it made this package
-            since = m.get("peer_seq") or 0
-            ents = [e for e in session.execute(select(tbl.c.seq, tbl.c.actor, tbl.c.at).where(
-                tbl.c.table_key == it["table"], tbl.c.record_id == local, tbl.c.seq > since).order_by(tbl.c.seq))
-                if not _from_peer(e[0], exclude)]
-            if ents and not it.get("changed", True):
-                plan.append((it, -local))  # only the echo of our own change, changed again since: keep ours, learn the version
-                continue
+        ents = later[it["table"]].get(local, [])
+        if not at_township and ents and not it.get("changed", True):
+            plan.append((it, -local))  # only the echo of our own change, changed again since: keep ours, learn the version
+            continue
         if ents:
             key = f"{it['table']}:{local}"
-            how = resolve.get(key) or resolve.get(f"{it['table']}:{it['id']}" if at_township else key) or resolve.get("*")
+            how = resolve.get(key) or resolve.get("*")
             if how == "ours":
                 result.resolved.append((key, "ours"))
                 plan.append((it, -local))
@@ -1040,6 +1042,7 @@ def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, re
     order = {rt.key: n for n, rt in enumerate(record_tables())}
     plan.sort(key=lambda p: (order[p[0]["table"]], p[0]["seq"]))
     assigned: dict[str, list[tuple[int, int]]] = {}
+    learned: dict[str, list[tuple[int, int, int]]] = {}
     i = 0
     while i < len(plan):
         key = plan[i][0]["table"]
@@ -1054,7 +1057,7 @@ def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, re
         for it, local in group:
             if local is not None and local < 0:
                 result.skipped += 1
-                _learn_version(session, peer, it, -local, ack_versions, at_township)
+                _learn_version(learned, it, -local, ack_versions, at_township)
                 continue
             row = dict(it["row"])
             row.pop("id", None)
@@ -1096,7 +1099,9 @@ def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, re
                 result.updated[key] = result.updated.get(key, 0) + done.updated
                 result.unchanged += done.unchanged
                 for it, local, _, _ in run:
-                    _learn_version(session, peer, it, local, ack_versions, at_township)
+                    _learn_version(learned, it, local, ack_versions, at_township)
+    for key, triples in learned.items():
+        _remember(session, peer.region_id, key, triples)
     # settings, lock exceptions, users (acknowledgements only)
     if not at_township:
         core = _core_tables()
@@ -1107,6 +1112,24 @@ def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, re
                 continue
             if _apply_core(session, c["table"], core[c["table"]], c["row"], None):
                 result.updated[c["table"]] = result.updated.get(c["table"], 0) + 1
+
+
+def _entries_after(session: Session, table_key: str, after: dict[int, int], exclude: list[tuple[int, int]]) -> dict[int, list]:
+    """``{record id: [(seq, actor, at), …]}``: each record's audit entries after its own threshold
+    (``after``: record id → seq), not written by the peer's imports; one query per 500 records."""
+    from .audit import AuditEntry
+
+    tbl = AuditEntry.__table__
+    ids = sorted(after)
+    low = min(after.values()) if after else 0
+    out: dict[int, list] = {}
+    for i in range(0, len(ids), 500):
+        stmt = (select(tbl.c.record_id, tbl.c.seq, tbl.c.actor, tbl.c.at)
+                .where(tbl.c.table_key == table_key, tbl.c.record_id.in_(ids[i:i + 500]), tbl.c.seq > low).order_by(tbl.c.seq))
+        for rid, seq, actor, at in session.execute(stmt):
+            if seq > after[rid] and not _from_peer(seq, exclude):
+                out.setdefault(rid, []).append((seq, actor, at))
+    return out
 
 
 def _write_run(session: Session, key: str, run: list, actor, sctx: SyncContext):
@@ -1128,12 +1151,13 @@ def _version_of(it: dict, ack_versions: dict, at_township: bool) -> int:
     return ack_versions.get(it["table"], {}).get(it["id"], 0)
 
 
-def _learn_version(session: Session, peer: SyncPeer, it: dict, local: int, ack_versions: dict, at_township: bool) -> None:
+def _learn_version(learned: dict, it: dict, local: int, ack_versions: dict, at_township: bool) -> None:
+    """Note the township's version of a record (at the village), stored once per table at the end."""
     if at_township:
         return
     v = ack_versions.get(it["table"], {}).get(it["id"])
     if v is not None:
-        _remember(session, peer.region_id, it["table"], [(local, it["id"], v)])
+        learned.setdefault(it["table"], []).append((local, it["id"], v))
 
 
 # -- status ------------------------------------------------------------------------------------------------
