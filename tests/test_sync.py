@@ -323,11 +323,14 @@ def test_tampered_foreign_and_unregistered_packages_are_refused(pair, tmp_path, 
     with pytest.raises(sync.SyncRefused, match="签名无效"):
         pair.up(_rezip(m2, sync._canonical(_unzip(data)[1]), signature))
 
+    assert _audit_count(pair.township) == before
+
     # a package for another village, signed with this village's key: not that village's key
     with demo.transaction() as s:
         other = sync._region(s, OTHER)
         sync.export_for_village(s, OTHER)
         sync.register_key(s, OTHER, sync.new_key_pair()[1])
+    before = _audit_count(pair.township)  # the registration is audited
     forged_manifest = {k: v for k, v in manifest.items() if k not in ("format", "payload_sha256", "payload_bytes")}
     forged_manifest["village"] = {"id": other.id, "name": other.name, "code": other.code}
     with pytest.raises(sync.SyncRefused, match="未登记的密钥"):
@@ -525,3 +528,21 @@ def test_push_to_shequ_serve_with_a_wrong_and_a_right_key(tmp_path_factory, cli)
         server.join(10)
         village.close()
         town.close()
+
+
+def test_shequ_verify_ties_imported_entries_to_their_packages(pair, cli):
+    h = _household(pair.village)
+    _set_phone(pair.village, h.id, "13900000021")
+    pair.round()
+    with pair.township.transaction() as s:
+        assert sync.package_verifier(s) == []
+    if pair.township.url.startswith("sqlite"):
+        code, out, err = cli("verify", "--db", pair.township.url)
+        assert code == 0 and "4 项校验全部通过" in out, out + err
+    # an entry that claims a package this database never imported is named
+    from shequ_sdk import audit
+
+    with pair.township.transaction() as s:
+        audit.append(s, None, "note", None, None, None, None, {"x": 1}, reason=f"{sync.REASON_PREFIX}伪造 #1–2 sha256 0123456789abcdef")
+        problems = sync.package_verifier(s)
+    assert len(problems) == 1 and "0123456789abcdef" in problems[0].message_zh and "no record of importing" in problems[0].message_en

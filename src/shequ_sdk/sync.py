@@ -619,9 +619,14 @@ def register_key(session: Session, village, public_hex: str, *, actor=None) -> S
     if peer is None:
         raise NotFoundError(f"{village.name} 还没有导出过村级安装包（shequ sync export --for {village.name}）",
                             f"no installation package was exported for {village.name} (shequ sync export --for {village.name})")
+    from . import audit
+
+    old = peer.public_key
     peer.public_key, peer.registered_at = text, _now()
     session.add(peer)
     session.flush()
+    audit.append(session, actor, "sync.register_key", SyncPeer.__tablename__, peer.id, village.id,
+                 {"public_key": old} if old else None, {"public_key": text})
     return peer
 
 
@@ -929,7 +934,7 @@ def import_package(session: Session, data: bytes, *, resolve: Optional[dict] = N
     if m["to_seq"] <= peer.in_seq:  # applied already, or covered by a later package: applying it again would go back in time
         result.already_applied = True
         result.skipped = len(pkg.payload.get("records", []))
-    reason = (f"同步包 / sync package {village_name} #{m['from_seq']}–{m['to_seq']} sha256 {pkg.sha256[:16]}")
+    reason = f"{REASON_PREFIX}{village_name} #{m['from_seq']}–{m['to_seq']} sha256 {pkg.sha256[:16]}"
     before_seq, _ = head(session)
     if not result.already_applied:
         with attributed(reason, None if at_township else f"{LOCAL_SYNC}:{name}"):
@@ -954,6 +959,41 @@ def import_package(session: Session, data: bytes, *, resolve: Optional[dict] = N
 
 
 LOCAL_SYNC = "sync"
+REASON_PREFIX = "同步包 / sync package "
+
+
+def package_verifier(session: Session) -> list[Problem]:
+    """The core verifier ``core.sync_packages``: every audit entry that names a sync package lies
+    in the range of entries the import of that package wrote (table ``sync_package``), and every
+    entry in such a range names its package — so each imported change ties back to its package."""
+    from .audit import AuditEntry
+
+    tbl = AuditEntry.__table__
+    packages = [(p.local_from, p.local_to, p.sha256, p.kind) for p in session.execute(
+        select(SyncPackage).where(SyncPackage.direction == "in", SyncPackage.local_from.is_not(None),
+                                  SyncPackage.kind != "init")).scalars()]
+    problems: list[Problem] = []
+
+    def problem(seq, zh, en):
+        problems.append(Problem(f"审计日志第 {seq} 条：{zh}", f"audit entry seq {seq}: {en}", table="audit_log", rule="core.sync_packages",
+                                extra={"seq": seq}))
+
+    for a, b, sha, _kind in packages:
+        for seq, reason in session.execute(select(tbl.c.seq, tbl.c.reason).where(tbl.c.seq >= a, tbl.c.seq <= b)):
+            if not (reason or "").startswith(REASON_PREFIX) or f"sha256 {sha[:16]}" not in reason:
+                problem(seq, f"在同步包 {sha[:16]} 导入时写入的范围（{a}–{b}）内，却没有注明该同步包",
+                        f"lies in the range sync package {sha[:16]} wrote ({a}–{b}) but does not name it")
+    ranges = {sha[:16]: (a, b) for a, b, sha, _kind in packages}
+    stmt = select(tbl.c.seq, tbl.c.reason).where(tbl.c.reason.like(REASON_PREFIX + "%"))
+    for seq, reason in session.execute(stmt):
+        sha16 = reason.rsplit("sha256 ", 1)[-1][:16]
+        where = ranges.get(sha16)
+        if where is None or not (where[0] <= seq <= where[1]):
+            problem(seq, f"注明来自同步包 {sha16}，但本库没有导入该同步包的记录（或不在其写入范围内）",
+                    f"names sync package {sha16}, which this database has no record of importing (or not in its range)")
+        if len(problems) >= 100:
+            break
+    return problems
 
 
 def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, resolve: dict, result: ImportResult,
