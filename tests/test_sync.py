@@ -546,3 +546,57 @@ def test_shequ_verify_ties_imported_entries_to_their_packages(pair, cli):
         audit.append(s, None, "note", None, None, None, None, {"x": 1}, reason=f"{sync.REASON_PREFIX}伪造 #1–2 sha256 0123456789abcdef")
         problems = sync.package_verifier(s)
     assert len(problems) == 1 and "0123456789abcdef" in problems[0].message_zh and "no record of importing" in problems[0].message_en
+
+
+def test_changes_apply_as_the_village_user_and_period_locks_apply(demo, tmp_path):
+    from shequ_sdk import auth
+    from shequ_sdk.auth import Actor
+
+    with demo.transaction() as s:
+        auth.add_user(s, "xs_clerk", role="village", region=VILLAGE, password="a-long-password-2")
+    village, _ = _install(demo, tmp_path / "village.db")
+    pair = Pair(demo, village, tmp_path)
+    try:
+        clerk = village.as_user(Actor("xs_clerk", "village", sdk_region_id(village, VILLAGE)))
+        start, _ = this_quarter()
+        rid = sdk_region_id(village, VILLAGE)
+        clerk.write("finance_ledger_entry", [{"region_id": rid, "entry_date": start, "voucher_no": "XS-1", "direction": "income",
+                                              "account_code": "501", "amount_fen": 1200}])
+        before = _audit_count(demo)
+        pair.up(pair.export())
+        with demo.transaction() as s:
+            actors = {a for (a,) in s.execute(select(AuditEntry.actor).where(AuditEntry.seq > before))}
+        assert actors == {"xs_clerk"}
+        # the village's local user is exempt from locks on the laptop; the township applies them on import
+        village.write("finance_ledger_entry", [{"region_id": rid, "entry_date": dt.date(2010, 5, 4), "voucher_no": "XS-OLD", "direction": "income",
+                                                "account_code": "501", "amount_fen": 1200}])
+        before = _audit_count(demo)
+        with pytest.raises(shequ_sdk.PermissionDenied, match="锁定"):
+            pair.up(pair.export())
+        assert _audit_count(demo) == before
+    finally:
+        village.close()
+
+
+def sdk_region_id(sdk, name: str) -> int:
+    with sdk.transaction() as s:
+        return sdk_region(s, name)
+
+
+def test_cli_conflict_report_and_resolve(pair, cli):
+    if not pair.township.url.startswith("sqlite"):
+        pytest.skip("the CLI flow is the same on both backends; run once on SQLite")
+    h = _household(pair.village)
+    _set_phone(pair.village, h.id, "13900000031")
+    _set_phone(pair.township, h.id, "13900000032")
+    pkg = pair.path / "c.shequ"
+    pkg.write_bytes(pair.export())
+    code, out, err = cli("sync", "import", "--db", pair.township.url, str(pkg))
+    lines = err.strip().splitlines()
+    assert code == 2 and lines[-1].startswith("错误 / error:") and "1 conflict(s)" in lines[-1] and "1 处冲突" in lines[-1]
+    assert any("13900000031" in line and "13900000032" in line for line in lines[:-1])
+    code, out, err = cli("sync", "import", "--db", pair.township.url, str(pkg), "--resolve", "sideways")
+    assert code == 2 and "--resolve" in err and len(err.strip().splitlines()) == 1
+    code, out, err = cli("sync", "import", "--db", pair.township.url, str(pkg), "--resolve", f"household:{h.id}=theirs")
+    assert code == 0 and f"household:{h.id}" in out, err
+    assert _household(pair.township).phone == "13900000031"
