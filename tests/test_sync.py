@@ -405,8 +405,10 @@ def test_cli_round_trip_and_one_line_errors(demo, cli, tmp_path):
     assert code == 2 and "未登记公钥" in err and "no registered key" in err and len(err.strip().splitlines()) == 1
     code, out, err = cli("sync", "register-key", "--db", town, "--village", VILLAGE, str(key))
     assert code == 0, err
+    before = _audit_count(demo)
     code, out, err = cli("sync", "import", "--db", town, str(pkg), "--dry-run")
     assert code == 0 and "dry run" in out, err
+    assert _audit_count(demo) == before
     ack = tmp_path / "p-ack.shequ"
     code, out, err = cli("sync", "import", "--db", town, str(pkg), "--ack-out", str(ack))
     assert code == 0 and ack.exists(), err
