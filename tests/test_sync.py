@@ -397,6 +397,10 @@ def test_cli_round_trip_and_one_line_errors(demo, cli, tmp_path):
     assert code == 0, err
     key = Path(str(vdb) + ".pub")
     assert key.read_text().strip() in out.replace("\n", "")
+    v = shequ_sdk.open(str(vdb))
+    h = _household(v)
+    _set_phone(v, h.id, "13900000041")
+    v.close()
     pkg = tmp_path / "p.shequ"
     code, out, err = cli("sync", "export", "--db", str(vdb), "--out", str(pkg))
     assert code == 0, err
@@ -407,11 +411,12 @@ def test_cli_round_trip_and_one_line_errors(demo, cli, tmp_path):
     assert code == 0, err
     before = _audit_count(demo)
     code, out, err = cli("sync", "import", "--db", town, str(pkg), "--dry-run")
-    assert code == 0 and "dry run" in out, err
-    assert _audit_count(demo) == before
+    assert code == 0 and "dry run" in out and "household 1" in out, err
+    assert _audit_count(demo) == before and _household(demo).phone != "13900000041"
     ack = tmp_path / "p-ack.shequ"
     code, out, err = cli("sync", "import", "--db", town, str(pkg), "--ack-out", str(ack))
     assert code == 0 and ack.exists(), err
+    assert _household(demo).phone == "13900000041"
     code, out, err = cli("sync", "import", "--db", str(vdb), str(ack))
     assert code == 0, err
     code, out, err = cli("sync", "status", "--db", str(vdb))
