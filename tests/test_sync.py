@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 import shequ_sdk
 from shequ_sdk import sync
-from shequ_sdk.audit import AuditEntry, head, verify_chain
+from shequ_sdk.audit import AuditEntry, verify_chain
 from shequ_sdk.replay import replay
 
 VILLAGE = "新尚村社区"

@@ -39,10 +39,9 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import UniqueConstraint, and_, func, insert, or_, select, update
+from sqlalchemy import UniqueConstraint, func, insert, or_, select, update
 from sqlmodel import Session, SQLModel
 
 from .errors import InputError, NotFoundError, PermissionDenied, Problem
@@ -665,7 +664,7 @@ def init_village(session: Session, data: bytes) -> SyncIdentity:
         for part in pkg.payload["records"]:
             sctx.created(part["table"]).update(r["id"] for r in part["rows"])
         for part in sorted(pkg.payload["records"], key=lambda p: order[p["table"]]):
-            write(session=session, table=part["table"], rows=[_typed(part["table"], r) for r in part["rows"]], actor=None, sync=sctx)
+            write(session=session, table=part["table"], rows=[dict(r) for r in part["rows"]], actor=None, sync=sctx)
     for key, pairs in pkg.payload["versions"].items():
         _remember(session, township_id, key, [(i, i, v) for i, v in pairs])
     seq, _ = head(session)
@@ -674,11 +673,6 @@ def init_village(session: Session, data: bytes) -> SyncIdentity:
                          in_seq=m["to_seq"], out_seq=seq, peer_has=seq, last_sync_at=_now()))
     _log_package(session, township_id, "in", "init", 0, m["to_seq"], pkg.sha256, m["counts"], (1, seq))
     return ident
-
-
-def _typed(table_key: str, row: dict) -> dict:
-    """A package row as ``records.write`` takes it (JSON dates become dates through validation)."""
-    return dict(row)
 
 
 def _apply_core(session: Session, key: str, table, row: dict, actor) -> bool:
@@ -998,11 +992,10 @@ def package_verifier(session: Session) -> list[Problem]:
 
 def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, resolve: dict, result: ImportResult,
            reason: str) -> None:
-    from .audit import AuditEntry, attributed
+    from .audit import attributed
     from .auth import Actor
     from .models import User
     from .plugins import registry
-    from .records import write
 
     reg = registry()
     m = pkg.manifest
@@ -1029,7 +1022,6 @@ def _apply(session: Session, pkg: Package, peer: SyncPeer, at_township: bool, re
     exclude = _imported_ranges(session, peer.region_id)
     conflicts: list[Conflict] = []
     plan: list[tuple[dict, Optional[int]]] = []
-    tbl = AuditEntry.__table__
     ack_versions = {key: dict((i, v) for i, v in pairs) for key, pairs in (pkg.payload.get("versions") or {}).items()}
     since = m.get("peer_seq") or 0  # at the village: our changes the township had not applied when it made this package
     locals_ = [local_of(it["table"], it["id"]) for it in items]
