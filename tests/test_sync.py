@@ -171,6 +171,11 @@ def test_round_trip_a_quarter_entered_offline(pair, cli):
     with pair.township.transaction() as s:
         auth.add_user(s, "xinshang_clerk", role="village", password="a-long-password-1", region=VILLAGE)
         locks.grant(s, None, VILLAGE, "2010Q4", "补录 / catch-up", dt.date.today() + dt.timedelta(days=10))
+        locks.grant(s, None, OTHER, "2010Q3", "另一个村 / another village", dt.date.today() + dt.timedelta(days=10))
+        from shequ_sdk import config
+
+        config.set_value(s, "finance.display_days", 20, sync._region(s, VILLAGE))
+        config.set_value(s, "finance.display_days", 25, sync._region(s, OTHER))
     result = pair.round()
     with pair.village.transaction() as s:
         from shequ_plugin_finance.models import Posting
@@ -178,7 +183,10 @@ def test_round_trip_a_quarter_entered_offline(pair, cli):
         p = s.get(Posting, posted["finance"])
         assert p.status == "published" and p.approved_by == "local" and p.fingerprint
         assert auth.get_user(s, "xinshang_clerk").role == "village"
-        assert [e.period for e in s.execute(select(locks.PeriodException)).scalars()] == ["2010Q4"]
+        assert [e.period for e in s.execute(select(locks.PeriodException)).scalars()] == ["2010Q4"]  # not the other village's
+        from shequ_sdk import config
+
+        assert config.get(s, "finance.display_days", sync._region(s, VILLAGE)) == 20
     assert _records(pair.township, VILLAGE) == _records(pair.village, VILLAGE)
     assert _indicators(pair.township, label) == _indicators(pair.village, label)
     _chain_ok(pair.township)

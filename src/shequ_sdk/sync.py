@@ -410,7 +410,7 @@ def _touched(session: Session, after: int, upto: int, *, region_ids: Optional[se
             continue
         if e["record_id"] is None:
             continue
-        if region_ids is not None and e["region_id"] not in region_ids and e["table_key"] not in ("setting",):
+        if region_ids is not None and e["region_id"] not in region_ids:
             continue
         entries.append(e)
         touched.setdefault((e["table_key"], e["record_id"]), []).append(e)
