@@ -401,8 +401,10 @@ def test_cli_round_trip_and_one_line_errors(demo, cli, tmp_path):
     code, out, err = cli("sync", "export", "--db", town, "--for", VILLAGE, "--out", str(init))
     assert code == 0, err
     vdb = tmp_path / "v.db"
+    township_key = out.replace("\n", "").split("township key: ", 1)[1][:64]
     code, out, err = cli("village", "init", "--db", str(vdb), "--from", str(init))
     assert code == 0, err
+    assert township_key in out.replace("\n", "")
     key = Path(str(vdb) + ".pub")
     assert key.read_text().strip() in out.replace("\n", "")
     v = shequ_sdk.open(str(vdb))

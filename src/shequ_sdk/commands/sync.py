@@ -55,6 +55,9 @@ def export_cmd(
         counts = "，".join(f"{k} {v}" for k, v in sorted(m["counts"].items())) or "无变更 / no changes"
         climod.out.print(escape(f"已导出 / exported {out}：{m['village']['name']} {m['kind']} 审计序号 / audit seq {m['from_seq']}–{m['to_seq']}，"
                                 f"{counts}，{len(data):,} 字节 / bytes，sha256 {pkg.sha256}"), highlight=False)
+        if m["kind"] == "init":
+            climod.out.print(escape(f"乡镇公钥 / township key: {m['public_key']}（村里 init 时会显示，可电话核对 / shown by village init: compare it by phone）"),
+                             highlight=False)
     finally:
         s.close()
 
@@ -174,7 +177,10 @@ def village_init_cmd(
         default = (url.split("sqlite:///", 1)[1] + ".pub") if url.startswith("sqlite:///") else "village-key.pub"
         path = key_out or default
         Path(path).write_text(public + "\n", encoding="utf-8")
+        township_key = sync.read_package(data).manifest["public_key"]
         climod.out.print(escape(f"已建立村级数据库 / village database created。公钥 / public key: {public}"), highlight=False)
+        climod.out.print(escape(f"乡镇公钥 / township key: {township_key}（请与乡镇导出时显示的核对 / compare with what the township's export printed）"),
+                         highlight=False)
         climod.out.print(escape(f"公钥已写入 / key written to {path}：请交乡镇登记 / have the township register it "
                                 f"(shequ sync register-key --village … {Path(path).name})"), highlight=False)
     finally:
