@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence
@@ -164,6 +166,21 @@ def _text(value: Any) -> Optional[str]:
     return None if value is None else canonical(value)
 
 
+_ATTRIBUTION: ContextVar[Optional[tuple[Optional[str], Optional[str]]]] = ContextVar("shequ_audit_attribution", default=None)
+
+
+@contextmanager
+def attributed(reason: Optional[str], actor: Optional[str] = None):
+    """Inside the block, every entry appended without a reason of its own carries ``reason``,
+    and — when ``actor`` is given — names ``actor`` instead of the acting user. Sync imports
+    (:mod:`shequ_sdk.sync`) use it so the entries of an imported change name the package."""
+    token = _ATTRIBUTION.set((reason, actor))
+    try:
+        yield
+    finally:
+        _ATTRIBUTION.reset(token)
+
+
 def append_many(session: Session, actor, changes: Iterable[Change]) -> list[tuple[int, str]]:
     """Append ``changes`` in order under the chain's lock; return each entry's ``(seq, hash)``.
 
@@ -173,16 +190,19 @@ def append_many(session: Session, actor, changes: Iterable[Change]) -> list[tupl
     if not changes:
         return []
     lock(session)
-    who = _actor_name(actor)
+    attribution = _ATTRIBUTION.get()
+    who = attribution[1] if attribution is not None and attribution[1] else _actor_name(actor)
+    default_reason = attribution[0] if attribution is not None else None
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     seq, prev = head(session)
     rows, out = [], []
     for c in changes:
         seq += 1
         old, new = _text(c.old), _text(c.new)
-        h = entry_hash(prev, seq, at, who, c.action, c.table_key, c.record_id, c.region_id, old, new, c.reason)
+        reason = c.reason if c.reason is not None else default_reason
+        h = entry_hash(prev, seq, at, who, c.action, c.table_key, c.record_id, c.region_id, old, new, reason)
         rows.append({"seq": seq, "at": at, "actor": who, "action": c.action, "table_key": c.table_key, "record_id": c.record_id,
-                     "region_id": c.region_id, "old": old, "new": new, "reason": c.reason, "prev_hash": prev, "hash": h})
+                     "region_id": c.region_id, "old": old, "new": new, "reason": reason, "prev_hash": prev, "hash": h})
         out.append((seq, h))
         prev = h
     _insert_rows(session, rows)

@@ -211,6 +211,9 @@ def all_tables():
     tables = [m.__table__ for m in models.CORE_TABLES]
     tables.append(PeriodException.__table__)  # the core's period-lock exceptions (shequ_sdk.locks)
     tables.append(AuditEntry.__table__)  # the audit log (shequ_sdk.audit)
+    from .sync import SYNC_TABLES
+
+    tables += [m.__table__ for m in SYNC_TABLES]  # offline-village sync state (shequ_sdk.sync)
     tables += [t.model.__table__ for t in registry().tables.values() if t.model.__table__ not in tables]
     return tables
 

@@ -102,6 +102,13 @@ def register_rules(register):
             check_row=..., check_db=...))``. Checks yield ``Problem`` objects that name the
             field and value; the SDK adds the table and row number.
 
+    Rows applied from an offline village's sync package (or the township's acknowledgement) are
+    validated with ``ctx.mode == "sync"``: ``ctx.sync.origin`` names the sender,
+    ``ctx.sync.before(table_key, id)`` gives a record as it was before the package and
+    ``ctx.sync.created(table_key)`` the ids it created. A rule guarding *how* a value changes (a
+    workflow step) lets the sender's values through; a rule about *what* a row holds still
+    refuses (docs/plugins.md, "Rows applied from a sync package").
+
     Returns: nothing. All implementations are called.
 
     Example::

@@ -72,7 +72,10 @@ class RowContext:
     row_number: int = 0
     cache: dict = field(default_factory=dict)
     batch: list = field(default_factory=list)
-    mode: str = "insert"  # "upsert": rows matching a stored natural key update it, so are not duplicates
+    mode: str = "insert"  # "upsert": rows matching a stored natural key update it, so are not duplicates;
+    # "sync": rows applied from a signed sync package (see ``sync``)
+    sync: Any = None  # a :class:`shequ_sdk.sync.SyncContext` when mode is "sync": origin, and records as before the package
+
 
     def region(self, region_id: int) -> Optional[Region]:
         regions = self.cache.setdefault("__regions__", {})
@@ -387,7 +390,7 @@ def _normalise(raw: dict, infos: list[FieldInfo]) -> dict:
 
 
 def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Optional[dt.date] = None, start_row: int = 1,
-                  mode: str = "insert") -> tuple[list[RowView], list[Problem]]:
+                  mode: str = "insert", sync: Any = None) -> tuple[list[RowView], list[Problem]]:
     """Validate rows (dicts or model instances) for ``table``; return ``(validated, problems)``.
 
     Valid rows come back as :class:`RowView` dicts with defaults filled in and values coerced.
@@ -396,7 +399,7 @@ def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Option
     reg = registry()
     plan = _plan(rt.model)
     rules = [r for r in reg.rules.values() if r.table == rt.key and r.check_row is not None and r.severity == "error"]
-    ctx = RowContext(session=session, table=rt, today=today or dt.date.today(), mode=mode)
+    ctx = RowContext(session=session, table=rt, today=today or dt.date.today(), mode="sync" if sync is not None else mode, sync=sync)
     raw = rows if isinstance(rows, list) else list(rows)
     validated: Optional[list] = None
     if plan.fast is not None:
@@ -515,6 +518,7 @@ def write(
     return_ids: bool = False,
     start_row: int = 1,
     actor=None,
+    sync=None,
 ) -> WriteResult:
     """Validate ``rows`` whole, then insert (or upsert by natural key) them in ``session``.
 
@@ -523,12 +527,15 @@ def write(
     (:class:`shequ_sdk.auth.Actor`, ``None`` for the local single user) must be allowed to
     write every row (:func:`shequ_sdk.auth.check_write`), and its quarter must not be locked
     for them (:func:`shequ_sdk.locks.check_write`).
+
+    ``sync`` (a :class:`shequ_sdk.sync.SyncContext`) marks rows applied from a signed sync
+    package: row rules see ``ctx.mode == "sync"`` and ``ctx.sync`` (see docs/plugins.md).
     """
     rt = resolve_table(table)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a bulk batch allocates millions of small objects: collections only slow it down
     try:
-        return _write(session, rt, rows, mode, today, return_ids, start_row, actor)
+        return _write(session, rt, rows, mode, today, return_ids, start_row, actor, sync)
     except _INTEGRITY_ERRORS as exc:
         # a unique or foreign-key constraint the checks above cannot see (a stored duplicate)
         detail = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -539,13 +546,13 @@ def write(
             gc.enable()
 
 
-def _write(session, rt, rows, mode, today, return_ids, start_row, actor) -> WriteResult:
+def _write(session, rt, rows, mode, today, return_ids, start_row, actor, sync=None) -> WriteResult:
     rows, versions = _take_versions(rows, rt, start_row)
     masked: dict[str, list[int]] = {}
     found = _Found()
     if mode == "upsert":
         rows, masked = keep_masked(session, rt, rows, found)
-    validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row, mode=mode)
+    validated, problems = validate_rows(session, rt, rows, today=today, start_row=start_row, mode=mode, sync=sync)
     if problems:
         raise BatchError(problems)
     check_write(session, actor, rt, validated)

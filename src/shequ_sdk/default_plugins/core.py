@@ -220,3 +220,7 @@ def register_verifiers(register):
     register(Verifier(key="core.audit_chain", label_zh="审计日志哈希链", label_en="Audit log hash chain", check=chain_verifier))
     register(Verifier(key="core.audit_replay", label_zh="按审计日志重放核对各表", label_en="Audit log replayed against the tables",
                       check=replay_verifier))
+    from ..sync import package_verifier
+
+    register(Verifier(key="core.sync_packages", label_zh="同步包导入与审计日志对应", label_en="Imported sync packages tie to the audit log",
+                      check=package_verifier))

@@ -368,7 +368,9 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
     install_error_pages()
     from .public_web import public_patterns
 
-    extra["extra_patterns"] = public_patterns(sdk)  # the public portal: no login, plain HTML
+    from .sync_web import sync_patterns
+
+    extra["extra_patterns"] = public_patterns(sdk) + sync_patterns(sdk)  # the public portal, and village pushes (signed, no login)
     return pn.serve(apps, port=port, address=address, websocket_origin=origins, show=show, threaded=threaded, start=True,
                     title={d.name: d.title_zh for d in dashboards}, index=str(INDEX_TEMPLATE), liveness=True, verbose=False,
                     warm=warm and not login, **extra)

@@ -179,6 +179,27 @@ def _stored_posting(ctx, row) -> Optional[dict]:
     return None
 
 
+def _synced_item(row, ctx) -> Iterable[Problem]:
+    I = PostingItem.__table__
+    old = None
+    if row.get("id") is not None:
+        hit = ctx.session.execute(select(I).where(I.c.id == row["id"])).mappings().first()
+        old = dict(hit) if hit is not None else None
+    if old is not None and not [c for c in old if c != "id" and c in row and row[c] != old[c]]:
+        return
+    for pid in dict.fromkeys([row.posting_id] + ([old["posting_id"]] if old is not None else [])):
+        before = ctx.sync.before(Posting.__tablename__, pid)
+        if before is None:
+            P = Posting.__table__
+            hit = ctx.session.execute(select(P).where(P.c.id == pid)).mappings().first()
+            before = dict(hit) if hit is not None and pid not in ctx.sync.created(Posting.__tablename__) else None
+        if before is not None and before["status"] in PUBLISHED_STATUSES:
+            yield Problem(f"公开记录 #{pid}「{before['title']}」已公开，同步包不能增加、修改或移出其事项",
+                          f"posting #{pid} ({before['title']}) is published: a sync package cannot add, change or move out its items",
+                          field="posting_id", value=pid)
+            return
+
+
 def _status_words(status: str) -> tuple[str, str]:
     return POSTING_STATUSES.get(status, (status, status))
 
@@ -189,6 +210,9 @@ def posting_workflow(row, ctx) -> Iterable[Problem]:
     it is sent back to draft."""
     if ctx.mode == "workflow" or not isinstance(row, dict):
         return  # the workflow's own step, or shequ check reading a stored row: nothing is being written
+    if ctx.mode == "sync":
+        yield from _synced_posting(row, ctx)
+        return
     stored = _stored_posting(ctx, row)
     if stored is None:
         forged = [c for c in _SET_BY_STEPS if c != "status" and row.get(c) is not None]
@@ -238,11 +262,35 @@ def _posting_by_id(ctx, region_id: int, pid: int) -> Optional[dict]:
     return found
 
 
+def _synced_posting(row, ctx) -> Iterable[Problem]:
+    """A posting applied from a sync package (``ctx.mode == "sync"``): its review, approval and
+    publication were steps of the sending side's workflow and arrive as values; what was published
+    here before the package stays immutable (only its status may move on to superseded)."""
+    if row.get("id") is None:
+        return
+    before = ctx.sync.before(Posting.__tablename__, row["id"])
+    if before is None or before["status"] not in PUBLISHED_STATUSES:
+        return
+    changed = [c for c in before if c != "id" and c in row and row[c] != before[c] and c != "status"]
+    if row.get("status") not in PUBLISHED_STATUSES:
+        changed.insert(0, "status")
+    if changed:
+        pid, version = before["id"], before["version"]
+        yield Problem(f"公开记录 #{pid}「{before['title']}」第 {version} 版已公开，同步包不能修改它（{'、'.join(changed)}）",
+                      f"posting #{pid} ({before['title']}, version {version}) is published; a sync package cannot change it "
+                      f"({', '.join(changed)})", field=changed[0], value=row.get(changed[0]))
+
+
 def item_workflow(row, ctx) -> Iterable[Problem]:
     """The items of a posting past draft are frozen with it (unchanged rows of a re-import pass);
-    an item cannot be moved out of such a posting either."""
+    an item cannot be moved out of such a posting either. Applied from a sync package, the items
+    of a posting published here before the package are frozen (the sender's own workflow froze
+    the rest)."""
     if ctx.mode == "workflow" or not isinstance(row, dict):
         return  # the workflow's own step, or shequ check reading a stored row
+    if ctx.mode == "sync":
+        yield from _synced_item(row, ctx)
+        return
     I = PostingItem.__table__
     old = None
     if row.get("id") is not None:
