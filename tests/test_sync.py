@@ -617,3 +617,42 @@ def test_cli_conflict_report_and_resolve(pair, cli):
     code, out, err = cli("sync", "import", "--db", pair.township.url, str(pkg), "--resolve", f"household:{h.id}=theirs")
     assert code == 0 and f"household:{h.id}" in out, err
     assert _household(pair.township).phone == "13900000031"
+
+
+# -- the entry app's 同步 view ---------------------------------------------------------------------
+
+def _html(view) -> str:
+    return "".join(str(getattr(o, "object", "")) for o in view.objects if hasattr(o, "object"))
+
+
+def test_the_entry_apps_sync_view_saves_the_package_and_imports_the_ack_with_a_choice_per_conflict(pair, render_view):
+    on_township = render_view("core.sync", pair.township, region=VILLAGE, period="2010Q4")
+    assert "乡镇服务器" in str(on_township.object)  # nothing to sync on the township's server
+    h = _household(pair.village)
+    _set_phone(pair.village, h.id, "13900000001")
+    view = render_view("core.sync", pair.village, region=VILLAGE, period="2010Q4")
+    assert "待发送的修改 <b>1</b> 条" in _html(view) and "上次" in _html(view)
+    data = view.package().getvalue()  # what 生成修改包 downloads
+    assert "请把文件交给乡镇" in _html(view) and "待发送的修改 <b>0</b> 条" in _html(view)
+    first = pair.up(data)
+    assert _household(pair.township).phone == "13900000001"
+    assert view.import_bytes(first.ack) is True and "已导入乡镇回执" in _html(view)
+    # the same record changed on both sides: the ack conflicts, nothing is imported, each choice is offered
+    pair.down(pair.up(pair.export()).ack)
+    _set_phone(pair.township, h.id, "13900000003")
+    _set_phone(pair.village, h.id, "13900000004")
+    ack = pair.up(pair.export(), resolve={"*": "ours"}).ack
+    _set_phone(pair.village, h.id, "13900000005")
+    view = render_view("core.sync", pair.village, region=VILLAGE, period="2010Q4")
+    assert view.import_bytes(ack) is False
+    assert "1 处冲突" in _html(view)
+    card = str(view.objects[-1].objects[0].objects[0].object)
+    assert "户" in card and "联系电话" in card and "139****0005" in card and "139****0003" in card
+    assert "household:" not in card and f"#{h.id}" not in card  # no internal ids on the page
+    choices = view.resolve()
+    assert list(choices.values())[0].value == "theirs"
+    list(choices.values())[0].value = "ours"
+    view.objects[-1].objects[-1].clicks += 1  # 按所选导入
+    assert _household(pair.village).phone == "13900000005"
+    assert "已导入乡镇回执" in _html(view)
+    assert view.import_bytes(b"not a package") is False and "shequ" not in _html(view).split("role=\"status\"")[1]

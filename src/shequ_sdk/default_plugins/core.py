@@ -224,3 +224,15 @@ def register_verifiers(register):
 
     register(Verifier(key="core.sync_packages", label_zh="同步包导入与审计日志对应", label_en="Imported sync packages tie to the audit log",
                       check=package_verifier))
+
+
+@hookimpl
+def register_views(register):
+    from ..registry import View
+
+    def sync_view(store):
+        from ..ui.sync_panel import sync_view as render
+
+        return render(store)
+
+    register(View(key="core.sync", label_zh="同步", label_en="Sync", render=sync_view, placement="entry", order=90))
