@@ -34,6 +34,7 @@ from .models import Asset, Contract, ContractPayment, Matter, MatterStep, Resour
 from .rules import voucher_list  # noqa: F401  (documented helper: how vouchers are listed)
 
 PLUGIN = "decisions"
+DEMO_LATE_VILLAGE = "明口村"
 SEED_HOME = {
     "title": "建设社区五保之家", "category": "public_welfare", "amount_fen": 24_800_000, "source": "masses", "proposer": "社区党支部",
     "proposed_on": dt.date(2010, 1, 8), "completed_on": dt.date(2010, 6, 18),
@@ -272,7 +273,8 @@ class Drawer:
 STEP_INDEX = {c: i for i, c in enumerate(("proposal", "consultation", "party_review", "resolution"))}
 
 
-def _fill_village(d: Drawer, region, years: tuple[int, ...], majors: list, *, cover_all: bool, registers: bool, poor_payer: bool) -> None:
+def _fill_village(d: Drawer, region, years: tuple[int, ...], majors: list, *, cover_all: bool, registers: bool, poor_payer: bool,
+                  late_one: bool = False) -> None:
     """Matters (one per major expenditure, most decided; a few more), registers, contracts and a 村规民约."""
     rng, today = d.rng, d.ctx.today
     for day, voucher, amount, summary in majors:
@@ -290,8 +292,9 @@ def _fill_village(d: Drawer, region, years: tuple[int, ...], majors: list, *, co
             if proposed > today:
                 continue
             amount = rng.randint(20, 400) * 100_000 if category != "budget" else None
+            late, late_one = late_one or rng.random() < 0.1, False
             d.matter(region, rng.choice(TITLES[category]), category, amount, proposed,
-                     completed=proposed + dt.timedelta(days=rng.randint(40, 200)), disclose_late=rng.random() < 0.1)
+                     completed=proposed + dt.timedelta(days=rng.randint(40, 200)), disclose_late=late)
     if registers:
         first = dt.date(years[0], 1, 1)
         leased_asset = None
@@ -329,8 +332,8 @@ def _fill_village(d: Drawer, region, years: tuple[int, ...], majors: list, *, co
             d.contract(region, f"{region.id}-{n:02d}", "集体门面房出租", dt.date(first.year, 1, 1), 3, rng.randint(60, 180) * 100,
                        asset=leased_asset, habit="poor" if poor_payer else "good")
     older = dt.date(years[0] - rng.randint(6, 10), rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.4 else None
-    d.village_rule(region, dt.date(years[0] - rng.randint(1, 4), rng.randint(1, 12), rng.randint(1, 28)), filed=rng.random() > 0.05,
-                   older=older)
+    d.village_rule(region, dt.date(years[0] - rng.randint(1, 4), rng.randint(1, 12), rng.randint(1, 28)),
+                   filed=cover_all or rng.random() > 0.05, older=older)
 
 
 def populate_demo(ctx) -> None:
@@ -342,10 +345,13 @@ def populate_demo(ctx) -> None:
                     synthetic=False)
     d.matters[home] |= {k: v for k, v in SEED_HOME.items() if k in ("source", "proposer", "completed_on")}
     d.steps[home] = [dict(s) for s in SEED_HOME_STEPS]
+    late = next((v.id for v in villages if v.name == DEMO_LATE_VILLAGE), None)
     for v in villages:
         seed = ctx.is_seed(v)
-        # the seed places: every major expenditure decided; 南洲村 also keeps the 三资 registers
-        _fill_village(d, v, years, majors.get(v.id, []), cover_all=seed, registers=(not seed) or v.name == "南洲村", poor_payer=False)
+        # the seed places: every major expenditure decided, the 村规民约 filed; 南洲村 also keeps the
+        # 三资 registers. One synthetic neighbour disclosed a resolution late (the timeline shows it).
+        _fill_village(d, v, years, majors.get(v.id, []), cover_all=seed, registers=(not seed) or v.name == "南洲村", poor_payer=False,
+                      late_one=v.id == late)
     n = d.write()
     ctx.progress(PLUGIN, "重大事项", n, n)
 

@@ -236,7 +236,7 @@ def step_order(row: MatterStep, ctx) -> Iterable[Problem]:
     no later, and a voted earlier step passed; no stored later step dated before this one."""
     mine = dict(steps(ctx).get(row.matter_id, {}))
     for other in ctx.batch:
-        if isinstance(other, MatterStep) and other.matter_id == row.matter_id:
+        if other.matter_id == row.matter_id:  # ctx.batch holds this table's rows
             mine[other.step] = (other.held_on, other.result, None)
     at = STEP_ORDER.index(row.step)
     for earlier in STEP_ORDER[:at]:
@@ -363,7 +363,7 @@ def one_current_rule(row: VillageRule, ctx) -> Iterable[Problem]:
         return
     stored = ctx.memo("decisions.current_rules", lambda: {rid: version for rid, version in ctx.session.execute(
         select(VillageRule.region_id, VillageRule.version).where(VillageRule.current.is_(True)))})
-    others = [o.version for o in ctx.batch if isinstance(o, VillageRule) and o.current and o.region_id == row.region_id]
+    others = [o.version for o in ctx.batch if o.current and o.region_id == row.region_id]
     if row.region_id in stored and stored[row.region_id] != row.version:
         others.append(stored[row.region_id])
     if others:
