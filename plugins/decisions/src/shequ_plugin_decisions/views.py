@@ -61,7 +61,7 @@ def _day(v):
     v = _nz(v)
     if v is None:
         return None
-    return v.date() if hasattr(v, "date") and not isinstance(v, dt.date) else v
+    return v.date() if isinstance(v, dt.datetime) else v  # pandas gives Timestamps
 
 
 STATE_LABELS = {"done": ("已完成", "done"), "late": ("逾期", "late"), "overdue": ("逾期未办", "overdue"), "failed": ("未通过", "not passed"),
