@@ -38,7 +38,7 @@ def register_tables(register):
                          natural_key=("matter_id", "step"),
                          description_zh="提议、商议、审议、决议四次会议（应到、实到、表决、结果）和决议公开、实施结果公开，按顺序登记",
                          description_en="The four meetings (attendance, votes, result) and the two disclosures, entered in order"))
-    register(RecordTable(model=VillageRule, label_zh="村规民约", label_en="Village rules (村规民约)", date_field="adopted_on",
+    register(RecordTable(model=VillageRule, label_zh="村规民约", label_en="Village rules", date_field="adopted_on",
                          natural_key=("region_id", "version"),
                          description_zh="村规民约（居民公约）各版本：通过会议、表决、乡镇备案和条文；每村一个现行版本",
                          description_en="Versions of the village rules: adoption meeting, vote, township filing and text; one current per village"))

@@ -150,8 +150,8 @@ def all_indicators() -> list[Indicator]:
         Indicator(key="decisions.assets_value", label_zh="登记资产原值", label_en="Value of registered assets", unit_zh="元", unit_en="yuan",
                   numerator=assets_value, value_type="money", headline=True,
                   description_zh="期末在册集体资产的原值合计", description_en="Σ value of the assets on the register at the period's end"),
-        Indicator(key="decisions.villages_with_rules", label_zh="有备案现行村规民约的村", label_en="Villages with a filed current 村规民约",
+        Indicator(key="decisions.villages_with_rules", label_zh="有备案现行村规民约的村", label_en="Villages with filed current village rules",
                   unit_zh="个", unit_en="", numerator=villages_with_rules,
                   description_zh="期末有经乡镇备案的现行村规民约（居民公约）的村（社区）",
-                  description_en="Villages with a current 村规民约 filed with the township by the period's end"),
+                  description_en="Villages with current village rules filed with the township by the period's end"),
     ]

@@ -86,7 +86,7 @@ class Matter(Record, table=True):
     title: str = field(label_zh="事项名称", label_en="Matter", max_length=200)
     category: str = field(label_zh="事项类别", label_en="Category", choices=CATEGORIES)
     category_detail: Optional[str] = field(default=None, label_zh="类别说明", label_en="Category detail",
-                                           note_zh="类别为“其他”时填写，如 宅基地使用方案", note_en="for 其他: what kind of matter")
+                                           note_zh="类别为“其他”时填写，如 宅基地使用方案", note_en="for \"other\": what kind of matter")
     amount_fen: Optional[int] = field(default=None, ge=0, money=True, label_zh="涉及金额", label_en="Amount")
     source: str = field(default="cadres", label_zh="动议事由", label_en="Raised by", choices=SOURCES)
     proposer: str = field(label_zh="提议人（单位）", label_en="Proposer", note_zh="如 村党支部", note_en="e.g. the village Party branch")
