@@ -186,3 +186,14 @@ def test_long_or_large_contracts_without_a_decision_are_flagged(world):
     flagged = {p.row for p in sdk.check() if p.rule == "decisions.contract_decided"}
     ids = dict((c, i) for i, c in sdk.frame("decisions_contract", region="一村", codes=True)[["id", "number"]].itertuples(index=False))
     assert flagged == {ids["C-2"], ids["C-3"]}
+
+
+def test_a_township_adds_its_own_categories(world):
+    sdk = world["sdk"]
+    with sdk.transaction() as s:
+        config.set_value(s, "decisions.local_categories", ["宅基地使用方案", "征地补偿费分配"], s.get(Region, world["regions"]["甲镇"]))
+    with pytest.raises(BatchError) as exc:
+        world["matter"](category="other", category_detail="修建停车场")
+    assert [(p.rule, p.field) for p in exc.value.problems] == [("decisions.matter_consistent", "category_detail")]
+    assert world["matter"](category="other", category_detail="宅基地使用方案") > 0
+    assert world["matter"]("三社区", category="other", category_detail="修建停车场") > 0  # 乙镇 keeps the fixed list

@@ -179,7 +179,15 @@ def _attendance(row) -> Iterable[Problem]:
 
 def matter_consistent(row: Matter, ctx) -> Iterable[Problem]:
     if row.category == "other" and not (row.category_detail or "").strip():
-        yield Problem("类别为“其他”时须写明类别说明", "category 其他 needs a detail", field="category_detail", value=row.category_detail)
+        yield Problem("类别为“其他”时须写明类别说明", "category other needs a detail", field="category_detail", value=row.category_detail)
+    elif row.category == "other":
+        local = ctx.setting(S.LOCAL_CATEGORIES, row.region_id)
+        if not isinstance(local, list):
+            raise S.bad_setting(S.LOCAL_CATEGORIES, local, "应为类别名称的列表", "must be a list of category names")
+        if local and row.category_detail.strip() not in local:
+            yield Problem(f"类别说明“{row.category_detail}”不是本乡镇的事项类别（{'、'.join(local)}）",
+                          f"{row.category_detail!r} is not one of the township's categories ({', '.join(local)})",
+                          field="category_detail", value=row.category_detail)
     yield from _not_future(row, "proposed_on", ctx, "动议日期", "date raised")
     yield from _not_future(row, "completed_on", ctx, "实施完成日期", "completion date")
     yield from _after(row, "proposed_on", "completed_on", "实施完成日期不能早于动议日期", "completion cannot precede the date raised")

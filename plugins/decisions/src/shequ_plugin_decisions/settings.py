@@ -33,6 +33,7 @@ COMMITTEE_MAJORITY = "decisions.committee_majority"
 DISCLOSURE_DAYS = "decisions.disclosure_days"
 CONTRACT_MAX_YEARS = "decisions.contract_max_years"
 CONTRACT_MAX_ANNUAL_FEN = "decisions.contract_max_annual_fen"
+LOCAL_CATEGORIES = "decisions.local_categories"
 FINANCE_MAJOR_THRESHOLD = "finance.major_item_threshold_fen"  # the finance plugin's setting, read through the settings API
 
 MORE_THAN_HALF = {"share": "1/2", "inclusive": False, "base": "present"}
@@ -70,6 +71,10 @@ SETTINGS = (
             description_en="More than half of the two committees' members present (common practice)"),
     Setting(key=COMMITTEE_MAJORITY, default=MORE_THAN_HALF, label_zh="两委会议商议通过比例", label_en="Joint committee majority",
             description_zh="到会成员过半数同意（常见做法）", description_en="More than half of those present agree (common practice)"),
+    Setting(key=LOCAL_CATEGORIES, default=[], label_zh="本地增设的事项类别", label_en="Local matter categories",
+            description_zh="乡镇增设的重大事项类别（如 宅基地使用方案、征地补偿费分配）；设置后，类别为“其他”的事项须在类别说明中填写其中之一",
+            description_en="Categories a township adds (e.g. homestead plans, land compensation); when set, a matter of category "
+                           "other names one of them in its detail"),
     Setting(key=DISCLOSURE_DAYS, default=7, label_zh="决议和实施结果公开时限（天）", label_en="Days to disclose a resolution or results",
             description_zh="决议作出（或实施完成）后多少天内公开；组织法要求“及时公布”、重大事项“随时公布”，天数由乡镇规定，默认 7 天",
             description_en="Days after the resolution (or completion) within which it is disclosed; the law says promptly, the township sets the days"),

@@ -69,21 +69,23 @@ STATE_LABELS = {"done": ("已完成", "done"), "late": ("逾期", "late"), "over
 
 
 def _meeting_line(row: dict, zh: bool) -> str:
+    comma, semi = ("，", "；") if zh else (", ", "; ")
     parts = []
     if _nz(row.get("body")):
         parts.append(BODIES[row["body"]][0 if zh else 1])
     if _nz(row.get("present")) is not None and _nz(row.get("expected")) is not None:
-        parts.append(f"{'应到' if zh else 'entitled'} {int(row['expected'])}，{'实到' if zh else 'present'} {int(row['present'])}")
+        parts.append(f"{'应到' if zh else 'entitled'} {int(row['expected'])}{comma}{'实到' if zh else 'present'} {int(row['present'])}")
     if _nz(row.get("households_present")) is not None:
         parts.append(f"{'户代表' if zh else 'households'} {int(row['households_present'])}/{int(row['households_total'])}")
     if _nz(row.get("votes_for")) is not None:
-        parts.append(f"{'赞成' if zh else 'for'} {int(row['votes_for'])}" + (f"，{'反对' if zh else 'against'} {int(row['votes_against'])}"
-                                                                               if _nz(row.get("votes_against")) is not None else ""))
+        against = _nz(row.get("votes_against"))
+        parts.append(f"{'赞成' if zh else 'for'} {int(row['votes_for'])}"
+                     + (f"{comma}{'反对' if zh else 'against'} {int(against)}" if against is not None else ""))
     if _nz(row.get("result")):
         parts.append(RESULTS[row["result"]][0 if zh else 1])
     if _nz(row.get("channel")):
         parts.append(str(row["channel"]))
-    return "；".join(parts) if zh else "; ".join(parts)
+    return semi.join(parts)
 
 
 def timeline_html(store) -> str:
@@ -114,16 +116,16 @@ def timeline_html(store) -> str:
             when = it["date"].isoformat() if it["date"] else ("—")
             due = ""
             if it["due"] is not None and it["state"] in ("late", "overdue"):
-                due = f"（{'应于' if zh else 'due by'} {it['due'].isoformat()}{'前' if zh else ''}）"
+                due = f"（应于 {it['due'].isoformat()} 前）" if zh else f" (due by {it['due'].isoformat()})"
             detail = html.escape(_meeting_line(it["row"], zh)) if it["row"] else ""
             lis.append(f'<li class="step {it["state"]}" data-step="{it["step"]}" data-state="{it["state"]}">'
                        f'<span class="dot"></span><b>{html.escape(STEPS[it["step"]][0 if zh else 1])}</b> '
                        f'<span class="when">{when}</span> <span class="state">{state}{due}</span>'
                        f'<div class="detail">{detail}</div></li>')
         amount = _nz(m.get("amount_yuan"))
-        money = f"，{amount:,.2f} {'元' if zh else 'yuan'}" if amount is not None else ""
+        money = (f"，{amount:,.2f} 元" if zh else f", {amount:,.2f} yuan") if amount is not None else ""
         cards.append(f'<div class="shequ-matter" data-matter="{int(m["id"])}"><div class="title"><b>{html.escape(str(m["title"]))}</b>'
-                     f'（{html.escape(CATEGORIES[m["category"]][0 if zh else 1])}{money}）</div><ol class="timeline">{"".join(lis)}</ol></div>')
+                     f'{"（" if zh else " ("}{html.escape(CATEGORIES[m["category"]][0 if zh else 1])}{money}{"）" if zh else ")"}</div><ol class="timeline">{"".join(lis)}</ol></div>')
     style = ("<style>.shequ-matters{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px}"
              ".shequ-matter{background:#fff;border:1px solid #e0e0e0;border-left:4px solid #1565c0;border-radius:4px;padding:8px 10px;font-size:13px}"
              ".shequ-matter ol{list-style:none;margin:6px 0 0 0;padding:0 0 0 14px;border-left:2px solid #90a4ae}"
