@@ -239,13 +239,23 @@ def step_votes(row: MatterStep, ctx) -> Iterable[Problem]:
     yield from vote_problems(row, ctx, kind, row.result)
 
 
+def _batch_steps(ctx) -> dict[int, dict[str, tuple]]:
+    """``{matter id: {step: (held_on, result, None)}}`` of the rows earlier in this batch
+    (``ctx.batch`` holds this table's rows), indexed as the batch grows: one pass in all, not
+    one per row."""
+    index = ctx.memo("decisions.batch_steps", lambda: {"seen": 0, "by_matter": {}})
+    batch = ctx.batch
+    for other in batch[index["seen"]:]:
+        index["by_matter"].setdefault(other.matter_id, {})[other.step] = (other.held_on, other.result, None)
+    index["seen"] = len(batch)
+    return index["by_matter"]
+
+
 def step_order(row: MatterStep, ctx) -> Iterable[Problem]:
     """The six steps in order: each earlier step recorded (stored, or earlier in this batch), dated
     no later, and a voted earlier step passed; no stored later step dated before this one."""
     mine = dict(steps(ctx).get(row.matter_id, {}))
-    for other in ctx.batch:
-        if other.matter_id == row.matter_id:  # ctx.batch holds this table's rows
-            mine[other.step] = (other.held_on, other.result, None)
+    mine.update(_batch_steps(ctx).get(row.matter_id, {}))
     at = STEP_ORDER.index(row.step)
     for earlier in STEP_ORDER[:at]:
         found = mine.get(earlier)
