@@ -197,3 +197,18 @@ def test_a_township_adds_its_own_categories(world):
     assert [(p.rule, p.field) for p in exc.value.problems] == [("decisions.matter_consistent", "category_detail")]
     assert world["matter"](category="other", category_detail="宅基地使用方案") > 0
     assert world["matter"]("三社区", category="other", category_detail="修建停车场") > 0  # 乙镇 keeps the fixed list
+
+
+def test_a_disclosure_names_a_finance_posting_of_its_village(world, step_rows):
+    sdk = world["sdk"]
+    rid = world["regions"]["一村"]
+    postings = sdk.write("finance_posting", [{"region_id": r, "board": "village", "period": "2010Q1", "title": "村务公开", "status": "draft"}
+                                             for r in (rid, world["regions"]["二村"])], today=TODAY)
+    assert postings.inserted == 2
+    ids = dict(sdk.frame("finance_posting", region="甲镇", codes=True)[["region_id", "id"]].itertuples(index=False))
+    mid = world["matter"]()
+    rows = step_rows(mid, rid, upto="resolution_disclosure")
+    sdk.write(MatterStep, rows[:4], today=TODAY)
+    assert _refused(sdk, [dict(rows[4], posting_id=ids[world["regions"]["二村"]])]) == [("decisions.step_posting", "posting_id")]
+    assert _refused(sdk, [dict(rows[4], posting_id=999_999)]) == [("decisions.step_posting", "posting_id")]
+    sdk.write(MatterStep, [dict(rows[4], posting_id=ids[rid])], today=TODAY)

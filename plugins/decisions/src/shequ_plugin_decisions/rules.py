@@ -232,6 +232,29 @@ def step_consistent(row: MatterStep, ctx) -> Iterable[Problem]:
                       field="held_on", value=row.held_on)
 
 
+def _postings(ctx) -> dict:
+    """The finance plugin's postings (``{id: row}``), through the public registry; empty without it."""
+    def load():
+        rt = registry().tables.get("finance_posting")
+        if rt is None:
+            return None
+        t = rt.model.__table__
+        return {r.id: r for r in ctx.session.execute(select(t.c.id, t.c.region_id))}
+    return ctx.memo("decisions.postings", load)
+
+
+def step_posting(row: MatterStep, ctx) -> Iterable[Problem]:
+    """A disclosure's finance posting exists and belongs to the same village."""
+    if row.posting_id is None:
+        return
+    if row.step not in DISCLOSURES:
+        yield Problem("只有决议公开和实施结果公开填写公开记录编号", "only a disclosure names a finance posting", field="posting_id", value=row.posting_id)
+        return
+    postings = _postings(ctx)
+    if postings is not None:
+        yield from _link(row, ctx, "posting_id", postings, "公开栏公开记录", "disclosure posting")
+
+
 def step_votes(row: MatterStep, ctx) -> Iterable[Problem]:
     kind = meeting_kind(row.step, row.body)
     if kind is None or row.result is None or row.expected is None or row.present is None or row.votes_for is None:
@@ -492,6 +515,8 @@ def all_rules() -> list[Rule]:
              check_row=matter_consistent),
         Rule(key="decisions.step_consistent", label_zh="步骤填写完整", label_en="Step is complete", table="decisions_step",
              check_row=step_consistent),
+        Rule(key="decisions.step_posting", label_zh="公开记录属于本村", label_en="The disclosure posting belongs to the village",
+             table="decisions_step", check_row=step_posting),
         Rule(key="decisions.quorum_majority", label_zh="会议法定人数和表决通过比例", label_en="Quorum and majority",
              table="decisions_step", check_row=step_votes),
         Rule(key="decisions.step_order", label_zh="四议两公开按顺序进行", label_en="Steps in order", table="decisions_step",
