@@ -62,10 +62,12 @@ def notice_rows(session: Session, region_id: int, period: Period, board: str) ->
                           "expected": st.expected, "present": st.present, "votes_for": st.votes_for, "votes_against": st.votes_against,
                           "result": RESULTS[st.result][0] if st.result else "", "content": st.content or ""})
         disclosed = detail.get(m.id, {}).get("resolution_disclosure")
+        results = detail.get(m.id, {}).get("result_disclosure")
         out.append({"id": m.id, "title": m.title, "category": CATEGORIES[m.category][0], "amount": _yuan(m.amount_fen),
                     "proposer": m.proposer, "decided_on": day.isoformat(), "completed_on": m.completed_on.isoformat() if m.completed_on else "",
                     "vouchers": m.vouchers or "", "law": m.law_version, "lines": lines,
-                    "disclosed_on": disclosed.held_on.isoformat() if disclosed else ""})
+                    "disclosed_on": disclosed.held_on.isoformat() if disclosed else "",
+                    "results_on": results.held_on.isoformat() if results else ""})
     return out
 
 
@@ -105,8 +107,9 @@ def _posting(board: str, r: dict, period: Period, region_name: str) -> BoardPost
                  ["实施完成日期", r["completed_on"]], ["涉及金额（元）", r["amount"] or "—"], ["对应账目凭证", r["vouchers"] or "—"]]
         steps = [f"本事项经四议两公开程序决策，{r['completed_on']} 实施完成，现将实施结果公开"]
         notice = "对实施结果有疑问的，可向村务监督委员会查询，或向乡镇人民政府反映。"
+    posted = r["disclosed_on"] if board == RESOLUTION else r["results_on"]
     post = BoardPosting(
-        title=title, kind_label=None, period_label=period.label("zh"), posted_on=None, display_until=None, reviewer_name=None,
+        title=title, kind_label=None, period_label=period.label("zh"), posted_on=dt.date.fromisoformat(posted) if posted else None, display_until=None, reviewer_name=None,
         review_date=None, approver_name=None, approval_date=None, status_label="", legal_basis=None, posting_id=r["id"],
         columns=columns, rows=cells, signers=[("村民委员会", "公开", None, None), ("村务监督委员会", "监督", None, None)], steps=steps,
         notice=notice, fingerprint=short(full), verification=verification(board, r["id"], full),
@@ -129,7 +132,9 @@ def _loader(board: str):
             postings = [BoardPosting(title=f"{period.label('zh')}没有{what}", kind_label=None, period_label=period.label("zh"), posted_on=None,
                                      display_until=None, reviewer_name=None, review_date=None, approver_name=None, approval_date=None,
                                      status_label="", legal_basis=None, columns=["事项"], rows=[], steps=[], notice=None)]
-        return Board(region_name=region.name, board_code=board, board_label=LABELS[board][0], period=period, postings=postings, printed_on=today)
+        # the template prints 「<village><label>公开栏」: 决议公开栏, 实施结果公开栏
+        label = LABELS[board][0].removesuffix("公开")
+        return Board(region_name=region.name, board_code=board, board_label=label, period=period, postings=postings, printed_on=today)
     return load
 
 
