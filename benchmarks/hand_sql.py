@@ -155,6 +155,15 @@ def _months(period: Period, as_of: dt.date) -> list[Period]:
     return out
 
 
+# -- decisions: resolutions disclosed within the deadline (the default 7 days) --
+def _disclosed(dialect: str, part: str, days: int = 7) -> Hand:
+    due = f"(t.held_on + {days})" if dialect == "postgresql" else f"date(t.held_on, '+{days} days')"
+    where = f"d.held_on IS NOT NULL AND d.held_on <= {due}" if part == "num" else f"(d.held_on IS NOT NULL OR {due} < :as_of)"
+    return _q(f"""SELECT {{sel}}count(*) FROM decisions_step t LEFT JOIN decisions_step d ON d.matter_id = t.matter_id
+        AND d.step = 'resolution_disclosure' AND d.held_on <= :as_of WHERE t.region_id IN {{scope}} AND t.step = 'resolution'
+        AND t.result = 'passed' AND t.held_on {IN_PERIOD} AND t.held_on <= :as_of AND {where} {{grp}}""")
+
+
 def queries(dialect: str, period: Period, as_of: dt.date) -> dict[str, tuple[Hand, Optional[Hand]]]:
     """``{indicator key: (numerator, denominator or None)}`` for ``period``."""
     months = _months(period, as_of)
@@ -269,6 +278,25 @@ def queries(dialect: str, period: Period, as_of: dt.date) -> dict[str, tuple[Han
         "commitments.cadre_excellent_share": (_count("commitments_cadre_assessment", "t.year = :year AND t.grade = 'excellent'"),
                                               _count("commitments_cadre_assessment", "t.year = :year")),
         "commitments.study_compliance": (_study("num", months), _study("den", months)),
+        # decisions
+        "decisions.major_matters": (_count("decisions_matter", f"t.proposed_on {IN_PERIOD} AND t.proposed_on <= :as_of"), None),
+        "decisions.four_deliberations_share": (
+            _count("decisions_matter", f"""t.proposed_on {IN_PERIOD} AND t.proposed_on <= :as_of AND t.id IN (SELECT s.matter_id
+                FROM decisions_step s WHERE s.step IN ('proposal', 'consultation', 'party_review', 'resolution')
+                AND (s.step = 'proposal' OR s.result = 'passed') AND s.held_on <= :as_of GROUP BY s.matter_id HAVING count(*) = 4)"""),
+            _count("decisions_matter", f"t.proposed_on {IN_PERIOD} AND t.proposed_on <= :as_of")),
+        "decisions.disclosed_on_time_rate": (_disclosed(dialect, "num"), _disclosed(dialect, "den")),
+        "decisions.contract_income_due": (_sum("decisions_contract_payment", "t.due_fen", f"t.due_on {IN_PERIOD} AND t.due_on <= :as_of"), None),
+        "decisions.contract_income_received": (
+            _sum("decisions_contract_payment", "CASE WHEN t.received_on IS NOT NULL AND t.received_on <= :as_of THEN t.received_fen ELSE 0 END",
+                 f"t.due_on {IN_PERIOD} AND t.due_on <= :as_of"), None),
+        "decisions.overdue_payments": (_count("decisions_contract_payment", f"""t.due_on {IN_PERIOD} AND t.due_on < :as_of
+            AND (t.received_on IS NULL OR t.received_on > :as_of OR t.received_fen < t.due_fen)"""), None),
+        "decisions.assets": (_count("decisions_asset", "t.acquired_on <= :day AND (t.disposed_on IS NULL OR t.disposed_on > :day)"), None),
+        "decisions.assets_value": (_sum("decisions_asset", "t.value_fen", "t.acquired_on <= :day AND (t.disposed_on IS NULL OR t.disposed_on > :day)"),
+                                   None),
+        "decisions.villages_with_rules": (_q(f"""SELECT {{sel}}count(DISTINCT t.region_id) FROM decisions_village_rule t WHERE t.region_id IN {{scope}}
+            AND t.current = {t} AND t.filed_on IS NOT NULL AND t.filed_on <= :day AND t.adopted_on <= :day {{grp}}"""), None),
         # sanitation
         "sanitation.bin_coverage": (
             _q(f"""SELECT {{sel}}count(*) FROM household t WHERE t.region_id IN {{scope}} AND EXISTS (SELECT 1 FROM sanitation_bin b
@@ -297,6 +325,7 @@ def queries(dialect: str, period: Period, as_of: dt.date) -> dict[str, tuple[Han
         "stability.patrol_issues": (_sum("stability_patrol", "t.issues_found", f"t.patrol_date <= :as_of AND t.patrol_date {IN_PERIOD}"), None),
     }
     q["commitments.kept_rate"] = (q["commitments.kept"][0], q["commitments.due"][0])
+    q["decisions.contract_collection_rate"] = (q["decisions.contract_income_received"][0], q["decisions.contract_income_due"][0])
     q["civility.ten_star_share"] = (q["civility.households_10_star"][0], q["civility.rated_households"][0])
     q["elderly.occupancy_rate"] = (
         _q(f"""SELECT {{sel}}count(r.id) FROM elderly_resident r JOIN elderly_home t ON t.id = r.home_id WHERE t.region_id IN {{scope}}
@@ -342,7 +371,7 @@ def check_assumptions(conn) -> None:
     """The hand SQL hard-codes setting defaults; refuse a database that overrides them."""
     keys = ("sanitation.collection_days_per_week", "family_planning.home_visits_per_year",
             "family_planning.face_to_face_per_month", "family_planning.contacts_per_week", "commitments.reply_days",
-            "commitments.study_days_min")
+            "commitments.study_days_min", "decisions.disclosure_days")
     found = conn.execute(text("SELECT key FROM setting WHERE key IN :keys").bindparams(bindparam("keys", expanding=True)),
                          {"keys": list(keys)}).scalars().all()
     if found:
