@@ -39,6 +39,7 @@ from ..plugins import registry
 from ..records import find_existing, keep_masked, validate_rows, write
 from ..regions import find_region
 from ..registry import RecordTable
+from ..values import units_of
 from .cells import (CellError, check_not_error, clean_text, header_key, is_blank, parse_bool, parse_choice, parse_date, parse_datetime,
                     parse_decimal, parse_float, parse_id_number, parse_int, parse_money_fen, parse_period)
 from .columns import IGNORED_HEADERS, REGION_ALIASES, Column, TableColumns, table_columns
@@ -815,14 +816,17 @@ class SheetJob:
         if kind == "money":
             fn = lambda cell: parse_money_fen(cell, scale)  # noqa: E731
         elif kind == "int" or (kind == "fk" and not col.fk_chain):
+            units = units_of(info.label_zh, info.name) if info is not None and kind == "int" else ()
+
             def fn(cell):
                 if type(cell) is int:
                     return cell
                 if type(cell) is str and cell.isdecimal():
                     return int(cell)
-                return parse_int(cell)
+                return parse_int(cell, units)  # 120公斤 in a kilogram column: the same parser as the web form
         elif kind == "float":
-            fn = parse_float
+            units = units_of(info.label_zh, info.name) if info is not None else ()
+            fn = lambda cell: parse_float(cell, units)  # noqa: E731
         elif kind == "date":
             fn = parse_date
         elif kind == "datetime":

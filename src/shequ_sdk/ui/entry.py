@@ -32,7 +32,7 @@ from ..period import Period
 from ..plugins import registry
 from ..registry import RecordTable
 from .app import App
-from .forms import TableEntry
+from .forms import TOUCH_CSS, TableEntry
 from .i18n import t
 from .store import DataStore
 from .views import PluginView, views_for
@@ -87,7 +87,8 @@ class RecordsPanel(pn.viewable.Viewer):
         tables = entry_tables()
         self.choice = pn.widgets.Select(label=t("entry.table", self.store.lang),
                                         options={table_choice_label(rt, self.store.lang): rt.key for rt in tables},
-                                        css_classes=["shequ-entry-table"], width=360)
+                                        css_classes=["shequ-entry-table"], sizing_mode="stretch_width", max_width=520,
+                                        min_height=40, stylesheets=[TOUCH_CSS])
         if self.table and self.table in self.choice.options.values():
             self.choice.value = self.table
         self.table = self.choice.value or ""
@@ -118,7 +119,8 @@ class ImportPanel(pn.viewable.Viewer):
         super().__init__(**params)
         lang = self.store.lang
         self.template_table = pn.widgets.Select(label=t("entry.table", lang),
-                                                options={table_choice_label(rt, lang): rt.key for rt in entry_tables()}, width=360,
+                                                options={table_choice_label(rt, lang): rt.key for rt in entry_tables()},
+                                                sizing_mode="stretch_width", max_width=520, stylesheets=[TOUCH_CSS],
                                                 css_classes=["shequ-template-table"])
         self.template_button = pn.widgets.FileDownload(callback=self._template_bytes, filename=self._template_name(), label=t("import.template", lang),
                                                        color="light", css_classes=["shequ-template-download"])
@@ -127,9 +129,9 @@ class ImportPanel(pn.viewable.Viewer):
         self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"])
         self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"])
         hidden = {t("import.hidden_refuse", lang): "refuse", t("import.hidden_skip", lang): "skip", t("import.hidden_include", lang): "include"}
-        self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", width=170,
+        self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", min_width=150,
                                              css_classes=["shequ-import-hidden-rows"])
-        self.hidden_columns = pn.widgets.Select(label=t("import.hidden_columns", lang), options=hidden, value="refuse", width=170,
+        self.hidden_columns = pn.widgets.Select(label=t("import.hidden_columns", lang), options=hidden, value="refuse", min_width=150,
                                                 css_classes=["shequ-import-hidden-columns"])
         self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"],
                                    styles={"overflow-wrap": "anywhere", "max-width": "calc(100vw - 40px)"})
@@ -268,7 +270,9 @@ class EntryApp(App):
     def __init__(self, sdk=None, **params):
         super().__init__(sdk=sdk, **params)
         s = self.data_store
-        if s.period_kind != "quarter":
+        if "period" not in params:
+            s.period = self.newest_open_quarter()  # no quarter asked for: the newest one this user may still save
+        elif s.period_kind != "quarter":
             s.period = s.convert_period("quarter")  # a year opens on its last quarter
         if s.region_obj.kind not in ("village", "community"):
             inside = [ref for _, ref, _ in s.village_choices()]
@@ -282,8 +286,43 @@ class EntryApp(App):
         # the app works by quarter: a year or month (from a link) becomes its quarter
         s.param.watch(lambda e: setattr(s, "period", s.convert_period("quarter")) if s.period_kind != "quarter" else None, "period")
 
+    def newest_open_quarter(self) -> str:
+        """The newest quarter (up to today's) of the chosen village whose forms this session's
+        user may save; the newest quarter when every one is locked."""
+        from .. import locks
+
+        s = self.data_store
+        quarters = list(quarter_options(s).values())
+        actor = getattr(s.sdk, "user", None)
+        if not locks.is_subject(actor) or s.region_obj.kind not in ("village", "community"):
+            return quarters[0]
+        today = s.as_of or dt.date.today()
+        with s.sdk.transaction() as session:
+            for q in quarters:
+                if locks.refusal_for(session, actor, s.region_obj.id, q, today) is None:
+                    return q
+        return quarters[0]
+
     def url_params(self) -> dict[str, str]:
         return {"region": "village", "period": "quarter", "lang": "lang"}
+
+    def toolbar(self):
+        """The village and quarter at the top, then the language and who is signed in; the
+        pickers share the width and wrap to one per line on a phone."""
+        controls = self.controls()
+        for w in controls:
+            w.param.update(sizing_mode="stretch_width", width=None, min_width=150, min_height=40,
+                           styles={"flex": "1 1 200px"}, stylesheets=[TOUCH_CSS])
+        return pn.FlexBox(*controls, self.language_switch(), *self.user_badge(), flex_wrap="wrap", align_items="flex-end",
+                          sizing_mode="stretch_width", css_classes=["shequ-toolbar"], styles={"background": "#f5f7fa", "border-radius": "4px"})
+
+    def layout(self):
+        """The pickers first (a phone shows them without scrolling), then the heading and the forms."""
+        if self._layout is None:
+            denied = self.data_store.denied()
+            main = [self.permission_card(denied)] if denied is not None else self.main()
+            self._layout = pn.Column(self.toolbar(), self.heading(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
+        return self._layout
 
     def heading_text(self, lang: str) -> str:
         s = self.data_store
@@ -298,9 +337,9 @@ class EntryApp(App):
         villages = {label: ref for _, ref, label in s.village_choices()}
         if s.region not in villages.values():
             villages[s.region] = s.region
-        village = pn.widgets.Select(label=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"], width=240)
+        village = pn.widgets.Select(label=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"])
         village.link(s, value="region")
-        quarter = pn.widgets.Select(label=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"], width=180)
+        quarter = pn.widgets.Select(label=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"])
         quarter.link(s, value="period")
         s.param.watch(lambda e: setattr(village, "value", e.new), "region")
 
@@ -324,6 +363,7 @@ class EntryApp(App):
         s = self.data_store
         if Period.parse(s.period).kind != "quarter" or s.region_obj.kind not in ("village", "community"):
             return pn.pane.HTML(html.escape(s.t("entry.pick")))
+        notice = self.lock_notice()  # first: the forms below read store.readonly
         items = []
         for spec in views_for("entry"):
             items.append((spec.label(s.lang), PluginView(data_store=s, spec=spec)))
@@ -334,24 +374,41 @@ class EntryApp(App):
         items.append((s.t("entry.import"), self.import_panel))
         tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
-        notice = self.lock_notice()
         return tabs if notice is None else pn.Column(notice, tabs, sizing_mode="stretch_width")
 
-    def lock_notice(self) -> Optional[pn.pane.HTML]:
+    def lock_note(self) -> str:
         """Why this session's user cannot save the chosen village's quarter (it is locked and no
-        exception covers it), above the forms; ``None`` when saving is open. The forms still show:
-        a save is refused by the write path with the same message (``shequ_sdk.locks``)."""
+        exception covers it), in words for the web — what to do, not a command or a setting;
+        ``""`` when saving is open."""
         from .. import locks
+        from ..models import Region
 
         s = self.data_store
         actor = getattr(s.sdk, "user", None)
         if not locks.is_subject(actor):
-            return None
+            return ""
+        today = s.as_of or dt.date.today()
         with s.sdk.transaction() as session:
-            denied = locks.refusal_for(session, actor, s.region_obj.id, s.period, s.as_of or dt.date.today())
-        if denied is None:
+            denied = locks.refusal_for(session, actor, s.region_obj.id, s.period, today)
+            if denied is None:
+                return ""
+            lock = locks.quarter_lock(session, s.region_obj.id, s.period)
+            township = session.get(Region, s.region_obj.township_id) if s.region_obj.township_id else None
+        q = Period.parse(s.period)
+        if s.lang == "zh":
+            return (f"{q.label('zh')}已于 {lock.lock_date} 锁定（截止日 {lock.deadline}），本季度的表单只读，不能保存。"
+                    f"如需更正，请联系{township.name if township else '乡镇'}的工作人员为本村本季度开通例外，开通后刷新本页即可保存。")
+        return (f"{q.label('en')} has been locked since {lock.lock_date} (deadline {lock.deadline}): its forms are read-only. "
+                f"To correct it, ask {township.name if township else 'the township'} staff to open an exception for this quarter, then reload.")
+
+    def lock_notice(self) -> Optional[pn.pane.HTML]:
+        """:meth:`lock_note` above the forms (``None`` when saving is open); the forms are then read-only."""
+        s = self.data_store
+        note = self.lock_note()
+        s.readonly = note
+        if not note:
             return None
-        text = html.escape(denied.zh) + ("" if s.lang == "zh" else f"<br>{html.escape(denied.en)}")
+        text = html.escape(note)
         return pn.pane.HTML(f'<div class="shequ-lock-notice" role="alert" style="background:#fff3e0;border-left:4px solid #e65100;'
                             f'padding:8px 12px;color:#bf360c">{text}</div>', sizing_mode="stretch_width")
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Optional
 
 import panel as pn
@@ -44,8 +43,9 @@ from ..fields import FieldInfo
 from ..ids import mask
 from ..models import Region
 from ..plugins import registry
-from ..records import write
+from ..records import validate_rows, write
 from ..registry import RecordTable
+from ..values import ParseError, fen_to_yuan_text, parse_date, parse_int, parse_money_fen, parse_number, units_of
 from .i18n import t
 from .store import DataStore
 
@@ -53,15 +53,12 @@ HIDDEN = ("id", "region_id", "synthetic")
 FK_LABEL_COLUMNS = ("number", "case_no", "voucher_no", "name", "title", "obligation_key", "content")
 FK_DETAIL_COLUMNS = ("head_name", "name", "board", "period", "title", "mode", "stock_date", "post", "year")
 FK_LIMIT = 2000
+# touch targets of at least 40 px (a finger, not a mouse), 16 px text so a phone does not zoom in on focus
+TOUCH_CSS = ":host input, :host select, :host textarea {min-height: 40px; font-size: 16px;} :host input[type=checkbox] {min-height: 24px; width: 24px;}"
 _FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
 
 
-class FieldValueError(ValueError):
-    """A value the form itself cannot turn into the column's type (an amount that is not money)."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(zh)
-        self.zh, self.en = zh, en
+FieldValueError = ParseError  # a typed value the form cannot read (kept as a name for callers)
 
 
 def field_label(info: FieldInfo, lang: str = "zh") -> str:
@@ -74,23 +71,22 @@ def field_label(info: FieldInfo, lang: str = "zh") -> str:
 
 
 def yuan_to_fen(text: str) -> int:
-    """``"1,234.5"`` → ``123450``. Exact (Decimal); more than two decimals is refused."""
-    s = str(text).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    s = s.removesuffix("元").strip()
-    try:
-        amount = Decimal(s)
-        exact = amount.is_finite() and abs(amount) < Decimal("1e15") and amount == amount.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        exact = False
-    if not exact:
-        raise FieldValueError(t("entry.money_bad", "zh"), t("entry.money_bad", "en"))
-    return int(amount * 100)
+    """``"1,234.5"`` → ``123450``: :func:`shequ_sdk.values.parse_money_fen` (exact; more than
+    two decimals is refused with a :class:`~shequ_sdk.values.ParseError`)."""
+    return parse_money_fen(text)
 
 
-def fen_to_yuan_text(fen) -> str:
-    if fen is None:
-        return ""
-    return f"{Decimal(int(fen)) / 100:.2f}"
+def jump_link(form_id: str, field: str, text: str) -> str:
+    """A link that scrolls to a field's input and focuses it (Panel draws each widget in its own
+    shadow root, so a plain ``#anchor`` cannot reach it)."""
+    target = f"shequ-input-{form_id}-{field}"
+    js = ("(function(c){function f(r){var e=r.querySelector('.'+c);if(e)return e;"
+          "for(var n of r.querySelectorAll('*')){if(n.shadowRoot){var x=f(n.shadowRoot);if(x)return x}}return null}"
+          "var e=f(document);if(e){e.scrollIntoView({block:'center'});"
+          "var i=(e.shadowRoot||e).querySelector('input,select,textarea');if(i)i.focus()}return false})"
+          f"('{target}')")
+    return (f'<a href="#" class="shequ-jump" data-form="{html.escape(form_id)}" data-field="{html.escape(field)}" '
+            f'onclick="{html.escape(js)}">{html.escape(text)}</a>')
 
 
 def model_default(rt: RecordTable, name: str):
@@ -142,8 +138,13 @@ def fk_options(session: Session, info: FieldInfo, region: Region, lang: str = "z
             elif fi is not None and fi.choices:
                 value = fi.choice_label(value, lang)
             parts.append(str(value))
-        text = f"{parts[0]}（{parts[1]}）" if len(parts) > 1 else (parts[0] if parts else f"#{row[0]}")
-        out[f"{text} · #{row[0]}"] = row[0]
+        text = f"{parts[0]}（{parts[1]}）" if len(parts) > 1 else (parts[0] if parts else rt.label(lang))
+        if text in out:  # two rows that read the same: told apart by their order, not an internal id
+            n = 2
+            while f"{text}（{n}）" in out:
+                n += 1
+            text = f"{text}（{n}）"
+        out[text] = row[0]
     return out
 
 
@@ -160,7 +161,9 @@ class FieldInput:
         self.fk_options = options
         self.widget = self._make_widget()
         self.error = pn.pane.HTML("", margin=(0, 10, 4, 10), css_classes=["shequ-field-error-pane"])
-        self.panel = pn.Column(self.widget, self.error, margin=0, css_classes=["shequ-field", f"shequ-field-{info.name}"])
+        self.messages: list[str] = []
+        self.panel = pn.Column(self.widget, self.error, margin=0, sizing_mode="stretch_width", css_classes=["shequ-field", f"shequ-field-{info.name}"],
+                               styles={"flex": "1 1 260px", "min-width": "0", "max-width": "100%"})
         self.set(default)
         self._initial = self.raw()
 
@@ -172,7 +175,8 @@ class FieldInput:
         info, lang = self.info, self.lang
         label = field_label(info, lang)
         note = info.note_zh if lang == "zh" else info.note_en
-        common: dict[str, Any] = {"label": label, "css_classes": self._css(), "sizing_mode": "stretch_width"}
+        common: dict[str, Any] = {"label": label, "css_classes": self._css(), "sizing_mode": "stretch_width", "min_height": 40,
+                                  "stylesheets": [TOUCH_CSS]}
         if note:
             common["description"] = note
         blank = t("entry.blank", lang)
@@ -191,12 +195,12 @@ class FieldInput:
             # a Checkbox has no description (tooltip) parameter: its note goes into the label
             label_with_note = f"{common['label']}（{common['description']}）" if "description" in common else common["label"]
             return pn.widgets.Checkbox(**{**{k: v for k, v in common.items() if k != "description"}, "label": label_with_note})
-        if tp is int:
-            return pn.widgets.IntInput(value=None, **common)
-        if tp is float:
-            return pn.widgets.FloatInput(value=None, **common)
+        if tp in (int, float):
+            units = units_of(info.label_zh, info.name)
+            hint = t("entry.number_hint", lang) + (f"（{units[0]}）" if units and lang == "zh" else (f" ({units[0]})" if units else ""))
+            return pn.widgets.TextInput(placeholder=hint, **common)
         if tp is dt.date:
-            return pn.widgets.DatePicker(value=None, **common)
+            return pn.widgets.TextInput(placeholder=t("entry.date_hint", lang), **common)
         if tp is dt.datetime:
             return pn.widgets.DatetimePicker(value=None, **common)
         return pn.widgets.TextInput(**common)
@@ -230,7 +234,9 @@ class FieldInput:
         elif isinstance(w, pn.widgets.Checkbox):
             w.value = bool(value)
         elif isinstance(w, pn.widgets.TextInput):
-            w.value = "" if value is None else str(value)
+            if isinstance(value, dt.datetime) and info.python_type is dt.date:
+                value = value.date()
+            w.value = "" if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
         elif isinstance(w, pn.widgets.DatetimePicker):
             w.value = value
         elif isinstance(w, pn.widgets.DatePicker):
@@ -251,16 +257,32 @@ class FieldInput:
             if self.secret is not None:
                 return True, self.secret
             return False, None
+        if not isinstance(v, str):
+            return True, v
+        # what was typed is read by the shared parser or refused as typed, never altered
         if info.money:
-            return True, yuan_to_fen(v)
+            return True, parse_money_fen(v)
+        if info.python_type is int and self.fk_options is None:
+            return True, parse_int(v, units=units_of(info.label_zh, info.name))
+        if info.python_type is float:
+            return True, float(parse_number(v, units=units_of(info.label_zh, info.name)))
+        if info.python_type is dt.date:
+            return True, parse_date(v, serials=False)
         return True, v
 
     def show(self, text: Optional[str]) -> None:
+        """Add a message under the field (``None`` clears them): a field may have several
+        problems at once (its own check and a rule across fields), and each is shown."""
         if not text:
+            self.messages = []
             self.error.object = ""
             return
-        self.error.object = (f'<div class="shequ-field-error" data-form="{html.escape(self.form_id)}" data-field="{html.escape(self.info.name)}" '
-                             f'role="alert" style="color:#b00020;font-size:13px">{html.escape(text)}</div>')
+        if text in self.messages:
+            return
+        self.messages.append(text)
+        self.error.object = "".join(
+            f'<div class="shequ-field-error" data-form="{html.escape(self.form_id)}" data-field="{html.escape(self.info.name)}" '
+            f'role="alert" style="color:#b00020;font-size:13px">{html.escape(m)}</div>' for m in self.messages)
 
     @property
     def disabled(self) -> bool:
@@ -392,19 +414,31 @@ class RecordForm(pn.viewable.Viewer):
         for fi in self.inputs.values():
             fi.show(None)
         self.general.object = ""
+        self._general: list[str] = []
 
-    def show_problem(self, p: Problem) -> None:
+    def show_problem(self, p: Problem) -> Optional[tuple[Optional[str], str]]:
+        """Show ``p`` under its field (or under the form when it names none of the inputs);
+        ``(field, text)`` as shown, or ``None`` when the same message is shown there already."""
         fi = self.inputs.get(p.field or "")
         if fi is not None:
-            fi.show(problem_text(p, fi.info, self.lang))
-            return
+            text = problem_text(p, fi.info, self.lang)
+            if text in fi.messages:
+                return None
+            fi.show(text)
+            return p.field, text
         text = p.message_zh if self.lang == "zh" else p.message_en
         where = f"{p.field}：" if p.field and self.lang == "zh" else (f"{p.field}: " if p.field else "")
+        general = getattr(self, "_general", [])
+        if where + text in general:
+            return None
+        self._general = [*general, where + text]
         self.general.object += (f'<div class="shequ-form-error" role="alert" style="color:#b00020">{html.escape(where + text)}</div>')
+        return None, where + text
 
     def __panel__(self):
         head = pn.pane.HTML(f'<h4 style="margin:4px 0">{html.escape(self.title)}</h4>') if self.title else None
-        grid = pn.GridBox(*[fi.panel for fi in self.inputs.values()], ncols=3, sizing_mode="stretch_width")
+        # one column on a phone, three or four side by side on a laptop: each field grows from 260 px
+        grid = pn.FlexBox(*[fi.panel for fi in self.inputs.values()], flex_wrap="wrap", sizing_mode="stretch_width")
         parts = [p for p in (head, self.status, grid, self.general) if p is not None]
         return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-record-form", f"shequ-form-{self.form_id}"],
                          styles={"border-bottom": "1px solid #eee"})
@@ -429,9 +463,17 @@ class BatchForm(pn.viewable.Viewer):
             raise ValueError(f"a BatchForm holds forms of one table, got {sorted(tables)}")
         self.lang = self.store.lang
         self.on_saved: list[Callable[[int], None]] = []
-        self.button = pn.widgets.Button(label=t("entry.save", self.lang), color="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"])
+        self.button = pn.widgets.Button(label=t("entry.save", self.lang), color="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"],
+                                        min_height=40, min_width=96)
         self.button.on_click(lambda _e: self.save())
         self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-save-message"])
+        self.summary = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-problems"])
+        if self.store.readonly:
+            self.lock(self.store.readonly)
+        for form in self.forms:  # Enter in a text field saves, as in any form
+            for fi in form.inputs.values():
+                if isinstance(fi.widget, pn.widgets.TextInput):
+                    fi.widget.param.watch(lambda _e: self.save(), "enter_pressed")
 
     def _say(self, text: str, ok: bool) -> None:
         colour = "#1b5e20" if ok else "#b00020"
@@ -439,43 +481,52 @@ class BatchForm(pn.viewable.Viewer):
         self.message.object = f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
 
     def save(self) -> int:
-        """Validate and write; returns the number of rows written (0 when refused)."""
-        rows, owners, local = [], [], 0
+        """Validate and write; returns the number of rows written (0 when refused).
+
+        One save names every problem at once: what the form cannot read (shown back as typed),
+        the field checks, and the row and cross-field rules on the fields that did read."""
+        if self.disabled:
+            return 0
+        rows, owners, unread = [], [], {}
+        self.summary.object = ""
         for form in self.forms:
             form.clear_problems()
             if not form.touched():
                 continue
             row, problems = form.collect()
-            for name, text in problems:
-                form.inputs[name].show(text)
-            local += len(problems)
             rows.append(row)
             owners.append(form)
-        if local:
-            self._say(t("entry.invalid", self.lang, n=local), False)
-            return 0
+            if problems:
+                unread[len(owners)] = problems  # 1-based, as the write path numbers rows
         if not rows:
             self._say(t("entry.nothing", self.lang), False)
             return 0
         rt = self.forms[0].rt
+        mode = "upsert" if rt.natural_key or any("id" in r for r in rows) else "insert"
+        actor = getattr(self.store.sdk, "user", None)
+        if unread:
+            found = [(owners[k - 1], Problem(text, text, row=k, field=name)) for k, problems in unread.items() for name, text in problems]
+            with self.store.sdk.transaction() as s:  # nothing is written: the rest of the rows is checked, to report it all now
+                _, checked = validate_rows(s, rt, rows, mode=mode)
+            for p in checked:
+                if p.row in unread and p.field in {name for name, _ in unread[p.row]}:
+                    continue  # the field's value could not be read: that is its message
+                found.append((self._owner(owners, p), p))
+            self._report(found)
+            return 0
         try:
             with self.store.sdk.transaction() as s:
-                write(session=s, table=rt.key, rows=rows, mode="upsert" if rt.natural_key or any("id" in r for r in rows) else "insert",
-                      actor=getattr(self.store.sdk, "user", None))
+                write(session=s, table=rt.key, rows=rows, mode=mode, actor=actor)
         except ConflictError as exc:
             owner = next((f for f in owners if f.record_id == exc.record_id), owners[0])
             owner.show_problem(Problem(exc.zh, exc.en))
             self._say(exc.zh if self.lang == "zh" else exc.en, False)
             return 0
         except BatchError as exc:
-            for p in exc.problems:
-                owner = owners[p.row - 1] if p.row and 1 <= p.row <= len(owners) else owners[0]
-                owner.show_problem(p)
-            self._say(t("entry.invalid", self.lang, n=len(exc.problems)), False)
+            self._report([(self._owner(owners, p), p) for p in exc.problems])
             return 0
         except Exception as exc:  # a database constraint the rules did not foresee: nothing was written
-            owners[0].show_problem(Problem(f"保存失败：{exc}", f"saving failed: {exc}"))
-            self._say(t("entry.invalid", self.lang, n=1), False)
+            self._report([(owners[0], Problem(f"保存失败：{exc}", f"saving failed: {exc}"))])
             return 0
         for form in owners:
             if form.record_id is None and form.match is None:
@@ -488,9 +539,48 @@ class BatchForm(pn.viewable.Viewer):
             callback(len(rows))
         return len(rows)
 
+    @staticmethod
+    def _owner(owners: list, p: Problem):
+        return owners[p.row - 1] if p.row and 1 <= p.row <= len(owners) else owners[0]
+
+    def _report(self, found: list) -> int:
+        """Show every problem next to its field and in the list at the top, which links to each;
+        the count is the number of messages shown."""
+        shown = []
+        for form, p in found:
+            where = form.show_problem(p)
+            if where is not None:
+                shown.append((form, *where))
+        many = len(self.forms) > 1
+        items = []
+        for form, name, text in shown:
+            fi = form.inputs.get(name or "")
+            label = (f"{form.title} · " if many and form.title else "") + (field_label(fi.info, self.lang).rstrip(" *") if fi else "")
+            line = f"{label}：{text}" if label and self.lang == "zh" else (f"{label}: {text}" if label else text)
+            items.append(f"<li>{jump_link(form.form_id, name, line) if fi else html.escape(line)}</li>")
+        n = len(shown)
+        self.summary.object = (f'<div class="shequ-problem-summary" data-count="{n}" role="alert" style="border-left:4px solid #c62828;'
+                               f'background:#fdecea;padding:6px 12px;margin:4px 0"><b class="shequ-problem-count">'
+                               f'{html.escape(t("entry.invalid", self.lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
+        self._say(t("entry.invalid", self.lang, n=n), False)
+        return n
+
+    @property
+    def disabled(self) -> bool:
+        return self.button.disabled
+
+    def lock(self, note: str) -> None:
+        """Read-only: the quarter is locked. Inputs and the save button are disabled, the note says why."""
+        self.button.disabled = True
+        for form in self.forms:
+            for fi in form.inputs.values():
+                fi.disabled = True
+        self.message.object = f'<div class="shequ-readonly" style="color:#bf360c">{html.escape(note)}</div>'
+
     def __panel__(self):
         head = pn.pane.HTML(f'<h3 style="margin:4px 0">{html.escape(self.title)}</h3>') if self.title else None
-        parts = [p for p in (head, *self.forms, pn.Row(self.button, self.message, sizing_mode="stretch_width")) if p is not None]
+        parts = [p for p in (head, self.summary, *self.forms, pn.FlexBox(self.button, self.message, align_items="center", sizing_mode="stretch_width"))
+                 if p is not None]
         return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-batch-form", f"shequ-batch-{self.css_name}"])
 
 

@@ -155,6 +155,10 @@ class DataStore(pn.viewable.Viewer):
 
     first_year = param.Integer(default=None, allow_None=True, doc="""First year offered by the period selector.""")
 
+    readonly = param.String(default="", doc="""
+        Why the chosen village's quarter cannot be saved by this session's user (it is locked):
+        the entry forms show it and are read-only. Empty: saving is open.""")
+
     def __init__(self, sdk=None, **params):
         if sdk is None:
             import shequ_sdk
