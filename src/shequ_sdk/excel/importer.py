@@ -201,7 +201,7 @@ def problem_line(p: Problem, *, web: bool = False) -> str:
         parts.append(f"值「{p.value}」")
     where = "，".join(parts)
     zh, en = p.message_zh, p.message_en
-    hint = p.extra.get("hint")
+    hint = p.extra.get("hint") or p.hint
     if hint and not web:
         zh, en = zh + hint[0], en + hint[1]
     return f"{where}：{zh} / {en}" if where else f"{zh} / {en}"
@@ -1189,7 +1189,7 @@ class SheetJob:
                 continue
             except PermissionDenied as exc:  # rows outside the importing user's scope: reported, nothing written
                 k = getattr(exc, "row_index", None)
-                self.problem(exc.zh, exc.en, row=rows[index[k]].row if k is not None and 0 <= k < len(index) else None)
+                self.problem(exc.zh, exc.en, row=rows[index[k]].row if k is not None and 0 <= k < len(index) else None, hint=exc.hint)
                 failed = True
                 continue
             except IntegrityError as exc:
@@ -1258,7 +1258,7 @@ class SheetJob:
             if col is not None and col.kind == "money" and value is p.value and isinstance(value, int):
                 value = f"{(Decimal(value) / 100).quantize(CENT)}"
             np = self.problem(p.message_zh, p.message_en, row=row_no, col=col if (col and col.name in self.positions) else None,
-                              value=value, field_name=p.field, header=col.header if col is not None else None)
+                              value=value, field_name=p.field, header=col.header if col is not None else None, hint=p.hint)
             np.rule = p.rule
 
     def _plan(self, rows: list["ParsedRow"]) -> None:

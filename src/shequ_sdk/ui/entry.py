@@ -378,28 +378,19 @@ class EntryApp(App):
 
     def lock_note(self) -> str:
         """Why this session's user cannot save the chosen village's quarter (it is locked and no
-        exception covers it), in words for the web — what to do, not a command or a setting;
-        ``""`` when saving is open."""
+        exception covers it) and what to do — the write path's own message, whose command-line
+        hint stays off the page; ``""`` when saving is open."""
         from .. import locks
-        from ..models import Region
 
         s = self.data_store
         actor = getattr(s.sdk, "user", None)
         if not locks.is_subject(actor):
             return ""
-        today = s.as_of or dt.date.today()
         with s.sdk.transaction() as session:
-            denied = locks.refusal_for(session, actor, s.region_obj.id, s.period, today)
-            if denied is None:
-                return ""
-            lock = locks.quarter_lock(session, s.region_obj.id, s.period)
-            township = session.get(Region, s.region_obj.township_id) if s.region_obj.township_id else None
-        q = Period.parse(s.period)
-        if s.lang == "zh":
-            return (f"{q.label('zh')}已于 {lock.lock_date} 锁定（截止日 {lock.deadline}），本季度的表单只读，不能保存。"
-                    f"如需更正，请联系{township.name if township else '乡镇'}的工作人员为本村本季度开通例外，开通后刷新本页即可保存。")
-        return (f"{q.label('en')} has been locked since {lock.lock_date} (deadline {lock.deadline}): its forms are read-only. "
-                f"To correct it, ask {township.name if township else 'the township'} staff to open an exception for this quarter, then reload.")
+            denied = locks.refusal_for(session, actor, s.region_obj.id, s.period, s.as_of or dt.date.today())
+        if denied is None:
+            return ""
+        return f"{denied.zh}。{t('entry.locked_readonly', 'zh')}" if s.lang == "zh" else f"{denied.en}. {t('entry.locked_readonly', 'en')}"
 
     def lock_notice(self) -> Optional[pn.pane.HTML]:
         """:meth:`lock_note` above the forms (``None`` when saving is open); the forms are then read-only."""

@@ -85,8 +85,9 @@ def jump_link(form_id: str, field: str, text: str) -> str:
           "var e=f(document);if(e){e.scrollIntoView({block:'center'});"
           "var i=(e.shadowRoot||e).querySelector('input,select,textarea');if(i)i.focus()}return false})"
           f"('{target}')")
-    return (f'<a href="#" class="shequ-jump" data-form="{html.escape(form_id)}" data-field="{html.escape(field)}" '
-            f'onclick="{html.escape(js)}">{html.escape(text)}</a>')
+    return (f'<button type="button" class="shequ-jump" data-form="{html.escape(form_id)}" data-field="{html.escape(field)}" '
+            f'style="background:none;border:0;padding:4px 0;min-height:32px;color:#0d47a1;text-decoration:underline;cursor:pointer;'
+            f'text-align:left;font:inherit" onclick="{html.escape(js)}">{html.escape(text)}</button>')
 
 
 def model_default(rt: RecordTable, name: str):
