@@ -270,16 +270,16 @@ class EntryApp(App):
     def __init__(self, sdk=None, **params):
         super().__init__(sdk=sdk, **params)
         s = self.data_store
-        if "period" not in params:
-            s.period = self.newest_open_quarter()  # no quarter asked for: the newest one this user may still save
-        elif s.period_kind != "quarter":
-            s.period = s.convert_period("quarter")  # a year opens on its last quarter
         if s.region_obj.kind not in ("village", "community"):
             inside = [ref for _, ref, _ in s.village_choices()]
             area = s.region_obj
             within = [ref for vid, ref, _ in s.village_choices() if _inside(s, vid, area.id)]
             if within or inside:
                 s.region = (within or inside)[0]
+        if s.period_kind != "quarter":
+            # no quarter asked for (the server's default is a year): the newest quarter this user may
+            # still save; a link's ?quarter= is applied after this
+            s.period = self.newest_open_quarter()
         self._tab = 0
         self.records_panel: Optional[RecordsPanel] = None
         self.import_panel: Optional[ImportPanel] = None
