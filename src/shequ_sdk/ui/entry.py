@@ -33,7 +33,7 @@ from ..plugins import registry
 from ..registry import RecordTable
 from .app import App
 from .forms import TOUCH_CSS, TableEntry
-from .i18n import t
+from .i18n import LANGS, t
 from .store import DataStore
 from .views import PluginView, views_for
 
@@ -281,6 +281,10 @@ class EntryApp(App):
             # still save; a link's ?quarter= is applied after this
             s.period = self.newest_open_quarter()
         self._tab = 0
+        self._pending: Optional[tuple[str, str]] = None
+        self._reverting = False
+        self._guarded: list = []
+        self.leave_prompt = self._leave_prompt()
         self.records_panel: Optional[RecordsPanel] = None
         self.import_panel: Optional[ImportPanel] = None
         # the app works by quarter: a year or month (from a link) becomes its quarter
@@ -321,7 +325,7 @@ class EntryApp(App):
         if self._layout is None:
             denied = self.data_store.denied()
             main = [self.permission_card(denied)] if denied is not None else self.main()
-            self._layout = pn.Column(self.toolbar(), self.heading(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
+            self._layout = pn.Column(self.toolbar(), self.leave_prompt, self.heading(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
         return self._layout
 
     def heading_text(self, lang: str) -> str:
@@ -338,9 +342,9 @@ class EntryApp(App):
         if s.region not in villages.values():
             villages[s.region] = s.region
         village = pn.widgets.Select(label=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"])
-        village.link(s, value="region")
+        self.guarded(village, "region")
         quarter = pn.widgets.Select(label=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"])
-        quarter.link(s, value="period")
+        self.guarded(quarter, "period")
         s.param.watch(lambda e: setattr(village, "value", e.new), "region")
 
         def on_period(event):
@@ -359,8 +363,76 @@ class EntryApp(App):
         s.param.watch(on_lang, "lang")
         return [village, quarter]
 
+    # -- unsaved input is never lost without asking ---------------------------------------------------
+    def unsaved(self) -> bool:
+        """Whether any form of the page holds input not saved yet."""
+        return any(form.dirty() for form in self.data_store.forms)
+
+    def guarded(self, widget, name: str) -> None:
+        """``widget`` sets the store's ``name`` (village, quarter, language) — at once when nothing
+        is unsaved, else after the user confirms that the unsaved input may go."""
+
+        def on_change(event):
+            s = self.data_store
+            if self._reverting or event.new == getattr(s, name):
+                return
+            if not self.unsaved():
+                setattr(s, name, event.new)
+                return
+            self._pending = (name, event.new)
+            self.leave_prompt.visible = True
+            old = getattr(s, name)
+            # the picker shows where the page still is until confirmed; on the next tick, or the
+            # browser would not hear of a change made while its own change is being handled
+            doc = pn.state.curdoc
+            if doc is not None and doc.session_context is not None:
+                doc.add_next_tick_callback(lambda: self._revert(widget, old))
+            else:
+                self._revert(widget, old)
+
+        widget.param.watch(on_change, "value")
+        self._guarded.append((widget, name))
+
+    def _revert(self, widget, value) -> None:
+        self._reverting = True
+        try:
+            widget.value = value
+        finally:
+            self._reverting = False
+
+    def _leave(self, confirmed: bool) -> None:
+        pending, self._pending = self._pending, None
+        self.leave_prompt.visible = False
+        if confirmed and pending is not None:
+            name, value = pending
+            setattr(self.data_store, name, value)
+            for widget, n in self._guarded:
+                if n == name:
+                    self._revert(widget, value)
+
+    def _leave_prompt(self):
+        lang = self.data_store.lang
+        text = pn.pane.HTML(f'<div class="shequ-leave-text" style="font-weight:600;color:#bf360c">{html.escape(t("entry.leave", lang))}</div>',
+                            sizing_mode="stretch_width")
+        go = pn.widgets.Button(label="切换，放弃未保存的输入" if lang == "zh" else "Switch and discard", color="danger",
+                               css_classes=["shequ-leave-confirm"], min_height=40)
+        stay = pn.widgets.Button(label="留在本页" if lang == "zh" else "Stay", color="light", css_classes=["shequ-leave-cancel"], min_height=40)
+        go.on_click(lambda _e: self._leave(True))
+        stay.on_click(lambda _e: self._leave(False))
+        return pn.FlexBox(text, go, stay, flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", visible=False,
+                          css_classes=["shequ-leave-prompt"], styles={"background": "#fff3e0", "border-left": "4px solid #e65100", "padding": "4px 8px"})
+
+    def language_switch(self):
+        s = self.data_store
+        switch = pn.widgets.RadioButtonGroup(options={v: k for k, v in LANGS.items()}, value=s.lang, color="light",
+                                             css_classes=["shequ-lang"], margin=(5, 10), min_height=40)
+        self.guarded(switch, "lang")
+        s.param.watch(lambda e: self._revert(switch, e.new), "lang")
+        return switch
+
     def tabs(self, **_):
         s = self.data_store
+        s.forms = []  # the forms of the page being built (unsaved input belongs to one village and quarter)
         if Period.parse(s.period).kind != "quarter" or s.region_obj.kind not in ("village", "community"):
             return pn.pane.HTML(html.escape(s.t("entry.pick")))
         notice = self.lock_notice()  # first: the forms below read store.readonly

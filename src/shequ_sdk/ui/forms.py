@@ -469,6 +469,7 @@ class BatchForm(pn.viewable.Viewer):
         self.button.on_click(lambda _e: self.save())
         self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-save-message"])
         self.summary = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-problems"])
+        self.store.forms.append(self)
         if self.store.readonly:
             self.lock(self.store.readonly)
         for form in self.forms:  # Enter in a text field saves, as in any form
@@ -565,6 +566,10 @@ class BatchForm(pn.viewable.Viewer):
                                f'{html.escape(t("entry.invalid", self.lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
         self._say(t("entry.invalid", self.lang, n=n), False)
         return n
+
+    def dirty(self) -> bool:
+        """Whether any field holds input that is not saved."""
+        return not self.button.disabled and any(fi.changed() for form in self.forms for fi in form.inputs.values())
 
     @property
     def disabled(self) -> bool:

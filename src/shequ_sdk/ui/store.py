@@ -166,6 +166,7 @@ class DataStore(pn.viewable.Viewer):
             sdk = shequ_sdk.open()
         super().__init__(sdk=sdk, **params)
         self._cache: dict[tuple, Any] = {}
+        self.forms: list = []  # the entry forms (BatchForm) on the session's page, to ask before unsaved input is dropped
         self._cache_version = self.version
         self._refs: Optional[dict[int, str]] = None
         if not self.period or self.first_year is None:
