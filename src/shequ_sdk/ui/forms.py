@@ -86,7 +86,7 @@ def jump_link(form_id: str, field: str, text: str) -> str:
           "var i=(e.shadowRoot||e).querySelector('input,select,textarea');if(i)i.focus()}return false})"
           f"('{target}')")
     return (f'<button type="button" class="shequ-jump" data-form="{html.escape(form_id)}" data-field="{html.escape(field)}" '
-            f'style="background:none;border:0;padding:4px 0;min-height:32px;color:#0d47a1;text-decoration:underline;cursor:pointer;'
+            f'style="display:inline;background:none;border:0;padding:4px 0;min-height:32px;color:#0d47a1;text-decoration:underline;cursor:pointer;'
             f'text-align:left;font:inherit" onclick="{html.escape(js)}">{html.escape(text)}</button>')
 
 
@@ -548,8 +548,15 @@ class BatchForm(pn.viewable.Viewer):
     def _report(self, found: list) -> int:
         """Show every problem next to its field and in the list at the top, which links to each;
         the count is the number of messages shown."""
+        order = {id(f): (i, list(f.inputs)) for i, f in enumerate(self.forms)}
+
+        def position(item):  # the order of the page: form by form, field by field, the rest last
+            form, p = item
+            i, names = order.get(id(form), (len(self.forms), []))
+            return (i, names.index(p.field) if p.field in names else len(names))
+
         shown = []
-        for form, p in found:
+        for form, p in sorted(found, key=position):
             where = form.show_problem(p)
             if where is not None:
                 shown.append((form, *where))
@@ -627,9 +634,36 @@ class TableEntry(pn.viewable.Viewer):
         return {}
 
     def records(self):
+        """The village's records of the period, newest first (by date, then as entered)."""
         s = self.store
         period = s.table_period(self.rt)
-        return s.sdk.frame(self.table, region=s.region, period=period, lang=self.lang, limit=self.max_rows)
+        df = s.sdk.frame(self.table, region=s.region, period=period, lang=self.lang)
+        keys = [c for c in (self.rt.date_field, self.rt.period_field) if c and c in df.columns] + ["id"]
+        return df.sort_values(keys, ascending=False, kind="stable").head(self.max_rows)
+
+    def shown_records(self, df):
+        """What the list shows: names, not internal ids (a household as its number and masked head,
+        an association by name), money in 元, dates as dates; the id stays hidden for the click."""
+        import pandas as pd
+
+        labels = dict(df.attrs.get("labels", {}))
+        shown = df[[c for c in df.columns if c not in ("region_id", "synthetic")]].copy()
+        for name, fi in self.form.inputs.items():
+            if name not in shown.columns:
+                continue
+            if fi.info.money:
+                shown[name] = shown[name].map(lambda v: fen_to_yuan_text(v) if pd.notna(v) else None)
+                labels[name] = field_label(fi.info, self.lang).removesuffix(" *")
+            elif fi.fk_options is not None:
+                names = {v: k for k, v in fi.fk_options.items()}
+                other = t("entry.not_listed", self.lang)
+                shown[name] = shown[name].map(lambda v: names.get(int(v), other) if pd.notna(v) else None)
+        for c in shown.columns:
+            if str(shown[c].dtype).startswith("datetime"):
+                shown[c] = shown[c].dt.strftime("%Y-%m-%d")
+            elif str(shown[c].dtype) in ("category", "Int64", "boolean"):
+                shown[c] = shown[c].astype(object)
+        return shown.where(shown.notna(), None), labels
 
     def _refresh_list(self) -> None:
         df = self.records()
@@ -639,20 +673,10 @@ class TableEntry(pn.viewable.Viewer):
         if df.empty:
             self.list_holder.objects = [head]
             return
-        shown = df[[c for c in df.columns if c not in ("region_id", "synthetic")]].copy()
-        for c in shown.columns:
-            if str(shown[c].dtype).startswith("datetime"):
-                shown[c] = shown[c].dt.strftime("%Y-%m-%d")
-            elif str(shown[c].dtype) == "category":
-                shown[c] = shown[c].astype(object)
-            elif str(shown[c].dtype) in ("Int64", "boolean"):
-                shown[c] = shown[c].astype(object)
-            elif c.endswith("_yuan"):
-                shown[c] = shown[c].map(lambda v: None if v is None else float(v))
-        shown = shown.where(shown.notna(), None)
-        table = pn.widgets.Tabulator(shown, show_index=False, disabled=True, titles=df.attrs.get("labels", {}), sizing_mode="stretch_width",
+        shown, labels = self.shown_records(df)
+        table = pn.widgets.Tabulator(shown, show_index=False, disabled=True, titles=labels, sizing_mode="stretch_width",
                                      layout="fit_data_table", height=min(400, 40 + 32 * len(shown)), selectable=False,
-                                     hidden_columns=[c for c in shown.columns if c.endswith("_fen")], css_classes=["shequ-existing"])
+                                     hidden_columns=["id"], css_classes=["shequ-existing"])
         table.on_click(lambda e: self.form.load(int(table.value.iloc[e.row]["id"])))
         self.list_holder.objects = [head, table]
 

@@ -60,6 +60,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "entry.money_hint": ("单位：元", "in yuan"),
     "entry.money_bad": ("请输入金额（元），最多两位小数，如 1234.50", "Enter an amount in yuan with at most two decimals, e.g. 1234.50"),
     "entry.blank": ("（空）", "(blank)"),
+    "entry.not_listed": ("（不在本村名单中）", "(not in this village's list)"),
     "entry.number_hint": ("填数字，如 12.5", "a number, e.g. 12.5"),
     "entry.date_hint": ("如 2011-04-06 或 2011年4月6日", "e.g. 2011-04-06"),
     "entry.locked_readonly": ("本季度的表单只读；授予例外后刷新本页即可保存。",
