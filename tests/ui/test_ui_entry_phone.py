@@ -60,6 +60,8 @@ def test_the_entry_app_fits_the_screen_and_saves_what_was_typed_exactly(device_p
         assert box["y"] + box["height"] <= 844 / 2 and box["height"] >= 40, (css, box)
     expect(page.locator(".shequ-input-board-party-2010Q4-title input")).to_be_visible()
     no_horizontal_scroll(page)
+    for css in (".shequ-input-board-party-2010Q4-title input", ".shequ-save-finance-boards button", ".shequ-entry-tabs .bk-tab"):
+        assert page.locator(css).first.bounding_box()["height"] >= 40, css  # finger-sized
     if page.device == "phone":
         # one column of fields: every input of a board starts at the same x
         xs = page.locator(".shequ-batch-finance-boards .shequ-input input").evaluate_all(

@@ -32,7 +32,7 @@ from ..period import Period
 from ..plugins import registry
 from ..registry import RecordTable
 from .app import App
-from .forms import TOUCH_CSS, TableEntry
+from .forms import BUTTON_CSS, TOUCH_CSS, TableEntry
 from .i18n import LANGS, t
 from .store import DataStore
 from .views import PluginView, views_for
@@ -126,8 +126,9 @@ class ImportPanel(pn.viewable.Viewer):
                                                        color="light", css_classes=["shequ-template-download"])
         self.template_table.param.watch(lambda _e: setattr(self.template_button, "filename", self._template_name()), "value")
         self.upload = pn.widgets.FileInput(accept=".xlsx,.xls,.ods,.csv", multiple=False, css_classes=["shequ-import-file"])
-        self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"])
-        self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"])
+        self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"], stylesheets=[BUTTON_CSS])
+        self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"],
+                                         stylesheets=[BUTTON_CSS])
         hidden = {t("import.hidden_refuse", lang): "refuse", t("import.hidden_skip", lang): "skip", t("import.hidden_include", lang): "include"}
         self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", min_width=150,
                                              css_classes=["shequ-import-hidden-rows"])
@@ -415,8 +416,8 @@ class EntryApp(App):
         text = pn.pane.HTML(f'<div class="shequ-leave-text" style="font-weight:600;color:#bf360c">{html.escape(t("entry.leave", lang))}</div>',
                             sizing_mode="stretch_width")
         go = pn.widgets.Button(label="切换，放弃未保存的输入" if lang == "zh" else "Switch and discard", color="danger",
-                               css_classes=["shequ-leave-confirm"], min_height=40)
-        stay = pn.widgets.Button(label="留在本页" if lang == "zh" else "Stay", color="light", css_classes=["shequ-leave-cancel"], min_height=40)
+                               css_classes=["shequ-leave-confirm"], stylesheets=[BUTTON_CSS])
+        stay = pn.widgets.Button(label="留在本页" if lang == "zh" else "Stay", color="light", css_classes=["shequ-leave-cancel"], stylesheets=[BUTTON_CSS])
         go.on_click(lambda _e: self._leave(True))
         stay.on_click(lambda _e: self._leave(False))
         return pn.FlexBox(text, go, stay, flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", visible=False,
@@ -425,7 +426,7 @@ class EntryApp(App):
     def language_switch(self):
         s = self.data_store
         switch = pn.widgets.RadioButtonGroup(options={v: k for k, v in LANGS.items()}, value=s.lang, color="light",
-                                             css_classes=["shequ-lang"], margin=(5, 10), min_height=40)
+                                             css_classes=["shequ-lang"], margin=(5, 10), stylesheets=[BUTTON_CSS])
         self.guarded(switch, "lang")
         s.param.watch(lambda e: self._revert(switch, e.new), "lang")
         return switch
@@ -444,7 +445,8 @@ class EntryApp(App):
         self.import_panel = ImportPanel(store=s)
         items.append((s.t("entry.records"), self.records_panel))
         items.append((s.t("entry.import"), self.import_panel))
-        tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"])
+        tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"],
+                       stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;}"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
         return tabs if notice is None else pn.Column(notice, tabs, sizing_mode="stretch_width")
 

@@ -54,6 +54,7 @@ FK_LABEL_COLUMNS = ("number", "case_no", "voucher_no", "name", "title", "obligat
 FK_DETAIL_COLUMNS = ("head_name", "name", "board", "period", "title", "mode", "stock_date", "post", "year")
 FK_LIMIT = 2000
 # touch targets of at least 40 px (a finger, not a mouse), 16 px text so a phone does not zoom in on focus
+BUTTON_CSS = ":host button {min-height: 40px; min-width: 88px;}"
 TOUCH_CSS = ":host input, :host select, :host textarea {min-height: 40px; font-size: 16px;} :host input[type=checkbox] {min-height: 24px; width: 24px;}"
 _FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
 
@@ -465,7 +466,7 @@ class BatchForm(pn.viewable.Viewer):
         self.lang = self.store.lang
         self.on_saved: list[Callable[[int], None]] = []
         self.button = pn.widgets.Button(label=t("entry.save", self.lang), color="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"],
-                                        min_height=40, min_width=96)
+                                        min_height=40, min_width=96, stylesheets=[BUTTON_CSS])
         self.button.on_click(lambda _e: self.save())
         self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-save-message"])
         self.summary = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-problems"])
@@ -615,7 +616,7 @@ class TableEntry(pn.viewable.Viewer):
         self.form.new()
         self.batch = BatchForm(store=self.store, forms=[self.form], css_name=self.table)
         self.batch.on_saved.append(lambda _n: self._refresh_list())
-        self.new_button = pn.widgets.Button(label=t("entry.new", self.lang), color="light", css_classes=["shequ-new"])
+        self.new_button = pn.widgets.Button(label=t("entry.new", self.lang), color="light", css_classes=["shequ-new"], stylesheets=[BUTTON_CSS])
         self.new_button.on_click(lambda _e: self.form.new())
         self.list_holder = pn.Column(sizing_mode="stretch_width")
         self._refresh_list()
