@@ -42,6 +42,10 @@ def test_a_locked_quarter_says_why_and_its_forms_are_read_only(app_page, village
     expect(page.locator(f"{form}-voucher_no input")).to_be_disabled()
     expect(page.locator(".shequ-save-finance_ledger_entry button")).to_be_disabled()
     expect(page.locator(".shequ-readonly")).to_contain_text("本季度的表单只读")
+    page.locator(".shequ-existing .tabulator-row").first.click()  # a stored record, opened to look at, stays read-only
+    expect(page.locator(".shequ-form-mode")).to_contain_text("正在修改：")
+    assert "#" not in page.locator(".shequ-form-mode").inner_text()  # the record by its date and voucher, not an internal id
+    expect(page.locator(f"{form}-summary input")).to_be_disabled()
     ui.save_screenshot(page, "entry-locked-quarter.png")
     assert len(served.sdk.frame("finance_ledger_entry", region="新尚村社区")) == ledger_before
 

@@ -367,11 +367,26 @@ class RecordForm(pn.viewable.Viewer):
             self.version = audit.version(s, self.rt.key, row["id"])
         for name, fi in self.inputs.items():
             fi.set(row.get(name))
-            fi.disabled = name in self.rt.natural_key
+            fi.disabled = bool(self.store.readonly) or name in self.rt.natural_key
             fi._initial = fi.raw()
             fi.show(None)
         self.general.object = ""
-        self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.editing", self.lang, id=row["id"]))}</span>'
+        self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.editing", self.lang, what=self.describe()))}</span>'
+
+    def describe(self) -> str:
+        """The loaded record in words, by its natural key as shown (never its internal id)."""
+        parts = []
+        for name in self.rt.natural_key or ():
+            fi = self.inputs.get(name)
+            if fi is None:
+                continue
+            w = fi.widget
+            value = w.value
+            if isinstance(w, pn.widgets.Select):
+                value = next((label for label, v in w.options.items() if v == value), value)
+            if value not in (None, ""):
+                parts.append(str(value))
+        return " · ".join(parts) or self.rt.label(self.lang)
 
     def new(self) -> None:
         """Empty the form for a new record (defaults prefilled)."""
@@ -379,7 +394,7 @@ class RecordForm(pn.viewable.Viewer):
         self.version = None
         for name, fi in self.inputs.items():
             fi.set(self.defaults.get(name, model_default(self.rt, name)))
-            fi.disabled = False
+            fi.disabled = bool(self.store.readonly)  # a locked quarter stays read-only
             fi._initial = fi.raw()
             fi.show(None)
         self.general.object = ""

@@ -54,7 +54,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "entry.invalid": ("有 {n} 处需要修改，未保存任何数据", "{n} problem(s) to fix; nothing was saved"),
     "entry.existing": ("本期已有记录（点击一行可修改）", "Records already entered for this period (click a row to correct it)"),
     "entry.existing_all": ("已有记录（点击一行可修改）", "Records on file (click a row to correct it)"),
-    "entry.editing": ("正在修改第 {id} 号记录", "Correcting record no. {id}"),
+    "entry.editing": ("正在修改：{what}", "Correcting: {what}"),
     "entry.creating": ("新记录", "New record"),
     "entry.keep_secret": ("已登记：{masked}（留空则保持不变）", "On file: {masked} (leave blank to keep)"),
     "entry.money_hint": ("单位：元", "in yuan"),

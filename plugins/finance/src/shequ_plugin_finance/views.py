@@ -139,7 +139,7 @@ def _board_form_class():
         def _show_record(self, row: dict) -> None:
             self.stored = row
             super()._show_record(row)
-            frozen = row["status"] != "draft"
+            frozen = row["status"] != "draft" or bool(getattr(self.store, "readonly", ""))  # past draft, or a locked quarter
             for name, fi in self.inputs.items():
                 fi.disabled = frozen or name in self.rt.natural_key
             self.status.object = self.state_html(row)
