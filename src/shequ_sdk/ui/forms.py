@@ -62,6 +62,32 @@ _FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
 FieldValueError = ParseError  # a typed value the form cannot read (kept as a name for callers)
 
 
+class TypedText(pn.widgets.TextInput):
+    """The text box of a number, amount or date field: what the user types is kept as typed
+    (read by :mod:`shequ_sdk.values` on save); code — a notebook, a test — may also set a typed
+    value (``datetime.date``, ``int``, ``Decimal``), which is shown as its text."""
+
+    def __init__(self, **params):
+        if "value" in params:
+            params["value"] = _as_text(params["value"])
+        super().__init__(**params)
+
+    def __setattr__(self, name, value):
+        if name == "value":
+            value = _as_text(value)
+        super().__setattr__(name, value)
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)
+
+
 def field_label(info: FieldInfo, lang: str = "zh") -> str:
     """The field's label as the form shows it: money in 元, required fields marked ``*``."""
     label = info.label(lang)
@@ -189,7 +215,7 @@ class FieldInput:
             options.update({(zh if lang == "zh" else en): code for code, (zh, en) in info.choices.items()})
             return pn.widgets.Select(options=options, **common)
         if info.money:
-            return pn.widgets.TextInput(placeholder=t("entry.money_hint", lang), **common)
+            return TypedText(placeholder=t("entry.money_hint", lang), **common)
         tp = info.python_type
         if tp is bool:
             if self.default is None and not info.required:
@@ -200,9 +226,9 @@ class FieldInput:
         if tp in (int, float):
             units = units_of(info.label_zh, info.name)
             hint = t("entry.number_hint", lang) + (f"（{units[0]}）" if units and lang == "zh" else (f" ({units[0]})" if units else ""))
-            return pn.widgets.TextInput(placeholder=hint, **common)
+            return TypedText(placeholder=hint, **common)
         if tp is dt.date:
-            return pn.widgets.TextInput(placeholder=t("entry.date_hint", lang), **common)
+            return TypedText(placeholder=t("entry.date_hint", lang), **common)
         if tp is dt.datetime:
             return pn.widgets.DatetimePicker(value=None, **common)
         return pn.widgets.TextInput(**common)
@@ -231,7 +257,7 @@ class FieldInput:
             if value is not None and value not in w.options.values():
                 # a stored value outside the listed choices (an old code, a row beyond the list) is
                 # kept, so a correction never clears it silently
-                w.options = {**w.options, f"#{value}": value}
+                w.options = {**w.options, t("entry.not_listed", self.lang): value}
             w.value = value
         elif isinstance(w, pn.widgets.Checkbox):
             w.value = bool(value)

@@ -163,7 +163,7 @@ def _board_form_class():
 
         def state_html(self, row: dict) -> str:
             zh, en = POSTING_STATUSES.get(row["status"], (row["status"], row["status"]))
-            parts = [f"#{row['id']}", (f"第 {row['version']} 版" if self.lang == "zh" else f"version {row['version']}"), zh if self.lang == "zh" else en]
+            parts = [(f"第 {row['version']} 版" if self.lang == "zh" else f"version {row['version']}"), zh if self.lang == "zh" else en]
             for step, who, when in (("审核", "reviewed_by", "reviewed_at"), ("审批", "approved_by", "approved_at"), ("公开", "published_by", "published_at")):
                 if row.get(who):
                     parts.append(f"{step} {row[who]} {local_time(row[when])}")
