@@ -162,6 +162,7 @@ class _Plan:
     checks: list  # FieldInfos with choice / ID / phone checks
     columns: list
     model: Optional[type] = None
+    field_adapters: dict = field(default_factory=dict)  # one field's validator, for the rules on a partly refused row
     fast: Optional[SchemaValidator] = None  # the whole batch in one call when every row is valid (see _fast_validator)
 
 
@@ -485,18 +486,14 @@ def _partial_row(plan: _Plan, merged: dict, bad: set) -> RowView:
     return out
 
 
-_FIELD_ADAPTERS: dict[tuple[int, str], pydantic.TypeAdapter] = {}
-
-
 def _field_adapter(plan: _Plan, name: str) -> pydantic.TypeAdapter:
-    key = (id(plan), name)
-    adapter = _FIELD_ADAPTERS.get(key)
+    adapter = plan.field_adapters.get(name)
     if adapter is None:
         from typing import Annotated
 
         finfo = plan.model.model_fields[name]
         ann = Annotated[(finfo.annotation, *finfo.metadata)] if finfo.metadata else finfo.annotation
-        adapter = _FIELD_ADAPTERS[key] = pydantic.TypeAdapter(ann, config=pydantic.ConfigDict(str_strip_whitespace=True))
+        adapter = plan.field_adapters[name] = pydantic.TypeAdapter(ann, config=pydantic.ConfigDict(str_strip_whitespace=True))
     return adapter
 
 
