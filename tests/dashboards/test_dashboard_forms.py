@@ -241,6 +241,8 @@ def test_spreadsheet_import_off_the_event_loop_with_size_and_choices(demo_sdk, m
     assert threads and threads[0].startswith("shequ-import")  # not the caller's (the event loop's) thread
     assert not result.ok and "隐藏的行含有数据：第 3 行" in panel.report.object
     assert "--hidden" not in panel.report.object  # the page offers the choice itself
+    n = len(result.problems)
+    assert f'data-count="{n}"' in panel.report.object and panel.report.object.count("<li>") == n  # the count is what is listed
     panel.hidden_rows.value = "skip"
     result = asyncio.run(panel.run_async(dry_run=True))
     assert result.ok and result.new == 1 and "隐藏的第 3 行已跳过" in panel.report.object and not panel.confirm.disabled

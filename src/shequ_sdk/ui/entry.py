@@ -235,8 +235,13 @@ class ImportPanel(pn.viewable.Viewer):
         parts = [f'<div class="shequ-import-summary" style="font-weight:600;color:{"#1b5e20" if result.ok else "#b00020"}">'
                  f'{html.escape(result.summary())}</div>']
         if result.problems:
-            items = "".join(f"<li>{html.escape(problem_line(p, web=True))}</li>" for p in result.problems[:200])
-            parts.append(f'<h4>{html.escape(t("import.problems", lang))}</h4><ul class="shequ-import-problems">{items}</ul>')
+            shown = result.problems[:200]
+            items = "".join(f"<li>{html.escape(problem_line(p, web=True))}</li>" for p in shown)
+            count = (f"（{len(shown)}）" if lang == "zh" else f" ({len(shown)})") + (
+                (f"，另有 {len(result.problems) - len(shown)} 个未列出" if lang == "zh" else f", {len(result.problems) - len(shown)} more not listed")
+                if len(result.problems) > len(shown) else "")
+            parts.append(f'<h4 class="shequ-import-count" data-count="{len(shown)}">{html.escape(t("import.problems", lang) + count)}</h4>'
+                         f'<ol class="shequ-import-problems">{items}</ol>')
         notes = result.notes()
         if notes:
             parts.append('<ul class="shequ-import-notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
