@@ -11,12 +11,18 @@ from typing import Any
 
 
 class ShequError(Exception):
-    """Base of every error raised on purpose by shequ-sdk."""
+    """Base of every error raised on purpose by shequ-sdk.
 
-    def __init__(self, zh: str, en: str | None = None):
+    ``zh`` and ``en`` are what a web page shows: what happened and what to do there, never a
+    command or a setting name. ``hint`` (``(zh, en)``, optional) is for the command line only —
+    the command or setting that helps — and is part of ``str(error)``, which the CLI prints."""
+
+    def __init__(self, zh: str, en: str | None = None, *, hint: tuple[str, str] | None = None):
         self.zh = zh
         self.en = en or zh
-        super().__init__(f"{self.zh} / {self.en}" if en and en != zh else zh)
+        self.hint = hint
+        zh_cli, en_cli = (zh + hint[0], self.en + hint[1]) if hint else (zh, en)
+        super().__init__(f"{zh_cli} / {en_cli}" if en_cli and en_cli != zh_cli else zh_cli)
 
 
 class InputError(ShequError):
@@ -71,6 +77,7 @@ class Problem:
     rule: str | None = None
     sheet: str | None = None
     extra: dict = dc_field(default_factory=dict)
+    hint: tuple[str, str] | None = None  # (zh, en) for the command line only: the command that helps; never on a web page
 
     def where(self, lang: str = "zh") -> str:
         parts = []
@@ -91,8 +98,12 @@ class Problem:
         where = self.where(lang)
         return f"{where}：{msg}" if (where and lang == "zh") else (f"{where}: {msg}" if where else msg)
 
+    def cli_text(self, lang: str = "zh") -> str:
+        """:meth:`text` with the command-line hint."""
+        return self.text(lang) + ((self.hint[0] if lang == "zh" else self.hint[1]) if self.hint else "")
+
     def __str__(self) -> str:
-        return f"{self.text('zh')} / {self.text('en')}"
+        return f"{self.cli_text('zh')} / {self.cli_text('en')}"
 
     def as_dict(self) -> dict:
         return {
@@ -110,4 +121,4 @@ class BatchError(InputError):
         first = self.problems[0] if self.problems else Problem("未知错误", "unknown error")
         more_zh = f"（另有 {len(self.problems) - 1} 个问题）" if len(self.problems) > 1 else ""
         more_en = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
-        super().__init__(first.text("zh") + more_zh + "，未写入任何数据", first.text("en") + more_en + "; nothing was written")
+        super().__init__(first.text("zh") + more_zh + "，未写入任何数据", first.text("en") + more_en + "; nothing was written", hint=first.hint)

@@ -118,12 +118,14 @@ class QuarterLock:
     def locked(self, today: dt.date) -> bool:
         return today >= self.lock_date
 
-    def rule(self, lang: str = "zh") -> str:
+    def rule(self, lang: str = "zh", settings: bool = True) -> str:
+        """The rule in words; with ``settings`` (the command line) the settings that make it."""
         if lang == "zh":
-            return (f"截止日 {self.deadline} 后 {self.days_after_deadline} 天锁定，设置 {DAYS_AFTER_DEADLINE}；"
-                    f"截止日为季度结束后 {self.deadline_days} 天，设置 {DEADLINE_DAYS}")
-        return (f"locked {self.days_after_deadline} days after the deadline {self.deadline}, setting {DAYS_AFTER_DEADLINE}; "
-                f"the deadline is {self.deadline_days} days after the quarter ends, setting {DEADLINE_DAYS}")
+            a, b = (f"，设置 {DAYS_AFTER_DEADLINE}", f"，设置 {DEADLINE_DAYS}") if settings else ("", "")
+            return f"截止日 {self.deadline} 后 {self.days_after_deadline} 天锁定{a}；截止日为季度结束后 {self.deadline_days} 天{b}"
+        a, b = (f", setting {DAYS_AFTER_DEADLINE}", f", setting {DEADLINE_DAYS}") if settings else ("", "")
+        return (f"locked {self.days_after_deadline} days after the deadline {self.deadline}{a}; "
+                f"the deadline is {self.deadline_days} days after the quarter ends{b}")
 
     def settings_rule(self, lang: str = "zh") -> str:
         """The rule without dates (the same for every quarter of a region)."""
@@ -213,11 +215,13 @@ def _refusal(session: Session, region: Region, lock: QuarterLock, where: Optiona
     zh_where, en_where = where or ("", "")
     more_zh = f"（另有 {more} 行也在已锁定的季度）" if more else ""
     more_en = f" ({more} more rows are in locked quarters)" if more else ""
-    zh = (f"{zh_where}{q.label('zh')}已于 {lock.lock_date} 锁定（规则：{lock.rule('zh')}）{more_zh}；"
-          f"需由{tname}的乡镇工作人员或管理员授予例外：{command}")
-    en = (f"{en_where}{q.label('en')} has been locked since {lock.lock_date} (rule: {lock.rule('en')}){more_en}; "
-          f"an exception must be granted by {tname} township staff or an administrator: {command}")
-    return PermissionDenied(zh, en)
+    zh = (f"{zh_where}{q.label('zh')}已于 {lock.lock_date} 锁定（规则：{lock.rule('zh', settings=False)}）{more_zh}；"
+          f"需由{tname}的乡镇工作人员或管理员授予例外后才能保存，请与他们联系")
+    en = (f"{en_where}{q.label('en')} has been locked since {lock.lock_date} (rule: {lock.rule('en', settings=False)}){more_en}; "
+          f"an exception must be granted by {tname} township staff or an administrator before saving: please contact them")
+    hint = (f"（锁定规则的设置：{DAYS_AFTER_DEADLINE}、{DEADLINE_DAYS}；授予例外：{command}）",
+            f" (settings of the rule: {DAYS_AFTER_DEADLINE}, {DEADLINE_DAYS}; to grant an exception: {command})")
+    return PermissionDenied(zh, en, hint=hint)
 
 
 def check_write(session: Session, actor: Optional[Actor], rt: RecordTable, rows: list, today: Optional[dt.date] = None) -> None:

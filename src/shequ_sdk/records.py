@@ -164,6 +164,8 @@ class _Plan:
     normalise: list  # FieldInfos whose raw values may need mapping (choice labels, ID numbers)
     checks: list  # FieldInfos with choice / ID / phone checks
     columns: list
+    model: Optional[type] = None
+    field_adapters: dict = field(default_factory=dict)  # one field's validator, for the rules on a partly refused row
     fast: Optional[SchemaValidator] = None  # the whole batch in one call when every row is valid (see _fast_validator)
 
 
@@ -197,6 +199,7 @@ def _plan(model: type[SQLModel]) -> _Plan:
         normalise=[i for i in infos if i.choices or i.id_number],
         checks=[i for i in infos if i.choices or i.id_number or i.phone or i.sensitive or (i.required and i.python_type is str)],
         columns=columns,
+        model=model,
     )
     plan.fast = _fast_validator(one.core_schema, plan)
     return plan
@@ -407,11 +410,12 @@ def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Option
             validated = plan.fast.validate_python(raw)
         except Exception:  # a refused value, or a validator's TypeError on odd input: the careful path explains
             validated = None
+    partial: dict[int, RowView] = {}
     if validated is not None:
         checked: list[Optional[RowView]] = validated
         row_problems: dict[int, list[Problem]] = {}
     else:
-        checked, row_problems = _careful(plan, raw)
+        checked, row_problems = _careful(plan, raw, partial)
     if "region_id" in plan.by_name:
         bad = {}
         for rid in {row["region_id"] for row in checked if row is not None}:
@@ -424,7 +428,7 @@ def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Option
                     p = bad[row["region_id"]]
                     row_problems.setdefault(i, []).append(Problem(p.message_zh, p.message_en, field=p.field, value=p.value))
     if rules:
-        _run_rules(rules, checked, row_problems, ctx, start_row)
+        _run_rules(rules, checked, row_problems, ctx, start_row, partial)
     problems: list[Problem] = []
     for i in sorted(row_problems):
         for p in row_problems[i]:
@@ -436,8 +440,11 @@ def validate_rows(session: Session, table, rows: Iterable[Any], *, today: Option
     return validated, problems[:MAX_PROBLEMS]
 
 
-def _careful(plan: _Plan, raw: list) -> tuple[list[Optional[RowView]], dict[int, list[Problem]]]:
-    """Row-by-row validation that names every problem: the path for a batch the fast validator refused."""
+def _careful(plan: _Plan, raw: list, partial: Optional[dict[int, RowView]] = None) -> tuple[list[Optional[RowView]], dict[int, list[Problem]]]:
+    """Row-by-row validation that names every problem: the path for a batch the fast validator refused.
+
+    A row with a bad field gets, in ``partial``, the fields that did validate (the bad ones
+    ``None``), so the rules can still check it: one round names every problem."""
     defaults = plan.defaults
     merged = [{**defaults, **(r.model_dump() if isinstance(r, SQLModel) else r)} for r in raw]
     if plan.normalise:
@@ -454,6 +461,8 @@ def _careful(plan: _Plan, raw: list) -> tuple[list[Optional[RowView]], dict[int,
             except pydantic.ValidationError as exc:
                 values.append(None)
                 row_problems[i] = _pydantic_problems(exc, merged[i], plan.by_name)
+                if partial is not None:
+                    partial[i] = _partial_row(plan, merged[i], {p.field for p in row_problems[i]})
     checked: list[Optional[RowView]] = [RowView(v) if v is not None else None for v in values]
     if plan.checks:
         for i, row in enumerate(checked):
@@ -464,14 +473,68 @@ def _careful(plan: _Plan, raw: list) -> tuple[list[Optional[RowView]], dict[int,
     return checked, row_problems
 
 
-def _run_rules(rules: list[Rule], rows: list, row_problems: dict[int, list[Problem]], ctx: RowContext, start_row: int) -> None:
-    """Plugin rules, on rows that passed the checks above, in order, each seeing earlier rows in
-    ``ctx.batch``. A rule's empty answer costs no list: this loop runs once per row and rule."""
+def _partial_row(plan: _Plan, merged: dict, bad: set) -> RowView:
+    """The fields of a refused row that validate on their own; the others ``None``."""
+    out = RowView()
+    for name, value in merged.items():
+        if name in bad or name not in plan.by_name:
+            out[name] = None if name in plan.by_name else value
+            continue
+        try:
+            out[name] = _field_adapter(plan, name).validate_python(value)
+        except (pydantic.ValidationError, TypeError, ValueError):
+            out[name] = None
+    for name in plan.by_name:
+        out.setdefault(name, None)
+    return out
+
+
+def _field_adapter(plan: _Plan, name: str) -> pydantic.TypeAdapter:
+    adapter = plan.field_adapters.get(name)
+    if adapter is None:
+        from typing import Annotated
+
+        finfo = plan.model.model_fields[name]
+        ann = Annotated[(finfo.annotation, *finfo.metadata)] if finfo.metadata else finfo.annotation
+        adapter = plan.field_adapters[name] = pydantic.TypeAdapter(ann, config=pydantic.ConfigDict(str_strip_whitespace=True))
+    return adapter
+
+
+def _checked_partially(rules: list, row: RowView, bad: set, ctx: RowContext) -> list[Problem]:
+    """The rules on a row some of whose fields were refused: a rule that needs a refused field
+    cannot judge (its error is not the user's), and what it says about a refused field is said already."""
+    out = []
+    for rule in rules:
+        try:
+            hits = rule.check_row(row, ctx)
+            hits = list(hits) if hits else []
+        except Exception:
+            continue
+        for p in hits:
+            if p.field in bad:
+                continue
+            p.rule = p.rule or rule.key
+            out.append(p)
+    return out
+
+
+def _run_rules(rules: list[Rule], rows: list, row_problems: dict[int, list[Problem]], ctx: RowContext, start_row: int,
+               partial: Optional[dict[int, RowView]] = None) -> None:
+    """Plugin rules, in order, each seeing earlier valid rows in ``ctx.batch``. A row refused by a
+    field check is checked too (on its fields that did validate, ``partial``), so one round
+    names all its problems. A rule's empty answer costs no list: this loop runs once per row and rule."""
     checks = [(rule, rule.check_row) for rule in rules]
     append = ctx.batch.append
     skip = row_problems.__contains__ if row_problems else None
     for i, row in enumerate(rows):
         if row is None or (skip is not None and skip(i)):
+            whole = row if row is not None else (partial or {}).get(i)
+            if whole is not None and len(row_problems) < MAX_PROBLEMS:
+                ctx.row_number = start_row + i
+                bad = {p.field for p in row_problems.get(i, ()) if p.field}
+                found = _checked_partially(rules, whole, bad, ctx)
+                if found:
+                    row_problems.setdefault(i, []).extend(found)
             continue
         ctx.row_number = start_row + i
         for rule, check in checks:

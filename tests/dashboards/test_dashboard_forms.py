@@ -29,13 +29,15 @@ def test_widgets_follow_the_metadata(demo_sdk):
     assert isinstance(w["direction"], pn.widgets.Select)
     assert list(w["direction"].options) == ["（空）", "收入", "支出"] and w["direction"].options["支出"] == "expense"
     assert isinstance(w["amount_fen"], pn.widgets.TextInput) and w["amount_fen"].label == "金额（元） *"
-    assert isinstance(w["entry_date"], pn.widgets.DatePicker) and w["entry_date"].label == "记账日期 *"
+    assert isinstance(w["entry_date"], pn.widgets.TextInput) and w["entry_date"].label == "记账日期 *"  # typed, read by shequ_sdk.values
     assert w["voucher_no"].label == "凭证号 *" and w["summary"].label == "摘要"
     assert w["chart_version"].value == "2004"  # the column's default is prefilled
 
     runs = RecordForm(store=entry_store(demo_sdk), table="sanitation_collection_run")
     assert isinstance(runs.inputs["sorted"].widget, (pn.widgets.Checkbox, pn.widgets.Select))
-    assert isinstance(runs.inputs["amount_kg"].widget, pn.widgets.IntInput)
+    assert isinstance(runs.inputs["amount_kg"].widget, pn.widgets.TextInput)  # never altered as typed: read by shequ_sdk.values
+    runs.inputs["amount_kg"].widget.value = "１２０公斤"
+    assert runs.inputs["amount_kg"].value() == (True, 120)
     stars = RecordForm(store=entry_store(demo_sdk), table="civility_star_rating")
     households = stars.inputs["household_id"].widget
     assert isinstance(households, pn.widgets.Select) and len(households.options) > 100  # the community's households
@@ -62,7 +64,7 @@ def test_yuan_become_exact_fen():
 
 
 def fill_ledger(form, **values):
-    defaults = {"entry_date": dt.date(2010, 11, 2), "voucher_no": "记-2010-1102", "direction": "expense", "account_code": "541",
+    defaults = {"entry_date": "2010-11-02", "voucher_no": "记-2010-1102", "direction": "expense", "account_code": "541",
                 "amount_fen": "1,234.56", "summary": "办公用品"}
     for name, value in {**defaults, **values}.items():
         form.inputs[name].widget.value = value
@@ -98,16 +100,16 @@ def test_three_boards_are_saved_together_or_not_at_all(demo):
     assert [f.fixed["board"] for f in batch.forms] == ["party", "residents", "finance"]
     reviewer = demo.frame("finance_posting", region="新尚村社区", period="2010Q4")["reviewer_name"].dropna().iloc[0]
     for form in batch.forms:
-        form.inputs["posted_on"].widget.value = dt.date(2011, 7, 10)
-        form.inputs["review_date"].widget.value = dt.date(2011, 7, 8)
+        form.inputs["posted_on"].widget.value = "2011-07-10"
+        form.inputs["review_date"].widget.value = "2011-07-08"
         form.inputs["reviewer_name"].widget.value = reviewer
-    batch.forms[2].inputs["review_date"].widget.value = dt.date(2011, 7, 12)  # reviewed after posting: refused
+    batch.forms[2].inputs["review_date"].widget.value = "2011-07-12"  # reviewed after posting: refused
     assert batch.save() == 0
     assert "应先审核后公开" in batch.forms[2].inputs["review_date"].error.object
     assert batch.forms[0].inputs["review_date"].error.object == ""
     assert demo.frame("finance_posting", region="新尚村社区", period="2011Q2").empty
 
-    batch.forms[2].inputs["review_date"].widget.value = dt.date(2011, 7, 8)
+    batch.forms[2].inputs["review_date"].widget.value = "2011-07-08"
     assert batch.save() == 3
     assert len(demo.frame("finance_posting", region="新尚村社区", period="2011Q2")) == 3
     # reopened, the boards load for correction; their natural key is read-only
@@ -239,6 +241,8 @@ def test_spreadsheet_import_off_the_event_loop_with_size_and_choices(demo_sdk, m
     assert threads and threads[0].startswith("shequ-import")  # not the caller's (the event loop's) thread
     assert not result.ok and "隐藏的行含有数据：第 3 行" in panel.report.object
     assert "--hidden" not in panel.report.object  # the page offers the choice itself
+    n = len(result.problems)
+    assert f'data-count="{n}"' in panel.report.object and panel.report.object.count("<li>") == n  # the count is what is listed
     panel.hidden_rows.value = "skip"
     result = asyncio.run(panel.run_async(dry_run=True))
     assert result.ok and result.new == 1 and "隐藏的第 3 行已跳过" in panel.report.object and not panel.confirm.disabled

@@ -202,8 +202,13 @@ def heatmap_cell(page, village: str, period: str, line: str):
 
 
 def set_date(page, css: str, day: str) -> None:
-    """Pick ``day`` (YYYY-MM-DD) in a Panel DatePicker, through its calendar widget's own API."""
-    page.locator(f"{css} input").first.evaluate(f"el => el._flatpickr.setDate('{day}', true)")
+    """Enter ``day`` (YYYY-MM-DD): typed into a date field of the entry forms (a text input read
+    by ``shequ_sdk.values``), or picked in a Panel DatePicker through its calendar's own API."""
+    field = page.locator(f"{css} input").first
+    if field.evaluate("el => !!el._flatpickr"):
+        field.evaluate(f"el => el._flatpickr.setDate('{day}', true)")
+    else:
+        field.fill(day)
 
 
 def save_screenshot(page, name: str) -> Path:

@@ -41,8 +41,8 @@ def test_a_quarters_boards_saved_reviewed_approved_and_published_turn_the_heatma
     name = reviewer(served)
     for board in BOARDS:
         css = f".shequ-input-board-{board}-2011Q1"
-        ui.set_date(page, f"{css}-review_date", "2011-04-08")
-        ui.set_date(page, f"{css}-posted_on", "2011-04-10")
+        page.locator(f"{css}-review_date input").fill("2011-04-08")  # dates are typed (or pasted) as written
+        page.locator(f"{css}-posted_on input").fill("2011年4月10日")
         page.locator(f"{css}-reviewer_name input").fill(name)
     page.locator(".shequ-save-finance-boards button").click()
     expect(page.locator(".shequ-save-ok")).to_contain_text("已保存 3 条记录")
@@ -79,7 +79,7 @@ def test_invalid_values_show_their_chinese_error_and_nothing_is_saved(app_page, 
     page.goto(served.url("entry", village="新尚村社区", quarter="2010Q4"))
     open_records(page, "民主管理监督理财协会 · 村级财务收支账目")
     form = ".shequ-input-finance_ledger_entry"
-    ui.set_date(page, f"{form}-entry_date", "2010-11-02")
+    page.locator(f"{form}-entry_date input").fill("2010-11-02")
     page.locator(f"{form}-direction select").select_option(label="支出")
     page.locator(f"{form}-account_code select").select_option(label="管理费用")
     page.locator(f"{form}-amount_fen input").fill("-5")  # a negative amount, and the voucher number left empty
@@ -94,7 +94,8 @@ def test_invalid_values_show_their_chinese_error_and_nothing_is_saved(app_page, 
     page.locator(f"{form}-amount_fen input").fill("12.345")
     page.locator(f"{form}-voucher_no input").fill("记-2010-1102")
     page.locator(".shequ-save-finance_ledger_entry button").click()
-    expect(page.locator(".shequ-field-error[data-field='amount_fen']")).to_contain_text("最多两位小数")
+    expect(page.locator(".shequ-field-error[data-field='amount_fen']")).to_contain_text("「12.345」无法识别：金额最多精确到分（两位小数）")
+    expect(page.locator(f"{form}-amount_fen input")).to_have_value("12.345")  # shown back as typed
     expect(page.locator(".shequ-field-error[data-field='voucher_no']")).to_have_count(0)
     assert len(served.sdk.frame("finance_ledger_entry", region="新尚村社区")) == ledger_before
 
@@ -103,8 +104,8 @@ def test_invalid_values_show_their_chinese_error_and_nothing_is_saved(app_page, 
     name = reviewer(served)
     for board in BOARDS:
         css = f".shequ-input-board-{board}-2011Q2"
-        ui.set_date(page, f"{css}-posted_on", "2011-07-10")
-        ui.set_date(page, f"{css}-review_date", "2011-07-12" if board == "finance" else "2011-07-08")  # reviewed after posting
+        page.locator(f"{css}-posted_on input").fill("2011-07-10")
+        page.locator(f"{css}-review_date input").fill("2011-07-12" if board == "finance" else "2011.7.8")  # reviewed after posting
         page.locator(f"{css}-reviewer_name input").fill(name)
     page.locator(".shequ-save-finance-boards button").click()
     error = page.locator(".shequ-field-error[data-form='board-finance-2011Q2'][data-field='review_date']")

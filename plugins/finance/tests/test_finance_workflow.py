@@ -112,7 +112,8 @@ def test_a_published_posting_and_its_items_are_immutable(world):
     with pytest.raises(BatchError) as exc:
         world.sdk.write(Posting, [{**stored, "legal_basis": "改过"}], mode="upsert", today=TODAY)
     p = exc.value.problems[0]
-    assert p.rule == "finance.posting_workflow" and f"#{pid}" in p.message_zh and f"shequ finance correct --id {pid}" in p.message_zh
+    assert p.rule == "finance.posting_workflow" and f"#{pid}" in p.message_zh and "发起更正" in p.message_zh
+    assert "shequ" not in p.message_zh + p.message_en and f"shequ finance correct --id {pid}" in str(p)  # the command: command line only
     with world.sdk.transaction() as s:
         items = [dict(r) for r in s.execute(select(PostingItem.__table__).where(PostingItem.__table__.c.posting_id == pid)).mappings()]
     changed = {k: v for k, v in items[0].items() if k != "id"} | {"content": "改过"}

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Optional
 
+from .. import values
 from ..ids import normalise_id_number
 from ..period import Period
+from ..values import ParseError
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug included)
+EXCEL_EPOCH = values.EXCEL_EPOCH
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _WIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
@@ -107,135 +109,45 @@ def header_key(text: Any) -> str:
     return s
 
 
-# -- numbers -----------------------------------------------------------------------------
+# -- numbers and dates: the shared parser (shequ_sdk.values), so a form and a sheet accept the same --
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-
-
-def _number_text(value: Any) -> str:
-    s = unicodedata.normalize("NFKC", str(value))
-    s = _SPACES.sub("", s)
-    s = s.replace(",", "").replace("，", "")
-    return s
-
-
-def parse_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise CellError("应为数字", "expected a number")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return value
-    s = _number_text(value)
-    if not _NUMBER.match(s):
-        raise CellError("应为数字", "expected a number")
+def _cell(fn, value, *args, **kwargs):
     try:
-        return Decimal(s)
-    except InvalidOperation:
-        raise CellError("应为数字", "expected a number") from None
+        return fn(value, *args, **kwargs)
+    except ParseError as exc:
+        raise CellError(exc.reason_zh, exc.reason_en) from None
 
 
-def parse_int(value: Any) -> int:
-    try:
-        d = parse_decimal(value)
-    except CellError:
-        raise CellError("应为整数", "expected a whole number") from None
-    if d != d.to_integral_value():
-        raise CellError("应为整数", "expected a whole number")
-    return int(d)
+def parse_decimal(value: Any, units: tuple[str, ...] = ()) -> Decimal:
+    return _cell(values.parse_number, value, units=units)
 
 
-def parse_float(value: Any) -> float:
-    return float(parse_decimal(value))
+def parse_int(value: Any, units: tuple[str, ...] = ()) -> int:
+    return _cell(values.parse_int, value, units=units)
 
 
-_MONEY_UNITS = (("万元", 10000), ("万", 10000), ("元", 1), ("rmb", 1), ("cny", 1))
+def parse_float(value: Any, units: tuple[str, ...] = ()) -> float:
+    return float(parse_decimal(value, units))
 
 
 def parse_money_fen(value: Any, scale: int | Decimal = 1) -> int:
-    """Money in 元 (or 万元 with ``scale=10000`` or a ``万元`` suffix; fen with ``scale=Decimal("0.01")``) to integer fen.
-
-    Accepts ``1,234.50``, ``１２３４．５``, ``¥1234.5``, ``1234.5元``, ``24.8万元`` and the
-    accounting ``(12.00)`` for a negative amount. More than two decimals (below one fen) is an
-    error, except for the float noise of a spreadsheet formula (``123.45000000000002``).
-    """
-    if isinstance(value, bool):
-        raise CellError("金额应为数字（元）", "an amount must be a number of yuan")
-    if isinstance(value, (int, float, Decimal)):
-        yuan = parse_decimal(value) * scale
-        fen = yuan * 100
-        if isinstance(value, float) and abs(fen - fen.to_integral_value()) < Decimal("0.000001"):
-            fen = fen.to_integral_value()
-    else:
-        s = _number_text(value).lower().lstrip("¥￥$")
-        negative = False
-        if s.startswith("(") and s.endswith(")"):
-            negative, s = True, s[1:-1]
-        unit = scale
-        for suffix, factor in _MONEY_UNITS:
-            if s.endswith(suffix):
-                s, unit = s[: -len(suffix)], factor
-                break
-        s = s.lstrip("¥￥")
-        if not _NUMBER.match(s):
-            raise CellError("金额应为数字（元），如 1234.50、1,234.50 或 24.8万元", "an amount must be yuan such as 1234.50 or 24.8万元")
-        yuan = Decimal(s) * unit
-        fen = -yuan * 100 if negative else yuan * 100
-    if fen != fen.to_integral_value():
-        raise CellError("金额最多精确到分（两位小数）", "an amount has at most two decimals (fen)")
-    return int(fen)
-
-
-# -- dates ---------------------------------------------------------------------------------
-
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-
-
-def _number_date(value: int | float) -> dt.date:
-    """A number in a date column: ``20101014`` (yyyymmdd, as typed or exported by many systems)
-    or an Excel serial (``40543``)."""
-    if value >= 10_000_000:
-        if value != int(value) or not 10_000_000 <= value <= 99_991_231:
-            raise CellError("应为日期：8 位数字须为 年月日（如 20101231）", "expected a date: an 8-digit number must be yyyymmdd such as 20101231")
-        n = int(value)
-        try:
-            return dt.date(n // 10000, n // 100 % 100, n % 100)
-        except ValueError:
-            raise CellError(f"不是有效的日期：{n} 按 年月日 读作 {n // 10000} 年 {n // 100 % 100} 月 {n % 100} 日，该日不存在",
-                            f"not a real calendar date: {n} read as yyyymmdd does not exist") from None
-    return excel_serial_to_date(value)
+    """Money in 元 (or 万元 with ``scale=10000`` or a ``万元`` suffix; fen with ``scale=Decimal("0.01")``) to integer fen:
+    :func:`shequ_sdk.values.parse_money_fen`."""
+    return _cell(values.parse_money_fen, value, scale)
 
 
 def excel_serial_to_date(serial: float) -> dt.date:
-    if not 1 <= serial < 2958466:
-        raise CellError("日期序号超出范围", "date serial number out of range")
-    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+    return _cell(values.excel_serial_to_date, serial)
 
 
 def parse_date(value: Any) -> dt.date:
     """``2010-12-31``, ``2010/12/31``, ``2010.12.31``, ``2010年12月31日``, ``20101231`` (as text
-    or as a number), a date cell, or an Excel serial number (``40543``)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, bool):
-        raise CellError("应为日期（如 2010-12-31）", "expected a date such as 2010-12-31")
-    if isinstance(value, (int, float)):
-        return _number_date(value)
-    s = unicodedata.normalize("NFKC", str(value)).strip()
-    m = _DATE.match(s) or _COMPACT_DATE.match(s)
-    if m is None:
-        if re.fullmatch(r"\d{5}(\.\d+)?", s):
-            return excel_serial_to_date(float(s))
-        raise CellError("应为日期（如 2010-12-31、2010/12/31 或 2010年12月31日）", "expected a date such as 2010-12-31")
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        raise CellError("不是有效的日期", "not a real calendar date") from None
+    or as a number), a date cell, or an Excel serial number (``40543``): :func:`shequ_sdk.values.parse_date`."""
+    return _cell(values.parse_date, value)
+
+
+def _number_date(value: int | float) -> dt.date:
+    return parse_date(value)
 
 
 def parse_datetime(value: Any) -> dt.datetime:

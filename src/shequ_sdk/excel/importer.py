@@ -39,6 +39,7 @@ from ..plugins import registry
 from ..records import find_existing, keep_masked, validate_rows, write
 from ..regions import find_region
 from ..registry import RecordTable
+from ..values import units_of
 from .cells import (CellError, check_not_error, clean_text, header_key, is_blank, parse_bool, parse_choice, parse_date, parse_datetime,
                     parse_decimal, parse_float, parse_id_number, parse_int, parse_money_fen, parse_period)
 from .columns import IGNORED_HEADERS, REGION_ALIASES, Column, TableColumns, table_columns
@@ -200,7 +201,7 @@ def problem_line(p: Problem, *, web: bool = False) -> str:
         parts.append(f"值「{p.value}」")
     where = "，".join(parts)
     zh, en = p.message_zh, p.message_en
-    hint = p.extra.get("hint")
+    hint = p.extra.get("hint") or p.hint
     if hint and not web:
         zh, en = zh + hint[0], en + hint[1]
     return f"{where}：{zh} / {en}" if where else f"{zh} / {en}"
@@ -815,14 +816,17 @@ class SheetJob:
         if kind == "money":
             fn = lambda cell: parse_money_fen(cell, scale)  # noqa: E731
         elif kind == "int" or (kind == "fk" and not col.fk_chain):
+            units = units_of(info.label_zh, info.name) if info is not None and kind == "int" else ()
+
             def fn(cell):
                 if type(cell) is int:
                     return cell
                 if type(cell) is str and cell.isdecimal():
                     return int(cell)
-                return parse_int(cell)
+                return parse_int(cell, units)  # 120公斤 in a kilogram column: the same parser as the web form
         elif kind == "float":
-            fn = parse_float
+            units = units_of(info.label_zh, info.name) if info is not None else ()
+            fn = lambda cell: parse_float(cell, units)  # noqa: E731
         elif kind == "date":
             fn = parse_date
         elif kind == "datetime":
@@ -1185,7 +1189,7 @@ class SheetJob:
                 continue
             except PermissionDenied as exc:  # rows outside the importing user's scope: reported, nothing written
                 k = getattr(exc, "row_index", None)
-                self.problem(exc.zh, exc.en, row=rows[index[k]].row if k is not None and 0 <= k < len(index) else None)
+                self.problem(exc.zh, exc.en, row=rows[index[k]].row if k is not None and 0 <= k < len(index) else None, hint=exc.hint)
                 failed = True
                 continue
             except IntegrityError as exc:
@@ -1254,7 +1258,7 @@ class SheetJob:
             if col is not None and col.kind == "money" and value is p.value and isinstance(value, int):
                 value = f"{(Decimal(value) / 100).quantize(CENT)}"
             np = self.problem(p.message_zh, p.message_en, row=row_no, col=col if (col and col.name in self.positions) else None,
-                              value=value, field_name=p.field, header=col.header if col is not None else None)
+                              value=value, field_name=p.field, header=col.header if col is not None else None, hint=p.hint)
             np.rule = p.rule
 
     def _plan(self, rows: list["ParsedRow"]) -> None:

@@ -115,7 +115,8 @@ class App(pn.viewable.Viewer):
             if pn.state.location is not None and self.url_params():
                 # before the page is built: a linked page opens on its area and period
                 self.data_store.sync_url(pn.state.location, self.url_params())
-            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, "zh"), header_background="#0d47a1")
+            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, "zh"), header_background="#0d47a1",
+                                                meta_viewport="width=device-width, initial-scale=1")  # phones: no 980 px desktop page
             tpl.main.append(self.layout())
             self._template = tpl
         return self._template

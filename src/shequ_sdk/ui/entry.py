@@ -32,8 +32,8 @@ from ..period import Period
 from ..plugins import registry
 from ..registry import RecordTable
 from .app import App
-from .forms import TableEntry
-from .i18n import t
+from .forms import BUTTON_CSS, TOUCH_CSS, TableEntry
+from .i18n import LANGS, t
 from .store import DataStore
 from .views import PluginView, views_for
 
@@ -88,7 +88,8 @@ class RecordsPanel(pn.viewable.Viewer):
         tables = entry_tables()
         self.choice = pn.widgets.Select(label=t("entry.table", self.store.lang),
                                         options={table_choice_label(rt, self.store.lang): rt.key for rt in tables},
-                                        css_classes=["shequ-entry-table"], width=360)
+                                        css_classes=["shequ-entry-table"], sizing_mode="stretch_width", max_width=520,
+                                        min_height=40, stylesheets=[TOUCH_CSS])
         if self.table and self.table in self.choice.options.values():
             self.choice.value = self.table
         self.table = self.choice.value or ""
@@ -119,18 +120,20 @@ class ImportPanel(pn.viewable.Viewer):
         super().__init__(**params)
         lang = self.store.lang
         self.template_table = pn.widgets.Select(label=t("entry.table", lang),
-                                                options={table_choice_label(rt, lang): rt.key for rt in entry_tables()}, width=360,
+                                                options={table_choice_label(rt, lang): rt.key for rt in entry_tables()},
+                                                sizing_mode="stretch_width", max_width=520, stylesheets=[TOUCH_CSS],
                                                 css_classes=["shequ-template-table"])
         self.template_button = pn.widgets.FileDownload(callback=self._template_bytes, filename=self._template_name(), label=t("import.template", lang),
                                                        color="light", css_classes=["shequ-template-download"])
         self.template_table.param.watch(lambda _e: setattr(self.template_button, "filename", self._template_name()), "value")
         self.upload = pn.widgets.FileInput(accept=".xlsx,.xls,.ods,.csv", multiple=False, css_classes=["shequ-import-file"])
-        self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"])
-        self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"])
+        self.check = pn.widgets.Button(label=t("import.check", lang), color="primary", css_classes=["shequ-import-check"], stylesheets=[BUTTON_CSS])
+        self.confirm = pn.widgets.Button(label=t("import.confirm", lang), color="success", disabled=True, css_classes=["shequ-import-confirm"],
+                                         stylesheets=[BUTTON_CSS])
         hidden = {t("import.hidden_refuse", lang): "refuse", t("import.hidden_skip", lang): "skip", t("import.hidden_include", lang): "include"}
-        self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", width=170,
+        self.hidden_rows = pn.widgets.Select(label=t("import.hidden_rows", lang), options=hidden, value="refuse", min_width=150,
                                              css_classes=["shequ-import-hidden-rows"])
-        self.hidden_columns = pn.widgets.Select(label=t("import.hidden_columns", lang), options=hidden, value="refuse", width=170,
+        self.hidden_columns = pn.widgets.Select(label=t("import.hidden_columns", lang), options=hidden, value="refuse", min_width=150,
                                                 css_classes=["shequ-import-hidden-columns"])
         self.report = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-import-report"],
                                    styles={"overflow-wrap": "anywhere", "max-width": "calc(100vw - 40px)"})
@@ -233,8 +236,13 @@ class ImportPanel(pn.viewable.Viewer):
         parts = [f'<div class="shequ-import-summary" style="font-weight:600;color:{"#1b5e20" if result.ok else "#b00020"}">'
                  f'{html.escape(result.summary())}</div>']
         if result.problems:
-            items = "".join(f"<li>{html.escape(problem_line(p, web=True))}</li>" for p in result.problems[:200])
-            parts.append(f'<h4>{html.escape(t("import.problems", lang))}</h4><ul class="shequ-import-problems">{items}</ul>')
+            shown = result.problems[:200]
+            items = "".join(f"<li>{html.escape(problem_line(p, web=True))}</li>" for p in shown)
+            count = (f"（{len(shown)}）" if lang == "zh" else f" ({len(shown)})") + (
+                (f"，另有 {len(result.problems) - len(shown)} 个未列出" if lang == "zh" else f", {len(result.problems) - len(shown)} more not listed")
+                if len(result.problems) > len(shown) else "")
+            parts.append(f'<h4 class="shequ-import-count" data-count="{len(shown)}">{html.escape(t("import.problems", lang) + count)}</h4>'
+                         f'<ol class="shequ-import-problems">{items}</ol>')
         notes = result.notes()
         if notes:
             parts.append('<ul class="shequ-import-notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
@@ -269,22 +277,63 @@ class EntryApp(App):
     def __init__(self, sdk=None, **params):
         super().__init__(sdk=sdk, **params)
         s = self.data_store
-        if s.period_kind != "quarter":
-            s.period = s.convert_period("quarter")  # a year opens on its last quarter
         if s.region_obj.kind not in ("village", "community"):
             inside = [ref for _, ref, _ in s.village_choices()]
             area = s.region_obj
             within = [ref for vid, ref, _ in s.village_choices() if _inside(s, vid, area.id)]
             if within or inside:
                 s.region = (within or inside)[0]
+        if s.period_kind != "quarter":
+            # no quarter asked for (the server's default is a year): the newest quarter this user may
+            # still save; a link's ?quarter= is applied after this
+            s.period = self.newest_open_quarter()
         self._tab = 0
+        self._pending: Optional[tuple[str, str]] = None
+        self._reverting = False
+        self._guarded: list = []
+        self.leave_prompt = self._leave_prompt()
         self.records_panel: Optional[RecordsPanel] = None
         self.import_panel: Optional[ImportPanel] = None
         # the app works by quarter: a year or month (from a link) becomes its quarter
         s.param.watch(lambda e: setattr(s, "period", s.convert_period("quarter")) if s.period_kind != "quarter" else None, "period")
 
+    def newest_open_quarter(self) -> str:
+        """The newest quarter (up to today's) of the chosen village whose forms this session's
+        user may save; the newest quarter when every one is locked."""
+        from .. import locks
+
+        s = self.data_store
+        quarters = list(quarter_options(s).values())
+        actor = getattr(s.sdk, "user", None)
+        if not locks.is_subject(actor) or s.region_obj.kind not in ("village", "community"):
+            return quarters[0]
+        today = s.as_of or dt.date.today()
+        with s.sdk.transaction() as session:
+            for q in quarters:
+                if locks.refusal_for(session, actor, s.region_obj.id, q, today) is None:
+                    return q
+        return quarters[0]
+
     def url_params(self) -> dict[str, str]:
         return {"region": "village", "period": "quarter", "lang": "lang"}
+
+    def toolbar(self):
+        """The village and quarter at the top, then the language and who is signed in; the
+        pickers share the width and wrap to one per line on a phone."""
+        controls = self.controls()
+        for w in controls:
+            w.param.update(sizing_mode="stretch_width", width=None, min_width=150, min_height=40,
+                           styles={"flex": "1 1 200px"}, stylesheets=[TOUCH_CSS])
+        return pn.FlexBox(*controls, self.language_switch(), *self.user_badge(), flex_wrap="wrap", align_items="flex-end",
+                          sizing_mode="stretch_width", css_classes=["shequ-toolbar"], styles={"background": "#f5f7fa", "border-radius": "4px"})
+
+    def layout(self):
+        """The pickers first (a phone shows them without scrolling), then the heading and the forms."""
+        if self._layout is None:
+            denied = self.data_store.denied()
+            main = [self.permission_card(denied)] if denied is not None else self.main()
+            self._layout = pn.Column(self.toolbar(), self.leave_prompt, self.heading(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
+        return self._layout
 
     def heading_text(self, lang: str) -> str:
         s = self.data_store
@@ -299,10 +348,10 @@ class EntryApp(App):
         villages = {label: ref for _, ref, label in s.village_choices()}
         if s.region not in villages.values():
             villages[s.region] = s.region
-        village = pn.widgets.Select(label=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"], width=240)
-        village.link(s, value="region")
-        quarter = pn.widgets.Select(label=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"], width=180)
-        quarter.link(s, value="period")
+        village = pn.widgets.Select(label=s.t("village"), options=villages, value=s.region, css_classes=["shequ-village"])
+        self.guarded(village, "region")
+        quarter = pn.widgets.Select(label=s.t("quarter"), options=quarter_options(s), value=s.period, css_classes=["shequ-quarter"])
+        self.guarded(quarter, "period")
         s.param.watch(lambda e: setattr(village, "value", e.new), "region")
 
         def on_period(event):
@@ -321,10 +370,79 @@ class EntryApp(App):
         s.param.watch(on_lang, "lang")
         return [village, quarter]
 
+    # -- unsaved input is never lost without asking ---------------------------------------------------
+    def unsaved(self) -> bool:
+        """Whether any form of the page holds input not saved yet."""
+        return any(form.dirty() for form in self.data_store.forms)
+
+    def guarded(self, widget, name: str) -> None:
+        """``widget`` sets the store's ``name`` (village, quarter, language) — at once when nothing
+        is unsaved, else after the user confirms that the unsaved input may go."""
+
+        def on_change(event):
+            s = self.data_store
+            if self._reverting or event.new == getattr(s, name):
+                return
+            if not self.unsaved():
+                setattr(s, name, event.new)
+                return
+            self._pending = (name, event.new)
+            self.leave_prompt.visible = True
+            old = getattr(s, name)
+            # the picker shows where the page still is until confirmed; on the next tick, or the
+            # browser would not hear of a change made while its own change is being handled
+            doc = pn.state.curdoc
+            if doc is not None and doc.session_context is not None:
+                doc.add_next_tick_callback(lambda: self._revert(widget, old))
+            else:
+                self._revert(widget, old)
+
+        widget.param.watch(on_change, "value")
+        self._guarded.append((widget, name))
+
+    def _revert(self, widget, value) -> None:
+        self._reverting = True
+        try:
+            widget.value = value
+        finally:
+            self._reverting = False
+
+    def _leave(self, confirmed: bool) -> None:
+        pending, self._pending = self._pending, None
+        self.leave_prompt.visible = False
+        if confirmed and pending is not None:
+            name, value = pending
+            setattr(self.data_store, name, value)
+            for widget, n in self._guarded:
+                if n == name:
+                    self._revert(widget, value)
+
+    def _leave_prompt(self):
+        lang = self.data_store.lang
+        text = pn.pane.HTML(f'<div class="shequ-leave-text" style="font-weight:600;color:#bf360c">{html.escape(t("entry.leave", lang))}</div>',
+                            sizing_mode="stretch_width")
+        go = pn.widgets.Button(label="切换，放弃未保存的输入" if lang == "zh" else "Switch and discard", color="danger",
+                               css_classes=["shequ-leave-confirm"], stylesheets=[BUTTON_CSS])
+        stay = pn.widgets.Button(label="留在本页" if lang == "zh" else "Stay", color="light", css_classes=["shequ-leave-cancel"], stylesheets=[BUTTON_CSS])
+        go.on_click(lambda _e: self._leave(True))
+        stay.on_click(lambda _e: self._leave(False))
+        return pn.FlexBox(text, go, stay, flex_wrap="wrap", align_items="center", sizing_mode="stretch_width", visible=False,
+                          css_classes=["shequ-leave-prompt"], styles={"background": "#fff3e0", "border-left": "4px solid #e65100", "padding": "4px 8px"})
+
+    def language_switch(self):
+        s = self.data_store
+        switch = pn.widgets.RadioButtonGroup(options={v: k for k, v in LANGS.items()}, value=s.lang, color="light",
+                                             css_classes=["shequ-lang"], margin=(5, 10), stylesheets=[BUTTON_CSS])
+        self.guarded(switch, "lang")
+        s.param.watch(lambda e: self._revert(switch, e.new), "lang")
+        return switch
+
     def tabs(self, **_):
         s = self.data_store
+        s.forms = []  # the forms of the page being built (unsaved input belongs to one village and quarter)
         if Period.parse(s.period).kind != "quarter" or s.region_obj.kind not in ("village", "community"):
             return pn.pane.HTML(html.escape(s.t("entry.pick")))
+        notice = self.lock_notice()  # first: the forms below read store.readonly
         items = []
         for spec in views_for("entry"):
             items.append((spec.label(s.lang), PluginView(data_store=s, spec=spec)))
@@ -333,26 +451,35 @@ class EntryApp(App):
         self.import_panel = ImportPanel(store=s)
         items.append((s.t("entry.records"), self.records_panel))
         items.append((s.t("entry.import"), self.import_panel))
-        tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"])
+        tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"],
+                       stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;}"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
-        notice = self.lock_notice()
         return tabs if notice is None else pn.Column(notice, tabs, sizing_mode="stretch_width")
 
-    def lock_notice(self) -> Optional[pn.pane.HTML]:
+    def lock_note(self) -> str:
         """Why this session's user cannot save the chosen village's quarter (it is locked and no
-        exception covers it), above the forms; ``None`` when saving is open. The forms still show:
-        a save is refused by the write path with the same message (``shequ_sdk.locks``)."""
+        exception covers it) and what to do — the write path's own message, whose command-line
+        hint stays off the page; ``""`` when saving is open."""
         from .. import locks
 
         s = self.data_store
         actor = getattr(s.sdk, "user", None)
         if not locks.is_subject(actor):
-            return None
+            return ""
         with s.sdk.transaction() as session:
             denied = locks.refusal_for(session, actor, s.region_obj.id, s.period, s.as_of or dt.date.today())
         if denied is None:
+            return ""
+        return f"{denied.zh}。{t('entry.locked_readonly', 'zh')}" if s.lang == "zh" else f"{denied.en}. {t('entry.locked_readonly', 'en')}"
+
+    def lock_notice(self) -> Optional[pn.pane.HTML]:
+        """:meth:`lock_note` above the forms (``None`` when saving is open); the forms are then read-only."""
+        s = self.data_store
+        note = self.lock_note()
+        s.readonly = note
+        if not note:
             return None
-        text = html.escape(denied.zh) + ("" if s.lang == "zh" else f"<br>{html.escape(denied.en)}")
+        text = html.escape(note)
         return pn.pane.HTML(f'<div class="shequ-lock-notice" role="alert" style="background:#fff3e0;border-left:4px solid #e65100;'
                             f'padding:8px 12px;color:#bf360c">{text}</div>', sizing_mode="stretch_width")
 

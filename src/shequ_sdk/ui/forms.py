@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Optional
 
 import panel as pn
@@ -44,8 +43,9 @@ from ..fields import FieldInfo
 from ..ids import mask
 from ..models import Region
 from ..plugins import registry
-from ..records import write
+from ..records import validate_rows, write
 from ..registry import RecordTable
+from ..values import ParseError, fen_to_yuan_text, parse_date, parse_int, parse_money_fen, parse_number, units_of
 from .i18n import t
 from .store import DataStore
 
@@ -53,15 +53,39 @@ HIDDEN = ("id", "region_id", "synthetic")
 FK_LABEL_COLUMNS = ("number", "case_no", "voucher_no", "name", "title", "obligation_key", "content")
 FK_DETAIL_COLUMNS = ("head_name", "name", "board", "period", "title", "mode", "stock_date", "post", "year")
 FK_LIMIT = 2000
+# touch targets of at least 40 px (a finger, not a mouse), 16 px text so a phone does not zoom in on focus
+BUTTON_CSS = ":host button {min-height: 40px; min-width: 88px;}"
+TOUCH_CSS = ":host input, :host select, :host textarea {min-height: 40px; font-size: 16px;} :host input[type=checkbox] {min-height: 24px; width: 24px;}"
 _FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
 
 
-class FieldValueError(ValueError):
-    """A value the form itself cannot turn into the column's type (an amount that is not money)."""
+FieldValueError = ParseError  # a typed value the form cannot read (kept as a name for callers)
 
-    def __init__(self, zh: str, en: str):
-        super().__init__(zh)
-        self.zh, self.en = zh, en
+
+class TypedText(pn.widgets.TextInput):
+    """The text box of a number, amount or date field: what the user types is kept as typed
+    (read by :mod:`shequ_sdk.values` on save); code — a notebook, a test — may also set a typed
+    value (``datetime.date``, ``int``, ``Decimal``), which is shown as its text."""
+
+    def __init__(self, **params):
+        if "value" in params:
+            params["value"] = _as_text(params["value"])
+        super().__init__(**params)
+
+    def __setattr__(self, name, value):
+        if name == "value":
+            value = _as_text(value)
+        super().__setattr__(name, value)
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)
 
 
 def field_label(info: FieldInfo, lang: str = "zh") -> str:
@@ -74,23 +98,23 @@ def field_label(info: FieldInfo, lang: str = "zh") -> str:
 
 
 def yuan_to_fen(text: str) -> int:
-    """``"1,234.5"`` → ``123450``. Exact (Decimal); more than two decimals is refused."""
-    s = str(text).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    s = s.removesuffix("元").strip()
-    try:
-        amount = Decimal(s)
-        exact = amount.is_finite() and abs(amount) < Decimal("1e15") and amount == amount.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        exact = False
-    if not exact:
-        raise FieldValueError(t("entry.money_bad", "zh"), t("entry.money_bad", "en"))
-    return int(amount * 100)
+    """``"1,234.5"`` → ``123450``: :func:`shequ_sdk.values.parse_money_fen` (exact; more than
+    two decimals is refused with a :class:`~shequ_sdk.values.ParseError`)."""
+    return parse_money_fen(text)
 
 
-def fen_to_yuan_text(fen) -> str:
-    if fen is None:
-        return ""
-    return f"{Decimal(int(fen)) / 100:.2f}"
+def jump_link(form_id: str, field: str, text: str) -> str:
+    """A link that scrolls to a field's input and focuses it (Panel draws each widget in its own
+    shadow root, so a plain ``#anchor`` cannot reach it)."""
+    target = f"shequ-input-{form_id}-{field}"
+    js = ("(function(c){function f(r){var e=r.querySelector('.'+c);if(e)return e;"
+          "for(var n of r.querySelectorAll('*')){if(n.shadowRoot){var x=f(n.shadowRoot);if(x)return x}}return null}"
+          "var e=f(document);if(e){e.scrollIntoView({block:'center'});"
+          "var i=(e.shadowRoot||e).querySelector('input,select,textarea');if(i)i.focus()}return false})"
+          f"('{target}')")
+    return (f'<button type="button" class="shequ-jump" data-form="{html.escape(form_id)}" data-field="{html.escape(field)}" '
+            f'style="display:inline;background:none;border:0;padding:4px 0;min-height:32px;color:#0d47a1;text-decoration:underline;cursor:pointer;'
+            f'text-align:left;font:inherit" onclick="{html.escape(js)}">{html.escape(text)}</button>')
 
 
 def model_default(rt: RecordTable, name: str):
@@ -142,8 +166,13 @@ def fk_options(session: Session, info: FieldInfo, region: Region, lang: str = "z
             elif fi is not None and fi.choices:
                 value = fi.choice_label(value, lang)
             parts.append(str(value))
-        text = f"{parts[0]}（{parts[1]}）" if len(parts) > 1 else (parts[0] if parts else f"#{row[0]}")
-        out[f"{text} · #{row[0]}"] = row[0]
+        text = f"{parts[0]}（{parts[1]}）" if len(parts) > 1 else (parts[0] if parts else rt.label(lang))
+        if text in out:  # two rows that read the same: told apart by their order, not an internal id
+            n = 2
+            while f"{text}（{n}）" in out:
+                n += 1
+            text = f"{text}（{n}）"
+        out[text] = row[0]
     return out
 
 
@@ -160,7 +189,9 @@ class FieldInput:
         self.fk_options = options
         self.widget = self._make_widget()
         self.error = pn.pane.HTML("", margin=(0, 10, 4, 10), css_classes=["shequ-field-error-pane"])
-        self.panel = pn.Column(self.widget, self.error, margin=0, css_classes=["shequ-field", f"shequ-field-{info.name}"])
+        self.messages: list[str] = []
+        self.panel = pn.Column(self.widget, self.error, margin=0, sizing_mode="stretch_width", css_classes=["shequ-field", f"shequ-field-{info.name}"],
+                               styles={"flex": "1 1 260px", "min-width": "0", "max-width": "100%"})
         self.set(default)
         self._initial = self.raw()
 
@@ -172,7 +203,8 @@ class FieldInput:
         info, lang = self.info, self.lang
         label = field_label(info, lang)
         note = info.note_zh if lang == "zh" else info.note_en
-        common: dict[str, Any] = {"label": label, "css_classes": self._css(), "sizing_mode": "stretch_width"}
+        common: dict[str, Any] = {"label": label, "css_classes": self._css(), "sizing_mode": "stretch_width", "min_height": 40,
+                                  "stylesheets": [TOUCH_CSS]}
         if note:
             common["description"] = note
         blank = t("entry.blank", lang)
@@ -183,7 +215,7 @@ class FieldInput:
             options.update({(zh if lang == "zh" else en): code for code, (zh, en) in info.choices.items()})
             return pn.widgets.Select(options=options, **common)
         if info.money:
-            return pn.widgets.TextInput(placeholder=t("entry.money_hint", lang), **common)
+            return TypedText(placeholder=t("entry.money_hint", lang), **common)
         tp = info.python_type
         if tp is bool:
             if self.default is None and not info.required:
@@ -191,12 +223,12 @@ class FieldInput:
             # a Checkbox has no description (tooltip) parameter: its note goes into the label
             label_with_note = f"{common['label']}（{common['description']}）" if "description" in common else common["label"]
             return pn.widgets.Checkbox(**{**{k: v for k, v in common.items() if k != "description"}, "label": label_with_note})
-        if tp is int:
-            return pn.widgets.IntInput(value=None, **common)
-        if tp is float:
-            return pn.widgets.FloatInput(value=None, **common)
+        if tp in (int, float):
+            units = units_of(info.label_zh, info.name)
+            hint = t("entry.number_hint", lang) + (f"（{units[0]}）" if units and lang == "zh" else (f" ({units[0]})" if units else ""))
+            return TypedText(placeholder=hint, **common)
         if tp is dt.date:
-            return pn.widgets.DatePicker(value=None, **common)
+            return TypedText(placeholder=t("entry.date_hint", lang), **common)
         if tp is dt.datetime:
             return pn.widgets.DatetimePicker(value=None, **common)
         return pn.widgets.TextInput(**common)
@@ -225,12 +257,14 @@ class FieldInput:
             if value is not None and value not in w.options.values():
                 # a stored value outside the listed choices (an old code, a row beyond the list) is
                 # kept, so a correction never clears it silently
-                w.options = {**w.options, f"#{value}": value}
+                w.options = {**w.options, t("entry.not_listed", self.lang): value}
             w.value = value
         elif isinstance(w, pn.widgets.Checkbox):
             w.value = bool(value)
         elif isinstance(w, pn.widgets.TextInput):
-            w.value = "" if value is None else str(value)
+            if isinstance(value, dt.datetime) and info.python_type is dt.date:
+                value = value.date()
+            w.value = "" if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
         elif isinstance(w, pn.widgets.DatetimePicker):
             w.value = value
         elif isinstance(w, pn.widgets.DatePicker):
@@ -251,16 +285,32 @@ class FieldInput:
             if self.secret is not None:
                 return True, self.secret
             return False, None
+        if not isinstance(v, str):
+            return True, v
+        # what was typed is read by the shared parser or refused as typed, never altered
         if info.money:
-            return True, yuan_to_fen(v)
+            return True, parse_money_fen(v)
+        if info.python_type is int and self.fk_options is None:
+            return True, parse_int(v, units=units_of(info.label_zh, info.name))
+        if info.python_type is float:
+            return True, float(parse_number(v, units=units_of(info.label_zh, info.name)))
+        if info.python_type is dt.date:
+            return True, parse_date(v, serials=False)
         return True, v
 
     def show(self, text: Optional[str]) -> None:
+        """Add a message under the field (``None`` clears them): a field may have several
+        problems at once (its own check and a rule across fields), and each is shown."""
         if not text:
+            self.messages = []
             self.error.object = ""
             return
-        self.error.object = (f'<div class="shequ-field-error" data-form="{html.escape(self.form_id)}" data-field="{html.escape(self.info.name)}" '
-                             f'role="alert" style="color:#b00020;font-size:13px">{html.escape(text)}</div>')
+        if text in self.messages:
+            return
+        self.messages.append(text)
+        self.error.object = "".join(
+            f'<div class="shequ-field-error" data-form="{html.escape(self.form_id)}" data-field="{html.escape(self.info.name)}" '
+            f'role="alert" style="color:#b00020;font-size:13px">{html.escape(m)}</div>' for m in self.messages)
 
     @property
     def disabled(self) -> bool:
@@ -343,11 +393,26 @@ class RecordForm(pn.viewable.Viewer):
             self.version = audit.version(s, self.rt.key, row["id"])
         for name, fi in self.inputs.items():
             fi.set(row.get(name))
-            fi.disabled = name in self.rt.natural_key
+            fi.disabled = bool(self.store.readonly) or name in self.rt.natural_key
             fi._initial = fi.raw()
             fi.show(None)
         self.general.object = ""
-        self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.editing", self.lang, id=row["id"]))}</span>'
+        self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.editing", self.lang, what=self.describe()))}</span>'
+
+    def describe(self) -> str:
+        """The loaded record in words, by its natural key as shown (never its internal id)."""
+        parts = []
+        for name in self.rt.natural_key or ():
+            fi = self.inputs.get(name)
+            if fi is None:
+                continue
+            w = fi.widget
+            value = w.value
+            if isinstance(w, pn.widgets.Select):
+                value = next((label for label, v in w.options.items() if v == value), value)
+            if value not in (None, ""):
+                parts.append(str(value))
+        return " · ".join(parts) or self.rt.label(self.lang)
 
     def new(self) -> None:
         """Empty the form for a new record (defaults prefilled)."""
@@ -355,7 +420,7 @@ class RecordForm(pn.viewable.Viewer):
         self.version = None
         for name, fi in self.inputs.items():
             fi.set(self.defaults.get(name, model_default(self.rt, name)))
-            fi.disabled = False
+            fi.disabled = bool(self.store.readonly)  # a locked quarter stays read-only
             fi._initial = fi.raw()
             fi.show(None)
         self.general.object = ""
@@ -392,19 +457,31 @@ class RecordForm(pn.viewable.Viewer):
         for fi in self.inputs.values():
             fi.show(None)
         self.general.object = ""
+        self._general: list[str] = []
 
-    def show_problem(self, p: Problem) -> None:
+    def show_problem(self, p: Problem) -> Optional[tuple[Optional[str], str]]:
+        """Show ``p`` under its field (or under the form when it names none of the inputs);
+        ``(field, text)`` as shown, or ``None`` when the same message is shown there already."""
         fi = self.inputs.get(p.field or "")
         if fi is not None:
-            fi.show(problem_text(p, fi.info, self.lang))
-            return
+            text = problem_text(p, fi.info, self.lang)
+            if text in fi.messages:
+                return None
+            fi.show(text)
+            return p.field, text
         text = p.message_zh if self.lang == "zh" else p.message_en
         where = f"{p.field}：" if p.field and self.lang == "zh" else (f"{p.field}: " if p.field else "")
+        general = getattr(self, "_general", [])
+        if where + text in general:
+            return None
+        self._general = [*general, where + text]
         self.general.object += (f'<div class="shequ-form-error" role="alert" style="color:#b00020">{html.escape(where + text)}</div>')
+        return None, where + text
 
     def __panel__(self):
         head = pn.pane.HTML(f'<h4 style="margin:4px 0">{html.escape(self.title)}</h4>') if self.title else None
-        grid = pn.GridBox(*[fi.panel for fi in self.inputs.values()], ncols=3, sizing_mode="stretch_width")
+        # one column on a phone, three or four side by side on a laptop: each field grows from 260 px
+        grid = pn.FlexBox(*[fi.panel for fi in self.inputs.values()], flex_wrap="wrap", sizing_mode="stretch_width")
         parts = [p for p in (head, self.status, grid, self.general) if p is not None]
         return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-record-form", f"shequ-form-{self.form_id}"],
                          styles={"border-bottom": "1px solid #eee"})
@@ -429,9 +506,18 @@ class BatchForm(pn.viewable.Viewer):
             raise ValueError(f"a BatchForm holds forms of one table, got {sorted(tables)}")
         self.lang = self.store.lang
         self.on_saved: list[Callable[[int], None]] = []
-        self.button = pn.widgets.Button(label=t("entry.save", self.lang), color="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"])
+        self.button = pn.widgets.Button(label=t("entry.save", self.lang), color="primary", css_classes=["shequ-save", f"shequ-save-{self.css_name}"],
+                                        min_height=40, min_width=96, stylesheets=[BUTTON_CSS])
         self.button.on_click(lambda _e: self.save())
         self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-save-message"])
+        self.summary = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-problems"])
+        self.store.forms.append(self)
+        if self.store.readonly:
+            self.lock(self.store.readonly)
+        for form in self.forms:  # Enter in a text field saves, as in any form
+            for fi in form.inputs.values():
+                if isinstance(fi.widget, pn.widgets.TextInput):
+                    fi.widget.param.watch(lambda _e: self.save(), "enter_pressed")
 
     def _say(self, text: str, ok: bool) -> None:
         colour = "#1b5e20" if ok else "#b00020"
@@ -439,43 +525,52 @@ class BatchForm(pn.viewable.Viewer):
         self.message.object = f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
 
     def save(self) -> int:
-        """Validate and write; returns the number of rows written (0 when refused)."""
-        rows, owners, local = [], [], 0
+        """Validate and write; returns the number of rows written (0 when refused).
+
+        One save names every problem at once: what the form cannot read (shown back as typed),
+        the field checks, and the row and cross-field rules on the fields that did read."""
+        if self.disabled:
+            return 0
+        rows, owners, unread = [], [], {}
+        self.summary.object = ""
         for form in self.forms:
             form.clear_problems()
             if not form.touched():
                 continue
             row, problems = form.collect()
-            for name, text in problems:
-                form.inputs[name].show(text)
-            local += len(problems)
             rows.append(row)
             owners.append(form)
-        if local:
-            self._say(t("entry.invalid", self.lang, n=local), False)
-            return 0
+            if problems:
+                unread[len(owners)] = problems  # 1-based, as the write path numbers rows
         if not rows:
             self._say(t("entry.nothing", self.lang), False)
             return 0
         rt = self.forms[0].rt
+        mode = "upsert" if rt.natural_key or any("id" in r for r in rows) else "insert"
+        actor = getattr(self.store.sdk, "user", None)
+        if unread:
+            found = [(owners[k - 1], Problem(text, text, row=k, field=name)) for k, problems in unread.items() for name, text in problems]
+            with self.store.sdk.transaction() as s:  # nothing is written: the rest of the rows is checked, to report it all now
+                _, checked = validate_rows(s, rt, rows, mode=mode)
+            for p in checked:
+                if p.row in unread and p.field in {name for name, _ in unread[p.row]}:
+                    continue  # the field's value could not be read: that is its message
+                found.append((self._owner(owners, p), p))
+            self._report(found)
+            return 0
         try:
             with self.store.sdk.transaction() as s:
-                write(session=s, table=rt.key, rows=rows, mode="upsert" if rt.natural_key or any("id" in r for r in rows) else "insert",
-                      actor=getattr(self.store.sdk, "user", None))
+                write(session=s, table=rt.key, rows=rows, mode=mode, actor=actor)
         except ConflictError as exc:
             owner = next((f for f in owners if f.record_id == exc.record_id), owners[0])
             owner.show_problem(Problem(exc.zh, exc.en))
             self._say(exc.zh if self.lang == "zh" else exc.en, False)
             return 0
         except BatchError as exc:
-            for p in exc.problems:
-                owner = owners[p.row - 1] if p.row and 1 <= p.row <= len(owners) else owners[0]
-                owner.show_problem(p)
-            self._say(t("entry.invalid", self.lang, n=len(exc.problems)), False)
+            self._report([(self._owner(owners, p), p) for p in exc.problems])
             return 0
         except Exception as exc:  # a database constraint the rules did not foresee: nothing was written
-            owners[0].show_problem(Problem(f"保存失败：{exc}", f"saving failed: {exc}"))
-            self._say(t("entry.invalid", self.lang, n=1), False)
+            self._report([(owners[0], Problem(f"保存失败：{exc}", f"saving failed: {exc}"))])
             return 0
         for form in owners:
             if form.record_id is None and form.match is None:
@@ -488,9 +583,59 @@ class BatchForm(pn.viewable.Viewer):
             callback(len(rows))
         return len(rows)
 
+    @staticmethod
+    def _owner(owners: list, p: Problem):
+        return owners[p.row - 1] if p.row and 1 <= p.row <= len(owners) else owners[0]
+
+    def _report(self, found: list) -> int:
+        """Show every problem next to its field and in the list at the top, which links to each;
+        the count is the number of messages shown."""
+        order = {id(f): (i, list(f.inputs)) for i, f in enumerate(self.forms)}
+
+        def position(item):  # the order of the page: form by form, field by field, the rest last
+            form, p = item
+            i, names = order.get(id(form), (len(self.forms), []))
+            return (i, names.index(p.field) if p.field in names else len(names))
+
+        shown = []
+        for form, p in sorted(found, key=position):
+            where = form.show_problem(p)
+            if where is not None:
+                shown.append((form, *where))
+        many = len(self.forms) > 1
+        items = []
+        for form, name, text in shown:
+            fi = form.inputs.get(name or "")
+            label = (f"{form.title} · " if many and form.title else "") + (field_label(fi.info, self.lang).rstrip(" *") if fi else "")
+            line = f"{label}：{text}" if label and self.lang == "zh" else (f"{label}: {text}" if label else text)
+            items.append(f"<li>{jump_link(form.form_id, name, line) if fi else html.escape(line)}</li>")
+        n = len(shown)
+        self.summary.object = (f'<div class="shequ-problem-summary" data-count="{n}" role="alert" style="border-left:4px solid #c62828;'
+                               f'background:#fdecea;padding:6px 12px;margin:4px 0"><b class="shequ-problem-count">'
+                               f'{html.escape(t("entry.invalid", self.lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
+        self._say(t("entry.invalid", self.lang, n=n), False)
+        return n
+
+    def dirty(self) -> bool:
+        """Whether any field holds input that is not saved."""
+        return not self.button.disabled and any(fi.changed() for form in self.forms for fi in form.inputs.values())
+
+    @property
+    def disabled(self) -> bool:
+        return self.button.disabled
+
+    def lock(self, note: str) -> None:
+        """Read-only: the quarter is locked. Inputs and the save button are disabled, the note says why."""
+        self.button.disabled = True
+        for form in self.forms:
+            for fi in form.inputs.values():
+                fi.disabled = True
+        self.message.object = f'<div class="shequ-readonly" style="color:#bf360c">{html.escape(note)}</div>'
+
     def __panel__(self):
         head = pn.pane.HTML(f'<h3 style="margin:4px 0">{html.escape(self.title)}</h3>') if self.title else None
-        parts = [p for p in (head, *self.forms, pn.Row(self.button, self.message, sizing_mode="stretch_width")) if p is not None]
+        parts = [p for p in (head, self.summary, *self.forms, pn.FlexBox(self.button, self.message, align_items="center", sizing_mode="stretch_width"))
+                 if p is not None]
         return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-batch-form", f"shequ-batch-{self.css_name}"])
 
 
@@ -512,7 +657,7 @@ class TableEntry(pn.viewable.Viewer):
         self.form.new()
         self.batch = BatchForm(store=self.store, forms=[self.form], css_name=self.table)
         self.batch.on_saved.append(lambda _n: self._refresh_list())
-        self.new_button = pn.widgets.Button(label=t("entry.new", self.lang), color="light", css_classes=["shequ-new"])
+        self.new_button = pn.widgets.Button(label=t("entry.new", self.lang), color="light", css_classes=["shequ-new"], stylesheets=[BUTTON_CSS])
         self.new_button.on_click(lambda _e: self.form.new())
         self.list_holder = pn.Column(sizing_mode="stretch_width")
         self._refresh_list()
@@ -531,9 +676,36 @@ class TableEntry(pn.viewable.Viewer):
         return {}
 
     def records(self):
+        """The village's records of the period, newest first (by date, then as entered)."""
         s = self.store
         period = s.table_period(self.rt)
-        return s.sdk.frame(self.table, region=s.region, period=period, lang=self.lang, limit=self.max_rows)
+        df = s.sdk.frame(self.table, region=s.region, period=period, lang=self.lang)
+        keys = [c for c in (self.rt.date_field, self.rt.period_field) if c and c in df.columns] + ["id"]
+        return df.sort_values(keys, ascending=False, kind="stable").head(self.max_rows)
+
+    def shown_records(self, df):
+        """What the list shows: names, not internal ids (a household as its number and masked head,
+        an association by name), money in 元, dates as dates; the id stays hidden for the click."""
+        import pandas as pd
+
+        labels = dict(df.attrs.get("labels", {}))
+        shown = df[[c for c in df.columns if c not in ("region_id", "synthetic")]].copy()
+        for name, fi in self.form.inputs.items():
+            if name not in shown.columns:
+                continue
+            if fi.info.money:
+                shown[name] = shown[name].map(lambda v: fen_to_yuan_text(v) if pd.notna(v) else None)
+                labels[name] = field_label(fi.info, self.lang).removesuffix(" *")
+            elif fi.fk_options is not None:
+                names = {v: k for k, v in fi.fk_options.items()}
+                other = t("entry.not_listed", self.lang)
+                shown[name] = shown[name].map(lambda v: names.get(int(v), other) if pd.notna(v) else None)
+        for c in shown.columns:
+            if str(shown[c].dtype).startswith("datetime"):
+                shown[c] = shown[c].dt.strftime("%Y-%m-%d")
+            elif str(shown[c].dtype) in ("category", "Int64", "boolean"):
+                shown[c] = shown[c].astype(object)
+        return shown.where(shown.notna(), None), labels
 
     def _refresh_list(self) -> None:
         df = self.records()
@@ -543,20 +715,10 @@ class TableEntry(pn.viewable.Viewer):
         if df.empty:
             self.list_holder.objects = [head]
             return
-        shown = df[[c for c in df.columns if c not in ("region_id", "synthetic")]].copy()
-        for c in shown.columns:
-            if str(shown[c].dtype).startswith("datetime"):
-                shown[c] = shown[c].dt.strftime("%Y-%m-%d")
-            elif str(shown[c].dtype) == "category":
-                shown[c] = shown[c].astype(object)
-            elif str(shown[c].dtype) in ("Int64", "boolean"):
-                shown[c] = shown[c].astype(object)
-            elif c.endswith("_yuan"):
-                shown[c] = shown[c].map(lambda v: None if v is None else float(v))
-        shown = shown.where(shown.notna(), None)
-        table = pn.widgets.Tabulator(shown, show_index=False, disabled=True, titles=df.attrs.get("labels", {}), sizing_mode="stretch_width",
+        shown, labels = self.shown_records(df)
+        table = pn.widgets.Tabulator(shown, show_index=False, disabled=True, titles=labels, sizing_mode="stretch_width",
                                      layout="fit_data_table", height=min(400, 40 + 32 * len(shown)), selectable=False,
-                                     hidden_columns=[c for c in shown.columns if c.endswith("_fen")], css_classes=["shequ-existing"])
+                                     hidden_columns=["id"], css_classes=["shequ-existing"])
         table.on_click(lambda e: self.form.load(int(table.value.iloc[e.row]["id"])))
         self.list_holder.objects = [head, table]
 

@@ -157,6 +157,10 @@ class DataStore(pn.viewable.Viewer):
 
     first_year = param.Integer(default=None, allow_None=True, doc="""First year offered by the period selector.""")
 
+    readonly = param.String(default="", doc="""
+        Why the chosen village's quarter cannot be saved by this session's user (it is locked):
+        the entry forms show it and are read-only. Empty: saving is open.""")
+
     def __init__(self, sdk=None, **params):
         if sdk is None:
             import shequ_sdk
@@ -164,6 +168,7 @@ class DataStore(pn.viewable.Viewer):
             sdk = shequ_sdk.open()
         super().__init__(sdk=sdk, **params)
         self._cache: dict[tuple, Any] = {}
+        self.forms: list = []  # the entry forms (BatchForm) on the session's page, to ask before unsaved input is dropped
         self._cache_version = self.version
         self._refs: Optional[dict[int, str]] = None
         if not self.period or self.first_year is None:

@@ -217,15 +217,16 @@ def posting_workflow(row, ctx) -> Iterable[Problem]:
     if stored is None:
         forged = [c for c in _SET_BY_STEPS if c != "status" and row.get(c) is not None]
         if row.status != "draft" or forged:
-            yield Problem("公开记录须先保存为草稿，再依次审核、审批、公开（shequ finance review / approve / publish 或录入页面的按钮）；"
-                          "状态和各步骤的操作人、时间不能直接写入",
-                          "a posting is saved as a draft, then reviewed, approved and published (shequ finance review / approve / "
-                          "publish, or the buttons of the entry page); its status and who/when of each step cannot be written directly",
-                          field="status" if row.status != "draft" else forged[0], value=row.status if row.status != "draft" else row.get(forged[0]))
+            yield Problem("公开记录须先保存为草稿，再在录入页面用「审核」「审批」「公开」按钮依次办理；状态和各步骤的操作人、时间不能直接写入",
+                          "a posting is saved as a draft, then reviewed, approved and published with the buttons of the entry page; "
+                          "its status and who/when of each step cannot be written directly",
+                          field="status" if row.status != "draft" else forged[0], value=row.status if row.status != "draft" else row.get(forged[0]),
+                          hint=("（命令行：shequ finance review / approve / publish）", " (command line: shequ finance review / approve / publish)"))
         if row.version > 1 and (row.supersedes_id is None or not (row.correction_reason or "").strip()):
-            yield Problem("更正版本须注明所更正的原版本和更正原因（请用 shequ finance correct --id N --reason …）",
-                          "a corrected version needs the version it corrects and a reason (use shequ finance correct --id N --reason …)",
-                          field="correction_reason", value=row.correction_reason)
+            yield Problem("更正版本须注明所更正的原版本和更正原因",
+                          "a corrected version needs the version it corrects and a reason",
+                          field="correction_reason", value=row.correction_reason,
+                          hint=("（命令行：shequ finance correct --id N --reason …）", " (command line: shequ finance correct --id N --reason …)"))
         return
     changed = [c for c in stored if c != "id" and c in row and row[c] != stored[c]]
     if not changed:
@@ -234,14 +235,16 @@ def posting_workflow(row, ctx) -> Iterable[Problem]:
     name = f"#{pid}「{stored['title']}」第 {version} 版"
     name_en = f"#{pid} ({stored['title']}, version {version})"
     if stored["status"] in PUBLISHED_STATUSES:
-        yield Problem(f"公开记录 {name} 已公开，不能修改（{'、'.join(changed)}）；如需更正，请用 shequ finance correct --id {pid} --reason …",
-                      f"posting {name_en} is published and cannot be changed ({', '.join(changed)}); "
-                      f"to correct it use shequ finance correct --id {pid} --reason …", field=changed[0], value=row[changed[0]])
+        yield Problem(f"公开记录 {name} 已公开，不能修改（{'、'.join(changed)}）；如需更正，须由有权限的人员发起更正并写明原因，更正后作为新版本重新审核、公开",
+                      f"posting {name_en} is published and cannot be changed ({', '.join(changed)}); a correction, with its reason, "
+                      f"makes a new version that is reviewed and published again", field=changed[0], value=row[changed[0]],
+                      hint=(f"（命令行：shequ finance correct --id {pid} --reason …）", f" (command line: shequ finance correct --id {pid} --reason …)"))
     elif stored["status"] != "draft":
         zh, en = _status_words(stored["status"])
-        yield Problem(f"公开记录 {name} {zh}，不能直接修改（{'、'.join(changed)}）；须先退回草稿（shequ finance return --id {pid} --reason …）再重新审核",
-                      f"posting {name_en} is {en} and cannot be changed directly ({', '.join(changed)}); send it back to draft first "
-                      f"(shequ finance return --id {pid} --reason …) and have it reviewed again", field=changed[0], value=row[changed[0]])
+        yield Problem(f"公开记录 {name} {zh}，不能直接修改（{'、'.join(changed)}）；须先由审核人或审批人退回草稿（写明原因）再重新审核",
+                      f"posting {name_en} is {en} and cannot be changed directly ({', '.join(changed)}); the reviewer or approver sends it "
+                      f"back to draft first (with a reason) and it is reviewed again", field=changed[0], value=row[changed[0]],
+                      hint=(f"（命令行：shequ finance return --id {pid} --reason …）", f" (command line: shequ finance return --id {pid} --reason …)"))
     else:
         steps = [c for c in changed if c in WORKFLOW_COLUMNS]
         if steps:
@@ -309,13 +312,17 @@ def item_workflow(row, ctx) -> Iterable[Problem]:
             continue
         zh, en = _status_words(stored["status"])
         if stored["status"] in PUBLISHED_STATUSES:
-            yield Problem(f"公开记录 #{pid}「{stored['title']}」已公开，其事项不能增加、修改或移出；如需更正，请用 shequ finance correct --id {pid} --reason …",
-                          f"posting #{pid} ({stored['title']}) is published: its items cannot be added, changed or moved out; "
-                          f"to correct it use shequ finance correct --id {pid} --reason …", field="posting_id", value=pid)
+            yield Problem(f"公开记录「{stored['title']}」已公开，其事项不能增加、修改或移出；如需更正，须由有权限的人员发起更正并写明原因",
+                          f"posting {stored['title']} is published: its items cannot be added, changed or moved out; "
+                          f"a correction with its reason makes a new version", field="posting_id", value=pid,
+                          hint=(f"（公开记录 #{pid}；命令行：shequ finance correct --id {pid} --reason …）",
+                                f" (posting #{pid}; command line: shequ finance correct --id {pid} --reason …)"))
         else:
-            yield Problem(f"公开记录 #{pid}「{stored['title']}」{zh}，其事项不能直接修改；须先退回草稿（shequ finance return --id {pid} --reason …）",
-                          f"posting #{pid} ({stored['title']}) is {en}: its items cannot be changed directly; send it back to draft first "
-                          f"(shequ finance return --id {pid} --reason …)", field="posting_id", value=pid)
+            yield Problem(f"公开记录「{stored['title']}」{zh}，其事项不能直接修改；须先由审核人或审批人退回草稿（写明原因）",
+                          f"posting {stored['title']} is {en}: its items cannot be changed directly; the reviewer or approver sends it "
+                          f"back to draft first (with a reason)", field="posting_id", value=pid,
+                          hint=(f"（公开记录 #{pid}；命令行：shequ finance return --id {pid} --reason …）",
+                                f" (posting #{pid}; command line: shequ finance return --id {pid} --reason …)"))
         return
 
 

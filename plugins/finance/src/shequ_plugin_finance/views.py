@@ -139,7 +139,7 @@ def _board_form_class():
         def _show_record(self, row: dict) -> None:
             self.stored = row
             super()._show_record(row)
-            frozen = row["status"] != "draft"
+            frozen = row["status"] != "draft" or bool(getattr(self.store, "readonly", ""))  # past draft, or a locked quarter
             for name, fi in self.inputs.items():
                 fi.disabled = frozen or name in self.rt.natural_key
             self.status.object = self.state_html(row)
@@ -163,7 +163,7 @@ def _board_form_class():
 
         def state_html(self, row: dict) -> str:
             zh, en = POSTING_STATUSES.get(row["status"], (row["status"], row["status"]))
-            parts = [f"#{row['id']}", (f"第 {row['version']} 版" if self.lang == "zh" else f"version {row['version']}"), zh if self.lang == "zh" else en]
+            parts = [(f"第 {row['version']} 版" if self.lang == "zh" else f"version {row['version']}"), zh if self.lang == "zh" else en]
             for step, who, when in (("审核", "reviewed_by", "reviewed_at"), ("审批", "approved_by", "approved_at"), ("公开", "published_by", "published_at")):
                 if row.get(who):
                     parts.append(f"{step} {row[who]} {local_time(row[when])}")

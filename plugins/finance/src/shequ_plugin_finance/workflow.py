@@ -375,10 +375,13 @@ def return_to_draft(session: Session, posting_id: int, reason: str, actor: Optio
     posting = get_posting(session, posting_id)
     _check(session, actor, "return", posting)
     if posting.status not in ("reviewed", "approved"):
-        raise InputError(f"公开记录 #{posting.id} 当前为「{_status_label(posting.status)}」，只有已审核或已审批的记录可以退回草稿"
-                         + ("；已公开的记录请用 shequ finance correct 更正" if posting.status in PUBLISHED_STATUSES else ""),
-                         f"posting #{posting.id} is {_status_label(posting.status, 'en')}; only a reviewed or approved posting goes back to draft"
-                         + ("; correct a published one with shequ finance correct" if posting.status in PUBLISHED_STATUSES else ""))
+        published = posting.status in PUBLISHED_STATUSES
+        raise InputError(f"公开记录「{posting.title}」当前为「{_status_label(posting.status)}」，只有已审核或已审批的记录可以退回草稿"
+                         + ("；已公开的记录须发起更正（写明原因）" if published else ""),
+                         f"posting {posting.title} is {_status_label(posting.status, 'en')}; only a reviewed or approved posting goes back to draft"
+                         + ("; a published one is corrected instead (with a reason)" if published else ""),
+                         hint=(f"（公开记录 #{posting.id}" + (f"；命令行：shequ finance correct --id {posting.id} --reason …）" if published else "）"),
+                               f" (posting #{posting.id}" + (f"; command line: shequ finance correct --id {posting.id} --reason …)" if published else ")")))
     reason = _reason(reason)
     now = now or _now()
     changes = {"status": "draft", "reviewed_by": None, "reviewed_at": None, "approved_by": None, "approved_at": None}
