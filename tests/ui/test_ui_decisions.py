@@ -69,8 +69,9 @@ def test_a_matter_and_its_meeting_step_entered_in_the_entry_app(app_page, served
     tables.select_option(label="基础信息 · 四议两公开步骤")
     form = ".shequ-input-decisions_step"
     pick = page.locator(f"{form}-matter_id select")
-    option = pick.locator("option", has_text=f"#{matter_id}")
+    option = pick.locator("option", has_text=title)  # the picker names the matter, never its internal id
     expect(option).to_have_count(1)
+    assert f"#{matter_id}" not in option.inner_text()
     pick.select_option(label=option.inner_text())
     page.locator(f"{form}-step select").select_option(label="村党组织提议")
     ui.set_date(page, f"{form}-held_on", "2011-02-10")
