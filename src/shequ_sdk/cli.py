@@ -281,7 +281,8 @@ def main(argv: Optional[list[str]] = None) -> None:
         # only a plugin's command needs the plugins: core commands and the help screen start at once
         name = next((a for a in args if not a.startswith("-")), None)
         code = None
-        if _commands_loaded or name is not None and name not in _command_names():
+        # `shequ plugins` reports every hook's failure, the command hook's included
+        if _commands_loaded or name is not None and (name not in _command_names() or name == "plugins"):
             load_plugin_commands()
         elif name is None and (code := _help_with_remembered_commands(args)) is None:
             load_plugin_commands()

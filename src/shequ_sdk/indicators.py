@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, false, func, literal, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -39,6 +39,8 @@ class IndicatorQuery:
       ``Table.region_id.in_(q.scope)``; the helpers below do).
     - ``count``, ``count_distinct``, ``sum``: the common shapes, already filtered and grouped.
     - ``memo(key, fn)``: a value computed once per computation and shared by the indicators.
+    - ``per_region(values)``: a part worked out in Python (``{region id: number}``) as the
+      ``select`` the engine expects.
     """
 
     period: Period
@@ -75,6 +77,19 @@ class IndicatorQuery:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    @staticmethod
+    def per_region(values: dict) -> Any:
+        """The part for values worked out in Python, ``{region id: number}``, as a ``select`` of
+        ``region_id`` and ``value`` (one CASE, regions sharing a value grouped), for counts that
+        depend on settings per township, such as deadlines met."""
+        if not values:
+            return select(Region.id.label("region_id"), literal(0).label("value")).where(false())
+        groups: dict[Any, list[int]] = {}
+        for rid, v in values.items():
+            groups.setdefault(v, []).append(rid)
+        value = case(*[(Region.id.in_(ids), literal(v)) for v, ids in groups.items()], else_=literal(0))
+        return select(Region.id.label("region_id"), value.label("value")).where(Region.id.in_(list(values)))
 
     def in_period(self, date_col) -> ColumnElement:
         return and_(date_col >= self.start, date_col <= self.end)

@@ -82,7 +82,7 @@ def test_follow_up_rate(world, cases):
     assert _v(sdk, "测试县", "stability.follow_up_rate", as_of=D(2010, 3, 21)) == pytest.approx(1 / 4)
 
 
-def test_closed_on_time_fills_default_due_dates_from_settings(world, case_row):
+def test_closed_on_time_uses_default_due_dates_from_settings(world, case_row):
     from shequ_plugin_stability import MediationCase
 
     sdk = world["sdk"]
@@ -98,10 +98,14 @@ def test_closed_on_time_fills_default_due_dates_from_settings(world, case_row):
     assert _v(sdk, "测试县", "stability.closed_on_time_rate") == pytest.approx(3 / 4)
     assert _v(sdk, "甲镇", "stability.closed_on_time_rate") == pytest.approx(2 / 3)
     assert _v(sdk, "测试县", "stability.closed_on_time_rate", "2010Q1") == 1.0
+    # the default is the Setting as it is now, and reading stores nothing
+    with sdk.transaction() as s:
+        config.set_value(s, "stability.mediation_days", 35, find_region(s, "甲镇"))
+    assert _v(sdk, "甲镇", "stability.closed_on_time_rate") == 1.0
     with sdk.transaction() as s:
         due = dict(s.execute(select(MediationCase.case_no, MediationCase.due_on)).all())
-    assert due == {"(2010)一人调字第1号": D(2010, 3, 31), "(2010)一人调字第2号": D(2010, 3, 31),
-                   "(2010)二人调字第1号": D(2010, 4, 30), "(2010)三人调字第1号": D(2010, 4, 10)}
+    assert due == {"(2010)一人调字第1号": None, "(2010)一人调字第2号": None,
+                   "(2010)二人调字第1号": D(2010, 4, 30), "(2010)三人调字第1号": None}
 
 
 def test_patrol_indicators_sum_up(world):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, false, literal, select
+from sqlalchemy import and_, select
 
 from shequ_sdk import Indicator, Region, config
 
@@ -56,16 +56,6 @@ def upheld(q):
     return q.count(Q, Q.received_on <= q.as_of, Q.outcome.in_(UPHELD), date=Q.received_on)
 
 
-def _constant(values: dict[int, int]):
-    if not values:
-        return select(Region.id.label("region_id"), literal(0).label("value")).where(false())
-    groups: dict[int, list[int]] = {}
-    for rid, v in values.items():
-        groups.setdefault(v, []).append(rid)
-    value = case(*[(Region.id.in_(ids), literal(v)) for v, ids in groups.items()], else_=literal(0))
-    return select(Region.id.label("region_id"), value.label("value")).where(Region.id.in_(list(values)))
-
-
 def _replies(q) -> tuple[dict[int, int], dict[int, int]]:
     """``({village: replied on time}, {village: replies due})`` for the complaints received in the period:
     a complaint counts once its deadline has passed or it was answered (by the as-of day)."""
@@ -89,11 +79,11 @@ def _replies(q) -> tuple[dict[int, int], dict[int, int]]:
 
 
 def replied_on_time(q):
-    return _constant(_replies(q)[0])
+    return q.per_region(_replies(q)[0])
 
 
 def replies_due(q):
-    return _constant(_replies(q)[1])
+    return q.per_region(_replies(q)[1])
 
 
 def reviews(q):
@@ -149,11 +139,11 @@ def _study(q) -> tuple[dict[int, int], dict[int, int]]:
 
 
 def study_months_kept(q):
-    return _constant(_study(q)[0])
+    return q.per_region(_study(q)[0])
 
 
 def study_months_due(q):
-    return _constant(_study(q)[1])
+    return q.per_region(_study(q)[1])
 
 
 def all_indicators() -> list[Indicator]:

@@ -9,7 +9,7 @@ out once per computation in Python (``q.memo``) and handed to SQL as a CASE over
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from shequ_sdk import Indicator, Region, config
 
@@ -33,16 +33,6 @@ def four_done(q):
     done = (select(T.matter_id).where(T.step.in_(DELIBERATIONS), or_(T.step == "proposal", T.result == "passed"), T.held_on <= q.as_of)
             .group_by(T.matter_id).having(func.count() == len(DELIBERATIONS)))
     return q.count(M, M.proposed_on <= q.as_of, M.id.in_(done), date=M.proposed_on)
-
-
-def _constant(values: dict[int, int]):
-    if not values:
-        return select(Region.id.label("region_id"), literal(0).label("value")).where(false())
-    groups: dict[int, list[int]] = {}
-    for rid, v in values.items():
-        groups.setdefault(v, []).append(rid)
-    value = case(*[(Region.id.in_(ids), literal(v)) for v, ids in groups.items()], else_=literal(0))
-    return select(Region.id.label("region_id"), value.label("value")).where(Region.id.in_(list(values)))
 
 
 def _disclosures(q) -> tuple[dict[int, int], dict[int, int]]:
@@ -74,11 +64,11 @@ def _disclosures(q) -> tuple[dict[int, int], dict[int, int]]:
 
 
 def disclosed_on_time(q):
-    return _constant(_disclosures(q)[0])
+    return q.per_region(_disclosures(q)[0])
 
 
 def disclosures_due(q):
-    return _constant(_disclosures(q)[1])
+    return q.per_region(_disclosures(q)[1])
 
 
 def _payments_due(q):

@@ -9,7 +9,7 @@ patrols (治安巡逻).
 
 from shequ_sdk import AssociationType, RecordTable, hookimpl
 
-from .indicators import INDICATORS, fill_due_dates
+from .indicators import INDICATORS
 from .models import CASE_NO as CASE_NO_PATTERN
 from .models import FollowUpVisit, MediationCase, MediationParty, Patrol
 from .data import TYPE_KEY
@@ -21,7 +21,7 @@ from .settings import SETTINGS
 __all__ = [
     "register_association_types", "register_tables", "register_indicators", "register_rules", "register_settings",
     "populate", "register_commands", "MediationCase", "MediationParty", "FollowUpVisit", "Patrol", "case_register", "masked",
-    "fill_due_dates", "CASE_NO_PATTERN",
+    "CASE_NO_PATTERN",
 ]
 
 

@@ -8,10 +8,9 @@ as-of day; 不予受理 cases are not accepted and are left out.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import exists, select
 
-from shequ_sdk import Indicator, Region, audit, config
-from shequ_sdk.regions import scope_condition
+from shequ_sdk import Indicator, Region, config
 
 from .models import CONCLUDED_STATUS, FollowUpVisit, MediationCase, Patrol
 from .settings import MEDIATION_DAYS, due_date
@@ -49,28 +48,22 @@ def closed_cases(q):
 
 
 def closed_on_time(q):
-    return q.count(M, *_closed(q), M.closed_on <= M.due_on, date=M.closed_on)
-
-
-def fill_due_dates(session, q) -> None:
-    """Store the default due date (受理日期 + the township's mediation days) on accepted cases in
-    the area that have none, so on-time closure is a plain column comparison in SQL. The date is
-    fixed when first stored: a later change of the Setting applies to cases without one."""
-    stmt = (
-        select(M.id, M.registered_on, Region)
-        .join(Region, Region.id == M.region_id)
-        .where(M.due_on.is_(None), M.status != "rejected", scope_condition(q.scope_region))
-    )
-    rows = session.execute(stmt).all()
-    if not rows:
-        return
-    days = config.resolve_for(session, MEDIATION_DAYS, list({r[2].id: r[2] for r in rows}.values()))
-    values = [{"case_id": cid, "due": due_date(registered, days[region.id]), "region_id": region.id} for cid, registered, region in rows]
-    session.execute(update(M.__table__).where(M.__table__.c.id == bindparam("case_id")).values(due_on=bindparam("due")), values)
-    # logged like any update, so `shequ verify` replays the stored date
-    audit.append_many(session, None, [audit.Change("update", M.__tablename__, v["case_id"], v["region_id"], {"due_on": None},
-                                                   {"due_on": v["due"]}, "默认办结期限 / default due date") for v in values])
-    session.flush()
+    """Cases concluded in the period by their due date: the stored one (entered, or extended by
+    agreement), else 受理日期 + the township's mediation days as the Setting says now. Worked out
+    in Python because the days are a Setting per township; reads never write, so the default
+    date is never stored."""
+    def compute():
+        rows = q.session.execute(select(M.region_id, M.registered_on, M.closed_on, M.due_on).where(
+            q.in_scope(M.region_id), *_closed(q), q.in_period(M.closed_on))).all()
+        need = {r.region_id for r in rows if r.due_on is None}
+        regions = list(q.session.execute(select(Region).where(Region.id.in_(need))).scalars()) if need else []
+        days = config.resolve_for(q.session, MEDIATION_DAYS, regions) if regions else {}
+        on_time: dict[int, int] = {}
+        for rid, registered, closed, due in rows:
+            if closed <= (due or due_date(registered, days[rid])):
+                on_time[rid] = on_time.get(rid, 0) + 1
+        return on_time
+    return q.per_region(q.memo("stability.closed_on_time", compute))
 
 
 def patrols(q):
@@ -109,7 +102,7 @@ INDICATORS = (
     ),
     Indicator(
         key="stability.closed_on_time_rate", label_zh="按期结案率", label_en="Closed on time", unit_zh="%", unit_en="%",
-        numerator=closed_on_time, denominator=closed_cases, value_type="ratio", prepare=fill_due_dates,
+        numerator=closed_on_time, denominator=closed_cases, value_type="ratio",
         description_zh="本期结案（调解成功或不成）的案件中在调解期限内结案的比例；未填期限的按受理日期加调解期限（默认 30 天）计",
         description_en="Of the cases concluded in the period, the share closed by their due date (registration + the mediation days, default 30, when none is stored)",
     ),
