@@ -214,13 +214,23 @@ def _to_panel(obj):
     if hv is not None and isinstance(obj, hv.core.Dimensioned):
         from bokeh.models import Plot
 
-        model = hv.render(obj, backend="bokeh")
+        model = hv.renderer("bokeh").get_plot_state(obj, doc=_live_document())
         # HoloViews asks for WebGL; a village office PC (or headless Chromium) without a GPU
         # emulates it slowly — small charts draw at once on a plain canvas
         for plot in model.select({"type": Plot}):
             plot.output_backend = "canvas"
         return pn.pane.Bokeh(model, sizing_mode="stretch_width")
     return pn.panel(obj, sizing_mode="stretch_width")
+
+
+def _live_document():
+    """The session's document to plot into, or a new one when there is none alive: a callback may
+    run where Bokeh's ``curdoc()`` still names a document Panel has destroyed after its session
+    ended (it lacks the theme HoloViews sets, and plotting would fail)."""
+    from bokeh.document import Document
+
+    doc = pn.state.curdoc
+    return doc if doc is not None and hasattr(doc, "_theme") else Document()
 
 
 def views_for(placement: str) -> list[ViewSpec]:
