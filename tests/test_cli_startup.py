@@ -69,3 +69,11 @@ def test_a_changed_installation_is_not_served_from_a_stale_cache(cache, monkeypa
     monkeypatch.setenv("SHEQU_LOAD_PLUGINS", "finance")  # another plugin set: another fingerprint
     listing = probe(cache, "--help")["help"]
     assert " ghost " not in listing and " finance " in listing and " stability " not in listing
+
+
+def test_importing_the_cli_does_not_import_rich_console():
+    """The console, markup and tables of rich are imported when something is printed through
+    them, not when the CLI module loads (a tenth of a second on every command)."""
+    code = "import sys, shequ_sdk.cli; print(sorted(m for m in ('rich.console', 'rich.table', 'rich.markup') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

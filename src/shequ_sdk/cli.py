@@ -12,15 +12,43 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from .errors import BatchError, InputError, ShequError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="社区 SDK 命令行 / shequ-sdk command line")
-out = Console()
-err = Console(stderr=True)
+
+
+class _Console:
+    """A rich Console made on first use: importing rich costs a tenth of a second, which the help
+    screen and commands that print nothing through it should not pay."""
+
+    def __init__(self, **options):
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out = _Console()
+err = _Console(stderr=True)
+
+
+def escape(text: str) -> str:
+    """rich's markup escape, imported when a message is printed."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def Table(*args, **kwargs):  # noqa: N802  rich's Table, imported when a table is printed
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kwargs)
 
 DbOption = typer.Option(None, "--db", help="数据库文件或 URL / database file or URL (default: $SHEQU_DATABASE_URL or shequ.db)")
 
