@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from .. import cli as climod
-from ..cli import DbOption, UserOption, app
+from ..cli import DbOption, Table, UserOption, app
 
 _SHOW_DEFAULT = 200
 

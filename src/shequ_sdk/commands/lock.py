@@ -6,11 +6,9 @@ import datetime as dt
 from typing import Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from .. import cli as climod
-from ..cli import DbOption, UserOption, app
+from ..cli import DbOption, Table, UserOption, app, escape
 
 lock_app = typer.Typer(no_args_is_help=True, help="期间锁定与例外 / Period locks and exceptions")
 app.add_typer(lock_app, name="lock")

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.markup import escape
 
 from .. import cli as climod
-from ..cli import DbOption, app
+from ..cli import DbOption, app, escape
 
 
 @app.command("migrate")

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 
 from .. import cli as climod
-from ..cli import DbOption, app
+from ..cli import DbOption, app, escape
 
 sync_app = typer.Typer(no_args_is_help=True, help="离线村与乡镇同步 / Sync offline villages with the township")
 app.add_typer(sync_app, name="sync")

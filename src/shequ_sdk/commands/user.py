@@ -10,11 +10,9 @@ import sys
 from typing import Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from .. import cli as climod
-from ..cli import DbOption, app
+from ..cli import DbOption, Table, app, escape
 
 user_app = typer.Typer(no_args_is_help=True, help="用户管理 / Manage users (roles, scope, passwords)")
 app.add_typer(user_app, name="user")

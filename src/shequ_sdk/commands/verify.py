@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import typer
-from rich.markup import escape
 
 from .. import cli as climod
-from ..cli import DbOption, app
+from ..cli import DbOption, app, escape
 from ..errors import InputError, Problem
 
 CHAIN_KEY = "core.audit_chain"
