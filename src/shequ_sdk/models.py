@@ -188,4 +188,23 @@ class AuthSession(SQLModel, table=True):
     user_agent: Optional[str] = field(default=None, label_zh="浏览器", label_en="User agent")
 
 
-CORE_TABLES = (Region, Household, Resident, Association, AssociationMember, Honour, Setting, User, AuthSession)
+class FormDraft(SQLModel, table=True):
+    """What a user typed in an entry form and has not saved yet, kept on the server so a reload,
+    a closed tab or a flat phone battery loses nothing (:mod:`shequ_sdk.drafts`).
+
+    One per user and form; deleted when the form is saved or the draft discarded. Not a record:
+    not audit-logged, never exported or synced. Sensitive fields (ID and phone numbers) are
+    never kept in a draft.
+    """
+
+    __tablename__ = "shequ_form_draft"
+    __table_args__ = (UniqueConstraint("user_key", "form_key", name="uq_form_draft"),)
+    id: Optional[int] = field(default=None, primary_key=True, label_zh="编号", label_en="ID")
+    user_key: str = field(label_zh="用户", label_en="User", note_zh="登录名；单机模式为空", note_en="login name; empty on a single-user installation")
+    form_key: str = field(label_zh="表单", label_en="Form")
+    region_id: int = field(foreign_key="region.id", index=True, label_zh="村（社区）", label_en="Village")
+    values_json: str = field(label_zh="填写内容", label_en="Values typed")
+    saved_at: datetime = field(label_zh="保存时间", label_en="Saved at")
+
+
+CORE_TABLES = (Region, Household, Resident, Association, AssociationMember, Honour, Setting, User, AuthSession, FormDraft)

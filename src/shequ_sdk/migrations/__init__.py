@@ -541,7 +541,10 @@ def new_revision(branch: str, message: str) -> Optional[Path]:
     tables = {t for t, b in branch_of_table().items() if b == branch}
     sd = script()
     in_branch = [s for s in sd.walk_revisions() if _branch_label(s) == branch]
-    rev_id = f"{branch}_{len(in_branch) + 1:04d}"
+    # the next number after the highest one used: numbers may have gaps (a revision withdrawn
+    # before release), and reusing one would make a revision its own ancestor
+    numbers = [int(s.revision.rsplit("_", 1)[1]) for s in in_branch if s.revision.rsplit("_", 1)[-1].isdigit()]
+    rev_id = f"{branch}_{max(numbers, default=len(in_branch)) + 1:04d}"
     written: list[Path] = []
 
     def keep_if_changed(context, revision, directives):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 import re
 from typing import Any, Callable, Optional
 
@@ -37,7 +38,7 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .. import audit
+from .. import audit, drafts
 from ..errors import BatchError, ConflictError, Problem
 from ..fields import FieldInfo
 from ..ids import mask
@@ -60,6 +61,8 @@ _FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
 
 
 FieldValueError = ParseError  # a typed value the form cannot read (kept as a name for callers)
+log = logging.getLogger("shequ_sdk.ui")
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # a draft's time as the clerk's clock shows it
 
 
 class TypedText(pn.widgets.TextInput):
@@ -363,6 +366,17 @@ class RecordForm(pn.viewable.Viewer):
         self.general = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-form-errors"])
         self.status = pn.pane.HTML("", sizing_mode="stretch_width")
         self.version: Optional[int] = None  # the loaded record's audit version, sent back as _version
+        # unsaved input is kept on the server as the user types (shequ_sdk.drafts) and offered back
+        self._quiet = False  # True while the form itself fills its inputs
+        self._restore_new = True  # a new record's draft comes back once, when the form first shows
+        self.draft_note = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-draft-note"])
+        self.draft_discard = pn.widgets.Button(label=t("entry.draft_discard", self.lang), color="light", css_classes=["shequ-draft-discard"],
+                                               stylesheets=[BUTTON_CSS])
+        self.draft_discard.on_click(lambda _e: self.discard_draft(reset=True))
+        self.draft_bar = pn.FlexBox(self.draft_note, self.draft_discard, align_items="center", sizing_mode="stretch_width", visible=False,
+                                    styles={"background": "#fff8e1", "border-left": "4px solid #f9a825", "padding": "2px 8px"})
+        for fi in self.inputs.values():
+            fi.widget.param.watch(lambda _e: self._autosave(), "value")
         if self.match is not None:
             self.load_match()
 
@@ -391,13 +405,18 @@ class RecordForm(pn.viewable.Viewer):
         self.record_id = row["id"]
         with Session(self.store.sdk.engine) as s:
             self.version = audit.version(s, self.rt.key, row["id"])
-        for name, fi in self.inputs.items():
-            fi.set(row.get(name))
-            fi.disabled = bool(self.store.readonly) or name in self.rt.natural_key
-            fi._initial = fi.raw()
-            fi.show(None)
+        self._quiet = True
+        try:
+            for name, fi in self.inputs.items():
+                fi.set(row.get(name))
+                fi.disabled = bool(self.store.readonly) or name in self.rt.natural_key
+                fi._initial = fi.raw()
+                fi.show(None)
+        finally:
+            self._quiet = False
         self.general.object = ""
         self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.editing", self.lang, what=self.describe()))}</span>'
+        self.restore_draft()
 
     def describe(self) -> str:
         """The loaded record in words, by its natural key as shown (never its internal id)."""
@@ -418,13 +437,106 @@ class RecordForm(pn.viewable.Viewer):
         """Empty the form for a new record (defaults prefilled)."""
         self.record_id = None
         self.version = None
-        for name, fi in self.inputs.items():
-            fi.set(self.defaults.get(name, model_default(self.rt, name)))
-            fi.disabled = bool(self.store.readonly)  # a locked quarter stays read-only
-            fi._initial = fi.raw()
-            fi.show(None)
+        self._quiet = True
+        try:
+            for name, fi in self.inputs.items():
+                fi.set(self.defaults.get(name, model_default(self.rt, name)))
+                fi.disabled = bool(self.store.readonly)  # a locked quarter stays read-only
+                fi._initial = fi.raw()
+                fi.show(None)
+        finally:
+            self._quiet = False
         self.general.object = ""
         self.status.object = f'<span class="shequ-form-mode" style="color:#555">{html.escape(t("entry.creating", self.lang))}</span>'
+        if self._restore_new:
+            self._restore_new = False
+            self.restore_draft()
+        else:
+            self.draft_bar.visible = False
+
+    # -- drafts: unsaved input kept on the server ---------------------------------------------
+    def draft_key(self) -> str:
+        """The form's draft name: table, quarter, form and record (or the new record, or the record
+        its ``match`` finds); the village and the user are columns of their own."""
+        target = (str(self.record_id) if self.record_id is not None
+                  else ",".join(f"{k}={v}" for k, v in sorted((self.match or {}).items())) or "new")
+        return f"{self.rt.key}|{self.store.period}|{self.form_id}|{target}"
+
+    def _user(self):
+        return getattr(self.store.sdk, "user", None)
+
+    def draft_values(self) -> dict:
+        """What the user changed, as entered: the text of a box, the choice of a list. Sensitive
+        fields (ID and phone numbers) are left out: they are never kept in a draft."""
+        out = {}
+        for name, fi in self.inputs.items():
+            if fi.info.sensitive or not fi.changed():
+                continue
+            value = fi.raw()
+            if value is None or isinstance(value, (str, int, float, bool)):
+                out[name] = value
+        return out
+
+    def _autosave(self) -> None:
+        if self._quiet or self.store.readonly:
+            return
+        values = self.draft_values()
+        try:
+            with self.store.sdk.transaction() as s:
+                if values:
+                    drafts.save(s, self._user(), self.draft_key(), self.fixed["region_id"], values)
+                else:
+                    drafts.discard(s, self._user(), self.draft_key())
+        except Exception:  # keeping a draft must never stop the typing; the save reports real problems
+            log.warning("draft of %s not kept", self.draft_key(), exc_info=True)
+
+    def restore_draft(self) -> bool:
+        """Put the user's unsaved input for this form back, with a note saying when it was typed
+        and a button to discard it. False when there is none (or the quarter is locked)."""
+        self.draft_bar.visible = False
+        if self.store.readonly:
+            return False
+        with Session(self.store.sdk.engine) as s:
+            found = drafts.load(s, self._user(), self.draft_key(), self.fixed["region_id"])
+        if found is None:
+            return False
+        restored = 0
+        self._quiet = True
+        try:
+            for name, value in found.values.items():
+                fi = self.inputs.get(name)
+                if fi is None or fi.disabled or fi.info.sensitive:
+                    continue
+                w = fi.widget
+                if isinstance(w, pn.widgets.Select) and value not in w.options.values():
+                    continue  # a choice no longer offered (a household removed since): typed again
+                try:
+                    w.value = value
+                except Exception:  # a value the widget no longer takes: left as stored
+                    continue
+                restored += 1
+        finally:
+            self._quiet = False
+        if restored:
+            when = found.saved_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+            self.draft_note.object = f'<span style="color:#5d4037">{html.escape(t("entry.draft_restored", self.lang, when=when, n=restored))}</span>'
+            self.draft_bar.visible = True
+        return bool(restored)
+
+    def discard_draft(self, reset: bool = False) -> None:
+        """Forget the user's draft of this form; with ``reset``, show the form as it was before."""
+        with self.store.sdk.transaction() as s:
+            drafts.discard(s, self._user(), self.draft_key())
+        self.draft_bar.visible = False
+        if reset:
+            self._quiet = True
+            try:
+                for fi in self.inputs.values():
+                    if fi.changed():
+                        fi.widget.value = fi._initial
+                    fi.show(None)
+            finally:
+                self._quiet = False
 
     def reload(self) -> None:
         if self.record_id is not None:
@@ -482,7 +594,7 @@ class RecordForm(pn.viewable.Viewer):
         head = pn.pane.HTML(f'<h4 style="margin:4px 0">{html.escape(self.title)}</h4>') if self.title else None
         # one column on a phone, three or four side by side on a laptop: each field grows from 260 px
         grid = pn.FlexBox(*[fi.panel for fi in self.inputs.values()], flex_wrap="wrap", sizing_mode="stretch_width")
-        parts = [p for p in (head, self.status, grid, self.general) if p is not None]
+        parts = [p for p in (head, self.status, self.draft_bar, grid, self.general) if p is not None]
         return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-record-form", f"shequ-form-{self.form_id}"],
                          styles={"border-bottom": "1px solid #eee"})
 
@@ -573,6 +685,7 @@ class BatchForm(pn.viewable.Viewer):
             self._report([(owners[0], Problem(f"保存失败：{exc}", f"saving failed: {exc}"))])
             return 0
         for form in owners:
+            form.discard_draft()  # saved: the draft has served
             if form.record_id is None and form.match is None:
                 form.new()
             else:
