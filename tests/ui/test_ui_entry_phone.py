@@ -172,3 +172,31 @@ def test_one_save_with_five_mistakes_shows_five_messages_and_the_count_says_five
     page.locator(".shequ-quarter select").select_option(label="2010年第3季度")
     page.locator(".shequ-leave-confirm button").click()
     expect(page.locator(".shequ-title")).to_contain_text("2010年第3季度")
+
+
+def test_a_drafted_form_survives_a_reload(browser, served, ui):
+    """What a clerk typed and did not save comes back after a reload, said so, and can be discarded."""
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    try:
+        open_records(page, served, RUNS, quarter="2010Q3")
+        form = ".shequ-input-sanitation_collection_run"
+        page.locator(f"{form}-vehicle input").fill("湘F-草稿")
+        page.locator(f"{form}-amount_kg input").fill("12三")  # a mistake is kept as typed, to correct later
+        page.locator(f"{form}-amount_kg input").press("Tab")  # leaving the box sends it, as on a phone keyboard
+        expect(page.locator(f"{form}-amount_kg input")).to_have_value("12三")
+        page.wait_for_timeout(500)  # the server keeps the draft as the value arrives
+
+        page.reload()
+        open_records(page, served, RUNS, quarter="2010Q3")
+        note = page.locator(".shequ-draft-note")
+        expect(note).to_contain_text("已恢复")
+        expect(page.locator(f"{form}-vehicle input")).to_have_value("湘F-草稿")
+        expect(page.locator(f"{form}-amount_kg input")).to_have_value("12三")
+        ui.save_screenshot(page, "entry-draft-restored.png")
+        page.locator(".shequ-draft-discard button").click()
+        expect(page.locator(f"{form}-vehicle input")).to_have_value("")
+        expect(note).to_be_hidden()
+    finally:
+        context.close()
