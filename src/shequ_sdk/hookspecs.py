@@ -74,8 +74,9 @@ def register_indicators(register):
     Parameters:
         register: call ``register(Indicator(...))``. Keys are namespaced ``plugin.name``.
             ``numerator(q)`` and optional ``denominator(q)`` return a ``select`` of
-            ``region_id`` and ``value``; the SDK sums each over the area and divides, so a
-            township or county rate is recomputed, never averaged.
+            ``region_id`` and ``value`` (or ``q.per_region({...})`` for a part worked out in
+            Python); the SDK sums each over the area and divides, so a township or county rate
+            is recomputed, never averaged.
 
     Returns: nothing. All implementations are called.
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence
 
-from sqlalchemy import and_, case, false, func, literal, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -28,6 +28,10 @@ from .regions import level_column, scope_condition
 
 
 _SCOPE = object()
+
+
+class RegionValues(dict):
+    """``{region id: value}`` a part computed in Python (:meth:`IndicatorQuery.per_region`)."""
 
 
 @dataclass
@@ -79,17 +83,12 @@ class IndicatorQuery:
         return self._memo[key]
 
     @staticmethod
-    def per_region(values: dict) -> Any:
-        """The part for values worked out in Python, ``{region id: number}``, as a ``select`` of
-        ``region_id`` and ``value`` (one CASE, regions sharing a value grouped), for counts that
-        depend on settings per township, such as deadlines met."""
-        if not values:
-            return select(Region.id.label("region_id"), literal(0).label("value")).where(false())
-        groups: dict[Any, list[int]] = {}
-        for rid, v in values.items():
-            groups.setdefault(v, []).append(rid)
-        value = case(*[(Region.id.in_(ids), literal(v)) for v, ids in groups.items()], else_=literal(0))
-        return select(Region.id.label("region_id"), value.label("value")).where(Region.id.in_(list(values)))
+    def per_region(values: dict) -> "RegionValues":
+        """A part worked out in Python, ``{region id: number}``, for counts that depend on
+        settings per township (deadlines met, days due). The engine sums it like a part's SQL
+        rows, without sending a statement: no SQL whose shape depends on the data, so every
+        statement an indicator sends is compiled once per process."""
+        return RegionValues(values)
 
     def in_period(self, date_col) -> ColumnElement:
         return and_(date_col >= self.start, date_col <= self.end)
@@ -131,11 +130,16 @@ def _finish(ind: Indicator, num, den):
     return num if num is not None else 0
 
 
+def part_rows(session: Session, part) -> Iterable[tuple[int, Any]]:
+    """``(region_id, value)`` pairs of one part: its SQL run, or the values it computed in Python."""
+    return part.items() if isinstance(part, RegionValues) else session.execute(part).columns("region_id", "value")
+
+
 def _rolled(session: Session, stmt, groups: dict[int, Any]) -> dict[int, Any]:
     """Σ ``value`` per group of a part's per-region rows, as SQL's ``SUM`` would: NULLs skipped,
     a group with no value left out; rows of regions outside the area (``groups``) are dropped."""
     out: dict[int, Any] = {}
-    for rid, value in session.execute(stmt).columns("region_id", "value"):
+    for rid, value in part_rows(session, stmt):
         g = groups.get(rid)
         if g is None or value is None:
             continue

@@ -263,7 +263,7 @@ def check_indicators(name: str, reg, sdk, as_of: dt.date) -> list[Finding]:
 
 def _check_rollup(s, ind, period, regions, by_parent, as_of) -> list[Finding]:
     """Each region on its own, then Σ numerators ÷ Σ denominators for every township and county."""
-    from .indicators import IndicatorQuery, _finish, compute
+    from .indicators import IndicatorQuery, _finish, compute, part_rows
 
     key = ind.key
     out: list[Finding] = []
@@ -279,7 +279,7 @@ def _check_rollup(s, ind, period, regions, by_parent, as_of) -> list[Finding]:
             if re.search(r"\bavg\s*\(", _part_sql(stmt), re.IGNORECASE):
                 averaged.append(v.name)
             total = None
-            for rid, value in s.execute(stmt).columns("region_id", "value"):
+            for rid, value in part_rows(s, stmt):
                 if rid == v.id and value is not None:
                     total = value if total is None else total + value
             sums.append(total)

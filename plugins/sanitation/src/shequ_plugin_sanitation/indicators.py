@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from shequ_sdk import Association, Household, Indicator, Region, config
 
@@ -103,29 +103,21 @@ def _days_due(q) -> dict[int, Fraction]:
     return out
 
 
-def _constant(values: dict[int, Fraction], column, else_):
-    """A CASE giving each region its value, grouping regions that share one (most do)."""
-    groups: dict[Fraction, list[int]] = {}
-    for rid, value in values.items():
-        groups.setdefault(value, []).append(rid)
-    whens = [(column.in_(ids), literal(int(v) if v.denominator == 1 else float(v))) for v, ids in groups.items()]
-    return case(*whens, else_=else_)
+def _number(value: Fraction):
+    return int(value) if value.denominator == 1 else float(value)
 
 
 def collection_days_due(q):
-    due = days_due(q)
-    if not due:
-        return select(Region.id.label("region_id"), literal(0).label("value")).where(false())
-    return select(Region.id.label("region_id"), _constant(due, Region.id, literal(0)).label("value")).where(Region.id.in_(list(due)))
+    return q.per_region({rid: _number(v) for rid, v in days_due(q).items()})
 
 
 def collection_days(q):
     due = days_due(q)
     if not due:
-        return select(Region.id.label("region_id"), literal(0).label("value")).where(false())
+        return q.per_region({})
     last = _last_day(q)
-    counted = (
-        select(Run.region_id.label("region_id"), func.count(func.distinct(Run.run_date)).label("n"))
+    counted = q.session.execute(
+        select(Run.region_id, func.count(func.distinct(Run.run_date)))
         .select_from(Run)
         .join(Association, Association.region_id == Run.region_id)
         .join(Region, Region.id == Run.region_id)
@@ -137,11 +129,9 @@ def collection_days(q):
             or_(Region.valid_to.is_(None), Region.valid_to > Run.run_date),
         )
         .group_by(Run.region_id)
-    ).subquery()
+    ).all()
     # a village that collects more often than its schedule requires counts as 100 %, not more
-    cap = _constant(due, counted.c.region_id, counted.c.n)
-    value = case((counted.c.n > cap, cap), else_=counted.c.n)
-    return select(counted.c.region_id.label("region_id"), value.label("value"))
+    return q.per_region({rid: _number(min(Fraction(n), due[rid])) for rid, n in counted})
 
 
 def households_with_bins(q):
