@@ -68,9 +68,10 @@ def test_publishing_on_a_phone_asks_first_then_publishes_and_prints(browser, ser
         width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width <= inner, f"the page scrolls sideways: {width} px in {inner} px"
         confirm.scroll_into_view_if_needed()
-        shot = ROOT / "docs" / "img" / "entry-publish-confirm.png"
+        shot = ROOT / "test-artifacts" / "entry-publish-confirm.png"  # docs/img's copy: SHEQU_UPDATE_SCREENSHOTS=1
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))
+        ui.copy_to_docs(shot, "entry-publish-confirm.png")
         check_no_internals(page, pid, item_ids)
 
         page.locator(".shequ-publish-confirm-ok button").click()
