@@ -643,7 +643,8 @@ def copy_last_quarter(session: Session, region, quarter, actor: Optional[Actor] 
     if denied is not None:
         raise denied
     P = Posting.__table__
-    existing = session.execute(select(P.c.board).where(P.c.region_id == village.id, P.c.period.in_(_quarter_periods(target)))).scalars().all()
+    existing = session.execute(select(P.c.board).where(P.c.region_id == village.id, P.c.period.in_(_quarter_periods(target)),
+                                                       P.c.status != "superseded")).scalars().all()  # old versions not counted
     if existing:
         boards = "、".join(sorted({board_label(b) for b in existing}))
         boards_en = ", ".join(sorted({board_label(b, "en") for b in existing}))
