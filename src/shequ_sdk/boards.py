@@ -275,16 +275,23 @@ def board_posting(session: Session, post, period_label: str, *, qr: bool = True,
     items = session.execute(select(Item).where(Item.posting_id == post.id).order_by(Item.line_no, Item.id)).scalars().all()
     income = sum(it.amount_fen or 0 for it in items if it.direction == "income")
     expense = sum(it.amount_fen or 0 for it in items if it.direction == "expense")
+
+    def person(username):  # a user by display name, the local single user as 本机用户 (never "local")
+        key = ("person", username)
+        if key not in cache:
+            cache[key] = workflow.person_label(session, username) if username else username
+        return cache[key]
+
     bp = BoardPosting(
         title=post.title, kind_label=kind_choices.get(post.kind, (None,))[0] if post.kind != "regular" else None,
         period_label=period_label, posted_on=post.posted_on, display_until=_display_until_cached(session, post, cache),
         reviewer_name=post.reviewer_name, review_date=post.review_date,
-        approver_name=post.approved_by, approval_date=workflow.local_date(post.approved_at),
+        approver_name=person(post.approved_by), approval_date=workflow.local_date(post.approved_at),
         status_label=status_choices.get(post.status, (post.status,))[0],
         legal_basis=post.legal_basis, posting_id=post.id, version=post.version,
-        reviewed_by=post.reviewed_by, reviewed_at=workflow.local_time(post.reviewed_at),
+        reviewed_by=person(post.reviewed_by), reviewed_at=workflow.local_time(post.reviewed_at),
         approved_at=workflow.local_time(post.approved_at),
-        published_by=post.published_by, published_at=workflow.local_time(post.published_at),
+        published_by=person(post.published_by), published_at=workflow.local_time(post.published_at),
         correction_reason=post.correction_reason, fingerprint=workflow.short_fingerprint(post.fingerprint),
         has_accounts=any(it.account_code for it in items),
         income_total=yuan(income), expense_total=yuan(expense), balance=yuan(income - expense),

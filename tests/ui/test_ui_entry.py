@@ -25,6 +25,20 @@ def board_status_2011q1(served) -> list[dict]:
         return [r for r in board_status(s, find_region(s, "新尚村社区"), ["2011Q1"], dt.date(2011, 6, 30)) if r["kind"] == "board"]
 
 
+def add_items(served, quarter: str) -> None:
+    """One item on each of the community's boards of ``quarter`` (drafts), through the SDK."""
+    from sqlalchemy import select
+
+    from shequ_plugin_finance.models import Posting
+    from shequ_sdk.regions import find_region
+
+    with served.sdk.transaction() as s:
+        village = find_region(s, "新尚村社区")
+        ids = s.execute(select(Posting.id).where(Posting.region_id == village.id, Posting.period == quarter)).scalars().all()
+    served.sdk.write("finance_posting_item", [{"region_id": village.id, "posting_id": pid, "line_no": 1, "title": "本季度事项",
+                                               "content": "见公开栏"} for pid in ids])
+
+
 def open_records(page, label: str) -> None:
     page.locator(".shequ-entry-tabs .bk-tab", has_text="录入记录").click()
     page.locator(".shequ-entry-table select").select_option(label=label)
@@ -52,10 +66,15 @@ def test_a_quarters_boards_saved_reviewed_approved_and_published_turn_the_heatma
     assert sorted(rows["board"]) == sorted(BOARDS)
     assert set(rows["status"]) == {"draft"} and set(rows["kind"]) == {"regular"}
     assert {r["status"] for r in board_status_2011q1(served)} == {"missing"}
+    # each board gets an item (a board without items is not published: finance.publish_requires_items)
+    add_items(served, "2011Q1")
 
-    # local mode: the reviewer's, the township's and the committee's buttons, pressed in turn
+    # local mode: the reviewer's, the township's and the committee's buttons, pressed in turn; 公开 asks first
     for step, zh, status in (("review", "审核", "reviewed"), ("approve", "审批", "approved"), ("publish", "公开", "published")):
         page.locator(f".shequ-step-{step} button").click()
+        if step == "publish":
+            expect(page.locator(".shequ-publish-confirm")).to_contain_text("公开后不能撤销")
+            page.locator(".shequ-publish-confirm-ok button").click()
         expect(page.locator(".shequ-step-ok")).to_contain_text(f"已{zh} 3 条记录")
         expect(page.locator(f".shequ-posting-state[data-status='{status}']")).to_have_count(3)
     expect(page.locator(".shequ-posting-state").first).to_contain_text("指纹")

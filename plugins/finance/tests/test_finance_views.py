@@ -86,3 +86,104 @@ def test_buttons_follow_the_sessions_user_and_refusals_change_nothing(world):
     assert "没有「已审批」的记录可以公开" in as_committee.workflow.objects[-1].object
     rows = world.sdk.frame("finance_posting", region=VILLAGE, period="2010Q4", codes=True)
     assert list(rows["status"]) == ["reviewed"] and list(rows["reviewed_by"]) == ["shen"]
+
+
+def _save_three(world, quarter="2010Q4", items=("party", "village")):
+    """The three boards of 一村 saved as drafts from the entry view; items written for ``items``."""
+    from sqlalchemy import select
+
+    from shequ_plugin_finance.models import Posting, PostingItem
+
+    batch = entry(world.sdk, quarter)
+    for form in batch.forms:
+        form.inputs["posted_on"].widget.value = D(2011, 1, 10)
+        form.inputs["review_date"].widget.value = D(2011, 1, 9)
+        form.inputs["reviewer_name"].widget.value = "审核人"
+    assert batch.save() == 3
+    with world.sdk.transaction() as s:
+        ids = dict(s.execute(select(Posting.board, Posting.id).where(Posting.region_id == world.ids["一村"], Posting.period == quarter)).all())
+    rows = [{"region_id": world.ids["一村"], "posting_id": ids[b], "line_no": n, "title": f"事项 {n}", "content": "内容"}
+            for b in items for n in (1, 2)]
+    if rows:
+        world.write(PostingItem, rows)
+    for form in batch.forms:
+        form.reload()
+    return batch, ids
+
+
+def test_publish_asks_for_confirmation_naming_boards_items_and_people(world):
+    world.setting("finance.publish_requires_items", True, "一村")
+    batch, ids = _save_three(world)
+    bar = batch.workflow
+    assert bar.run("review", "审核", "Review") == 3
+    # an empty board is refused before any confirmation, naming the board and the quarter
+    assert bar.ask_publish() == [] and not bar.confirm_box.visible
+    said = bar.objects[-1].object
+    assert "财务公开栏 · 2010年第4季度" in said and "没有任何公开事项" in said and "#" not in said.split(">", 1)[1]
+    world.setting("finance.publish_requires_items", False, "一村")
+
+    # reviewed boards: the local user approves and publishes them with one confirmation
+    shown = bar.ask_publish()
+    assert bar.confirm_box.visible and [b["items"] for b in shown] == [2, 2, 0]
+    text = bar.confirm_box.objects[0].object
+    for expected in ("将公开以下 3 个公开栏", "党务公开栏 · 2010年第4季度", "村务公开栏 · 2010年第4季度", "2 项公开事项", "0 项公开事项",
+                     "审批人 本机用户（本次审批）", "公开人 本机用户", "公开日期 2011-01-10", "公开后不能撤销"):
+        assert expected in text, expected
+    import re
+
+    visible = re.sub(r"<[^>]+>", "", text)
+    assert "local" not in visible and "_fen" not in visible and "#" not in visible and "编号" not in visible
+    bar.cancel_publish()
+    assert not bar.confirm_box.visible and "已取消" in bar.objects[-1].object
+    assert bar.confirm_publish() == 0  # nothing pending after 取消
+    rows = world.sdk.frame("finance_posting", region=VILLAGE, period="2010Q4", codes=True)
+    assert set(rows["status"]) == {"reviewed"}
+
+    bar.ask_publish()
+    assert bar.confirm_publish() == 3
+    assert "已公开 3 条记录" in bar.objects[-1].object and not bar.confirm_box.visible
+    rows = world.sdk.frame("finance_posting", region=VILLAGE, period="2010Q4", codes=True)
+    assert set(rows["status"]) == {"published"} and rows["fingerprint"].notna().all()
+    assert all("审批 本机用户" in f.status.object and "local" not in f.status.object for f in batch.forms)
+    assert bar.ask_publish() == []  # nothing left to publish
+
+
+def test_a_signed_in_publisher_is_named_by_display_name(world):
+    batch, _ = _save_three(world, items=("party", "village", "finance"))
+    batch.workflow.run("review", "审核", "Review")
+    township = world.sdk.as_user(Actor("zhou", "township", world.ids["甲镇"], "周镇长"))
+    as_township = entry(township)
+    shown = as_township.workflow.ask_publish()
+    assert [b["approver"] for b in shown] == ["周镇长"] * 3
+    assert "公开人 周镇长" in as_township.workflow.confirm_box.objects[0].object
+    committee = world.sdk.as_user(Actor("cun", "village", world.ids["一村"], "村委会"))
+    assert entry(committee).workflow.ask_publish() == []  # the committee publishes approved boards only
+
+
+def test_published_boards_print_through_write_board_and_last_quarter_is_copied(world):
+    from pypdf import PdfReader
+
+    batch, _ = _save_three(world, items=("party", "village", "finance"))
+    bar = batch.workflow
+    assert bar.prints.objects == [] and not bar.copy_button.visible  # nothing published; the quarter has boards
+    bar.run("review", "审核", "Review")
+    bar.ask_publish()
+    assert bar.confirm_publish() == 3
+    labels = [b.label for b in bar.prints.objects]
+    assert labels == ["打印党务公开栏", "打印村务公开栏", "打印财务公开栏"]
+    assert bar.prints.objects[0].filename == "一村_2010Q4_党务公开栏.pdf"
+    pdf = bar.board_pdf("party", "2010Q4").getvalue()
+    assert pdf.startswith(b"%PDF")
+    import io
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace(" ", "")
+    assert "2010年第4季度" in text and "事项1" in text
+
+    # the next quarter is empty: 复制上季度 fills it with drafts of the three boards and their items
+    nxt = entry(world.sdk, "2011Q1").workflow
+    assert nxt.copy_button.visible and nxt.copy_button.name == "复制上季度"
+    assert nxt.copy_last_quarter() == 3
+    assert "已复制上季度 3 条公开记录（6 项公开事项）为草稿" in nxt.objects[-1].object and not nxt.copy_button.visible
+    rows = world.sdk.frame("finance_posting", region=VILLAGE, period="2011Q1", codes=True)
+    assert sorted(rows["board"]) == ["finance", "party", "village"] and set(rows["status"]) == {"draft"}
+    assert nxt.copy_last_quarter() == 0 and "已有 3 条公开记录" in nxt.objects[-1].object

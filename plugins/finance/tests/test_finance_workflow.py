@@ -273,10 +273,12 @@ def test_printed_board_shows_the_workflow_the_fingerprint_and_a_qr_code(world, t
     html = write_board(world.sdk, region=VILLAGE, period="2010Q4", board="党务", out=tmp_path / "b.html").read_text(encoding="utf-8")
     assert short in html and f"shequ:finance_posting:{pid}:v1:{short}" in html
     assert re.search(r"<svg[^>]*>.*<path", html, re.S) and "http" not in html
-    assert "审核：local" in html and "审批：local" in html and "公开：local" in html and "第 1 版" in html
+    # the local single user is printed as 本机用户, never as the audit log's "local"
+    assert "审核：本机用户" in html and "审批：本机用户" in html and "公开：本机用户" in html and "第 1 版" in html
+    assert "local" not in html
     pdf = write_board(world.sdk, region=VILLAGE, period="2010Q4", board="党务", out=tmp_path / "b.pdf")
     text_ = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages).replace(" ", "")
-    assert short in text_ and f"shequ:finance_posting:{pid}:v1:" in text_ and "审核：local" in text_
+    assert short in text_ and f"shequ:finance_posting:{pid}:v1:" in text_ and "审核：本机用户" in text_
 
 
 def test_check_reports_a_published_posting_without_its_steps(world):

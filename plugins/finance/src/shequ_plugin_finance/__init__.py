@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from shequ_sdk import AssociationType, RecordTable, Verifier, hookimpl
 
-from . import deadlines, reminders
+from . import deadlines, reminders, workflow
 from .deadlines import board_status, status_grid
 from .indicators import INDICATORS
 from .models import ASSOCIATION_TYPE, LedgerEntry, Obligation, Posting, PostingItem, Query, Reminder
@@ -85,7 +85,7 @@ def register_tables(register):
 
 @hookimpl
 def register_settings(register):
-    for setting in deadlines.SETTINGS + reminders.SETTINGS:
+    for setting in deadlines.SETTINGS + reminders.SETTINGS + workflow.SETTINGS:
         register(setting)
 
 

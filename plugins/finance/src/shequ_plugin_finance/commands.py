@@ -173,6 +173,28 @@ def add_workflow_commands(app: typer.Typer) -> None:
         climod.out.print(escape(f"已建立更正草稿 / correction drafted: #{row['id']}「{row['title']}」第 {row['version']} 版（更正 #{posting_id}）；"
                                 f"请编辑后依次审核、审批、公开 / edit it, then review, approve and publish it"), highlight=False)
 
+    @app.command("copy-last-quarter")
+    def copy_last_quarter_cmd(village: str = typer.Option(..., "--village", help="村（社区）名称、代码或路径 / village or community"),
+                              quarter: str = typer.Option(..., "--quarter", help="复制到哪个季度，如 2011Q1 / the quarter to fill, e.g. 2011Q1"),
+                              db: Optional[str] = DbOption, user: Optional[str] = UserOption):
+        """把上季度的三栏公开记录及其事项复制为本季度的草稿（本季度须还没有公开记录）/ Copy last quarter's boards and items as drafts."""
+        from rich.markup import escape
+
+        from shequ_sdk import cli as climod
+
+        s = climod.cli_sdk(db, user)
+        try:
+            s.readable_region(village)
+            with s.transaction() as session:
+                copied = workflow.copy_last_quarter(session, village, quarter, s.user)
+        finally:
+            s.close()
+        for c in copied:
+            climod.out.print(escape(f"#{c['id']} {workflow.board_label(c['board'])}公开栏 {c['period']}「{c['title']}」：{c['items']} 项 / items"),
+                             highlight=False)
+        climod.out.print(escape(f"已复制上季度 {len(copied)} 条公开记录为草稿，请修改后依次审核、审批、公开 / copied {len(copied)} posting(s) "
+                                f"from last quarter as drafts: edit them, then review, approve and publish them"), highlight=False)
+
     @app.command("history")
     def history_cmd(posting_id: int = IdOption, db: Optional[str] = DbOption, user: Optional[str] = UserOption,
                     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON")):

@@ -14,6 +14,7 @@ Panel is imported inside the functions, so the ``shequ`` command never loads it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Optional
 
 from shequ_sdk import Period, View, config, hookimpl
@@ -112,7 +113,7 @@ def _board_form_class():
     from shequ_sdk.ui.forms import RecordForm
 
     from .models import POSTING_STATUSES, WORKFLOW_COLUMNS
-    from .workflow import local_time, short_fingerprint
+    from .workflow import local_time, person_label, short_fingerprint
 
     class BoardForm(RecordForm):
         """A posting form that leaves the workflow's columns to the workflow: it loads the latest
@@ -164,9 +165,11 @@ def _board_form_class():
         def state_html(self, row: dict) -> str:
             zh, en = POSTING_STATUSES.get(row["status"], (row["status"], row["status"]))
             parts = [(f"第 {row['version']} 版" if self.lang == "zh" else f"version {row['version']}"), zh if self.lang == "zh" else en]
-            for step, who, when in (("审核", "reviewed_by", "reviewed_at"), ("审批", "approved_by", "approved_at"), ("公开", "published_by", "published_at")):
-                if row.get(who):
-                    parts.append(f"{step} {row[who]} {local_time(row[when])}")
+            with Session(self.store.sdk.engine) as s:  # people by their display name; the local user as 本机用户
+                for step, who, when in (("审核", "reviewed_by", "reviewed_at"), ("审批", "approved_by", "approved_at"),
+                                        ("公开", "published_by", "published_at")):
+                    if row.get(who):
+                        parts.append(f"{step} {person_label(s, row[who], self.lang)} {local_time(row[when])}")
             if row.get("fingerprint"):
                 parts.append(("指纹 " if self.lang == "zh" else "fingerprint ") + short_fingerprint(row["fingerprint"]))
             if row.get("correction_reason"):
@@ -190,8 +193,14 @@ def _boards_batch_class():
     class BoardsBatch(BatchForm):
         workflow = None  # the row of step buttons (workflow_bar); bar.run(step, zh, en) takes a step
 
+        def save(self) -> int:
+            written = super().save()
+            if written and self.workflow is not None:
+                self.workflow.refresh()  # 复制上季度 is offered only while the quarter has no boards
+            return written
+
         def __panel__(self):
-            return pn.Column(super().__panel__(), self.workflow, sizing_mode="stretch_width")
+            return pn.Column(super().__panel__(), self.workflow, self.workflow.extras, sizing_mode="stretch_width")
 
     globals()["BoardsBatch"] = BoardsBatch
     return BoardsBatch
@@ -200,55 +209,232 @@ def _boards_batch_class():
 STEP_BUTTONS = (("review", "审核", "Review"), ("approve", "审批", "Approve"), ("publish", "公开", "Publish"))
 
 
+CONFIRM_CSS = ":host {border-left: 4px solid #e65100; background: #fff3e0; padding: 6px 10px; margin: 6px 0;}"
+
+
 def workflow_bar(store, batch):
     """Buttons 审核 / 审批 / 公开 for the boards of the batch, shown as the session's user may take
-    each step; each applies to every board in the status it starts from, in one transaction."""
+    each step; each applies to every board in the status it starts from, in one transaction.
+
+    公开 cannot be undone, so its button first shows what would go up — each board and quarter,
+    its number of items, who approved it and who publishes it, by name (本机用户 in single-user
+    mode) — with 确认公开 / 取消. A user who may also approve (single-user mode, township staff)
+    has the reviewed boards approved and published by the same confirmation. ``bar.extras`` holds
+    the confirmation, 复制上季度 (a quarter without boards) and 打印公开栏 (each published board)."""
     import html
     from types import SimpleNamespace
 
     import panel as pn
 
+    from shequ_sdk.ui.forms import BUTTON_CSS
+
     from . import workflow
 
     actor = getattr(store.sdk, "user", None)
     lang = store.lang
+    zh_ui = lang == "zh"
     here = SimpleNamespace(id=None, region_id=store.region_obj.id)
     with store.reading() as session:
         allowed = [(step, zh, en) for step, zh, en in STEP_BUTTONS if workflow.may(session, actor, step, here)]
+        may_approve = workflow.may(session, actor, "approve", here)
+        may_write = not store.readonly and workflow.may(session, actor, "correct", here)  # the committee (or township) drafts boards
     message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-step-message"])
 
     def say(text: str, ok: bool) -> None:
         kind, colour = ("ok", "#1b5e20") if ok else ("error", "#b00020")
         message.object = f'<div class="shequ-step-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
 
+    def refused(exc: Exception, zh: str, en: str) -> None:
+        text = getattr(exc, "zh" if zh_ui else "en", None) or str(exc)
+        say((f"未能{zh}，未做任何更改：" if zh_ui else f"{en} refused, nothing changed: ") + text, False)
+
+    def after_change() -> None:
+        for form in batch.forms:
+            form.reload()
+        store.refresh()
+        show_extras()
+
     def run(step: str, zh: str, en: str) -> int:
         want = workflow.ORDER[step][0]
         targets = [f for f in batch.forms if f.stored is not None and f.stored["status"] == want]
         if not targets:
-            word = workflow.POSTING_STATUSES[want][0 if lang == "zh" else 1]
-            say(f"没有「{word}」的记录可以{zh}" if lang == "zh" else f"no {word} posting to {en.lower()}", False)
+            word = workflow.POSTING_STATUSES[want][0 if zh_ui else 1]
+            say(f"没有「{word}」的记录可以{zh}" if zh_ui else f"no {word} posting to {en.lower()}", False)
             return 0
         try:
             with store.sdk.transaction() as session:
                 for form in targets:
                     getattr(workflow, step)(session, form.stored["id"], actor)
         except Exception as exc:  # InputError / PermissionDenied / BatchError: nothing was changed
-            text = getattr(exc, "zh" if lang == "zh" else "en", None) or str(exc)
-            say((f"未能{zh}，未做任何更改：" if lang == "zh" else f"{en} refused, nothing changed: ") + text, False)
+            refused(exc, zh, en)
             return 0
-        for form in batch.forms:
-            form.reload()
-        store.refresh()
-        say(f"已{zh} {len(targets)} 条记录" if lang == "zh" else f"{en}: {len(targets)} posting(s)", True)
+        after_change()
+        say(f"已{zh} {len(targets)} 条记录" if zh_ui else f"{en}: {len(targets)} posting(s)", True)
         return len(targets)
+
+    # -- publishing, after a confirmation ---------------------------------------------------------
+    confirm_text = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-publish-summary"])
+    confirm_ok = pn.widgets.Button(label="确认公开" if zh_ui else "Confirm publication", color="danger",
+                                   css_classes=["shequ-publish-confirm-ok"], stylesheets=[BUTTON_CSS])
+    confirm_cancel = pn.widgets.Button(label="取消" if zh_ui else "Cancel", color="light", css_classes=["shequ-publish-cancel"],
+                                       stylesheets=[BUTTON_CSS])
+    confirm_box = pn.Column(confirm_text, pn.FlexBox(confirm_ok, confirm_cancel, flex_wrap="wrap"), visible=False,
+                            sizing_mode="stretch_width", css_classes=["shequ-publish-confirm"], stylesheets=[CONFIRM_CSS])
+    pending: dict[str, list] = {"ids": []}
+
+    def publish_targets() -> list:
+        wanted = ("approved", "reviewed") if may_approve else ("approved",)
+        return [f for f in batch.forms if f.stored is not None and f.stored["status"] in wanted]
+
+    def ask_publish() -> list[dict]:
+        """Show what 公开 would put up and wait for 确认公开; returns the boards listed."""
+        confirm_box.visible = False
+        pending["ids"] = []
+        targets = publish_targets()
+        if not targets:
+            word = workflow.POSTING_STATUSES["approved"][0 if zh_ui else 1]
+            say(f"没有「{word}」的记录可以公开" if zh_ui else f"no {word} posting to publish", False)
+            return []
+        shown, problems = [], []
+        with store.reading() as session:
+            counts = workflow._items_of(session, [f.stored["id"] for f in targets])
+            for form in targets:
+                posting = workflow.get_posting(session, form.stored["id"])
+                n = len(counts[posting.id])
+                if not n:
+                    try:
+                        workflow._refuse_empty(session, posting)
+                    except Exception as exc:
+                        problems.append(getattr(exc, "zh" if zh_ui else "en", None) or str(exc))
+                approver = (workflow.person_label(session, posting.approved_by, lang) if posting.status == "approved"
+                            else workflow.actor_label(actor, lang))
+                shown.append({"id": posting.id, "board": workflow.posting_label(posting, lang), "title": posting.title, "items": n,
+                              "approver": approver, "approve": posting.status == "reviewed",
+                              "posted_on": (posting.posted_on or dt.date.today()).isoformat()})
+        if problems:
+            say(("未能公开，未做任何更改：" if zh_ui else "Publication refused, nothing changed: ") + "；".join(problems), False)
+            return []
+        publisher = workflow.actor_label(actor, lang)
+        lines = []
+        for b in shown:
+            if zh_ui:
+                step = "审批并公开" if b["approve"] else "公开"
+                lines.append(f"<li><b>{html.escape(b['board'])}</b>「{html.escape(b['title'])}」：{b['items']} 项公开事项；"
+                             f"审批人 {html.escape(b['approver'])}{'（本次审批）' if b['approve'] else ''}；公开人 {html.escape(publisher)}；"
+                             f"公开日期 {b['posted_on']}（{step}）</li>")
+            else:
+                lines.append(f"<li><b>{html.escape(b['board'])}</b> ({html.escape(b['title'])}): {b['items']} item(s); approved by "
+                             f"{html.escape(b['approver'])}{' (approved now)' if b['approve'] else ''}; published by {html.escape(publisher)}; "
+                             f"posted on {b['posted_on']}</li>")
+        head = (f"将公开以下 {len(shown)} 个公开栏：" if zh_ui else f"About to publish {len(shown)} board(s):")
+        warn = ("公开后不能撤销：内容将生成指纹、张贴并计入按时公开；发现错误只能发起更正（新版本，旧版本保留）。"
+                if zh_ui else "Publication cannot be undone: the content is fingerprinted, posted and counted; a mistake "
+                              "can only be corrected by a new version (the old one is kept).")
+        confirm_text.object = (f'<div role="alert"><div style="font-weight:600">{html.escape(head)}</div>'
+                               f'<ul class="shequ-publish-list">{"".join(lines)}</ul>'
+                               f'<div class="shequ-publish-warning" style="color:#bf360c;font-weight:600">{html.escape(warn)}</div></div>')
+        pending["ids"] = [b["id"] for b in shown]
+        message.object = ""
+        confirm_box.visible = True
+        return shown
+
+    def confirm_publish() -> int:
+        """确认公开: approve (where this user may and it is still needed) and publish the boards the
+        confirmation listed, in one transaction; nothing changes when any one is refused."""
+        ids, pending["ids"] = pending["ids"], []
+        confirm_box.visible = False
+        if not ids:
+            return 0
+        try:
+            with store.sdk.transaction() as session:
+                for pid in ids:
+                    if may_approve and workflow.get_posting(session, pid).status == "reviewed":
+                        workflow.approve(session, pid, actor)
+                    workflow.publish(session, pid, actor)
+        except Exception as exc:  # InputError / PermissionDenied / BatchError: nothing was changed
+            refused(exc, "公开", "Publication")
+            return 0
+        after_change()
+        say(f"已公开 {len(ids)} 条记录" if zh_ui else f"Published: {len(ids)} posting(s)", True)
+        return len(ids)
+
+    def cancel_publish() -> None:
+        pending["ids"] = []
+        confirm_box.visible = False
+        say("已取消，未公开任何记录" if zh_ui else "Cancelled: nothing was published", True)
+
+    confirm_ok.on_click(lambda _e: confirm_publish())
+    confirm_cancel.on_click(lambda _e: cancel_publish())
+
+    # -- copying last quarter ---------------------------------------------------------------------
+    copy_button = pn.widgets.Button(label="复制上季度" if zh_ui else "Copy last quarter", color="light",
+                                    css_classes=["shequ-copy-last-quarter"], stylesheets=[BUTTON_CSS], visible=False)
+
+    def copy_last_quarter() -> int:
+        """复制上季度: last quarter's boards and items as drafts of this quarter (an empty one)."""
+        try:
+            with store.sdk.transaction() as session:
+                copied = workflow.copy_last_quarter(session, store.region_obj.id, store.period_obj, actor, today=store.as_of)
+        except Exception as exc:  # InputError / PermissionDenied / BatchError: nothing was written
+            refused(exc, "复制上季度", "Copy of last quarter")
+            return 0
+        after_change()
+        items = sum(c["items"] for c in copied)
+        say(f"已复制上季度 {len(copied)} 条公开记录（{items} 项公开事项）为草稿，请核对修改后保存，再审核、公开" if zh_ui
+            else f"Copied {len(copied)} posting(s) ({items} items) from last quarter as drafts: check and edit them, then review "
+                 f"and publish", True)
+        return len(copied)
+
+    copy_button.on_click(lambda _e: copy_last_quarter())
+
+    # -- printing published boards ----------------------------------------------------------------
+    prints = pn.FlexBox(flex_wrap="wrap", sizing_mode="stretch_width", css_classes=["shequ-print-boards"])
+
+    def board_pdf(board: str, period: str):
+        """The printed board, as ``shequ board`` writes it (:func:`shequ_sdk.boards.write_board`)."""
+        import io
+        import tempfile
+        from pathlib import Path
+
+        from shequ_sdk.boards import write_board
+
+        with tempfile.TemporaryDirectory() as d:
+            out = write_board(store.sdk, region=store.region, period=period, board=board,
+                              out=Path(d) / "board.pdf")
+            return io.BytesIO(out.read_bytes())
+
+    def show_extras() -> None:
+        copy_button.visible = may_write and all(f.stored is None for f in batch.forms)
+        buttons = []
+        for form in batch.forms:
+            if form.stored is None or form.stored["status"] != "published":
+                continue
+            board, period = form.stored["board"], form.stored["period"]
+            zh, en = BOARDS[board]
+            label = (f"打印{zh}公开栏" if zh_ui else f"Print the {en} board") + (f" {period}" if len(batch.forms) > 3 else "")
+            name = f"{store.region_obj.name}_{period}_{zh}公开栏.pdf"
+            buttons.append(pn.widgets.FileDownload(callback=lambda board=board, period=period: board_pdf(board, period), filename=name,
+                                                   label=label, color="light", css_classes=["shequ-print-board", f"shequ-print-{board}"],
+                                                   stylesheets=[BUTTON_CSS]))
+        prints.objects = buttons
 
     buttons = []
     for step, zh, en in allowed:
-        button = pn.widgets.Button(label=zh if lang == "zh" else en, color="light", css_classes=["shequ-step", f"shequ-step-{step}"])
-        button.on_click(lambda _e, step=step, zh=zh, en=en: run(step, zh, en))
+        button = pn.widgets.Button(label=zh if zh_ui else en, color="light", css_classes=["shequ-step", f"shequ-step-{step}"])
+        if step == "publish":
+            button.on_click(lambda _e: ask_publish())
+        else:
+            button.on_click(lambda _e, step=step, zh=zh, en=en: run(step, zh, en))
         buttons.append(button)
     bar = pn.Row(*buttons, message, sizing_mode="stretch_width", css_classes=["shequ-workflow"])
-    bar.run = run  # reachable from a notebook or a test: bar.run("review", "审核", "Review")
+    bar.extras = pn.Column(confirm_box, copy_button, prints, sizing_mode="stretch_width", css_classes=["shequ-workflow-extras"])
+    show_extras()
+    # reachable from a notebook or a test: bar.run("review", "审核", "Review") takes a step at once;
+    # bar.ask_publish() then bar.confirm_publish() is what 公开 and 确认公开 do
+    bar.run, bar.ask_publish, bar.confirm_publish, bar.cancel_publish = run, ask_publish, confirm_publish, cancel_publish
+    bar.refresh = show_extras
+    bar.copy_last_quarter, bar.board_pdf, bar.prints, bar.confirm_box, bar.copy_button = (
+        copy_last_quarter, board_pdf, prints, confirm_box, copy_button)
     return bar
 
 

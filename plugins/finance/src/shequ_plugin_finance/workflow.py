@@ -33,13 +33,23 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from shequ_sdk import InputError
-from shequ_sdk.auth import Actor, actor_name
+from shequ_sdk import InputError, Period, Setting, config
+from shequ_sdk.auth import LOCAL_NAME, Actor, actor_name
 from shequ_sdk.errors import BatchError, NotFoundError, PermissionDenied
 from shequ_sdk.models import Region
 from shequ_sdk.records import validate_rows, write
 
-from .models import BOARDS, POSTING_STATUSES, PUBLISHED_STATUSES, Posting, PostingItem
+from .models import BOARDS, BOARDS_FOR_KIND, POSTING_STATUSES, PUBLISHED_STATUSES, Posting, PostingItem
+
+PUBLISH_REQUIRES_ITEMS = "finance.publish_requires_items"
+SETTINGS = (
+    Setting(key=PUBLISH_REQUIRES_ITEMS, default=True, label_zh="公开栏须有公开事项才能公开",
+            label_en="A board is published only with at least one item",
+            description_zh="为真时，没有任何公开事项的公开记录不能公开（防止张贴空白的公开栏）",
+            description_en="When true, a posting without items cannot be published (no empty board goes up)"),
+)
+# how the local single user (no sign-in) is named on a page or a board, never by the audit log's name
+LOCAL_PERSON = ("本机用户", "this computer's user")
 
 STEPS = {
     "review": ("审核", "review"),
@@ -353,6 +363,8 @@ def publish(session: Session, posting_id: int, actor: Optional[Actor] = None, *,
     today = today or now.date()
     day = posted_on or posting.posted_on or today
     items = _items_of(session, [posting.id])[posting.id]
+    if not items:
+        _refuse_empty(session, posting)
     changes = {"status": "published", "published_by": actor_name(actor), "published_at": now, "posted_on": day,
                "fingerprint": fingerprint_of(_snapshot(posting), items)}
     old = _apply(session, posting, changes, today)
@@ -366,6 +378,51 @@ def publish(session: Session, posting_id: int, actor: Optional[Actor] = None, *,
                    {"status": "superseded", "superseded_by": posting.id}, posting.correction_reason)
     session.flush()
     return posting
+
+
+def posting_label(posting, lang: str = "zh") -> str:
+    """``居务公开栏 · 2011年第1季度``: a posting's board and period as a person says them."""
+    try:
+        period = Period.parse(posting.period).label(lang)
+    except Exception:
+        period = str(posting.period)
+    if lang == "zh":
+        return f"{board_label(posting.board)}公开栏 · {period}"
+    return f"{board_label(posting.board, 'en')} board · {period}"
+
+
+def _refuse_empty(session: Session, posting) -> None:
+    """Refuse to publish a posting without items, unless the village's setting allows it."""
+    if not config.get(session, PUBLISH_REQUIRES_ITEMS, session.get(Region, posting.region_id)):
+        return
+    raise InputError(
+        f"{posting_label(posting)}「{posting.title}」没有任何公开事项，不能公开；请先填写公开事项"
+        f"（规则：公开栏须有公开事项才能公开）",
+        f"the {posting_label(posting, 'en')} ({posting.title}) has no items and cannot be published; add its items first "
+        f"(rule: a board is published only with at least one item)")
+
+
+def person_label(session: Optional[Session], username: Optional[str], lang: str = "zh") -> str:
+    """The name a page shows for ``username`` (a ``*_by`` column): the user's display name, the
+    user name when it has none, and 本机用户 for the local single user — never ``local``."""
+    if not username:
+        return ""
+    if username == LOCAL_NAME:
+        return LOCAL_PERSON[0 if lang == "zh" else 1]
+    if session is not None:
+        from shequ_sdk.models import User
+
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is not None and user.display_name:
+            return user.display_name
+    return username
+
+
+def actor_label(actor: Optional[Actor], lang: str = "zh") -> str:
+    """The name a page shows for the acting user (本机用户 for the local single user)."""
+    if actor is None:
+        return LOCAL_PERSON[0 if lang == "zh" else 1]
+    return actor.name
 
 
 def return_to_draft(session: Session, posting_id: int, reason: str, actor: Optional[Actor] = None,
@@ -522,6 +579,111 @@ def seal_historical(session: Session, posting_ids: list[int], approvers: dict[in
             for r in rows])
         session.flush()
     return len(rows)
+
+
+# -- copying last quarter ------------------------------------------------------------------------
+
+COPIED_POSTING_COLUMNS = ("board", "kind", "legal_basis")
+COPIED_ITEM_COLUMNS = ("line_no", "title", "content", "amount_fen", "direction", "account_code")
+
+
+def _quarter_periods(quarter: Period) -> list[str]:
+    """The period labels a quarter's boards are written under: the quarter and its months."""
+    return [str(quarter)] + [str(m) for m in quarter.subperiods("month")]
+
+
+def _village(session: Session, region) -> Region:
+    from shequ_sdk.regions import find_region
+
+    if isinstance(region, Region):
+        found = region
+    elif isinstance(region, int):
+        found = session.get(Region, region)
+        if found is None:
+            raise NotFoundError(f"没有编号为 {region} 的地区", f"no region with id {region}")
+    else:
+        found = find_region(session, region)
+    if found.kind not in BOARDS_FOR_KIND:
+        raise InputError(f"{found.name} 不是村或社区，没有公开栏", f"{found.name} is not a village or community: it keeps no boards")
+    return found
+
+
+def _relabel(title: str, source: Period, target: Period) -> str:
+    """A copied title names the new period: 2010年第4季度党务公开 → 2011年第1季度党务公开."""
+    for old, new in ((source.label("zh"), target.label("zh")), (source.label("en"), target.label("en")), (str(source), str(target))):
+        if old in title:
+            return title.replace(old, new)
+    return title
+
+
+def copy_last_quarter(session: Session, region, quarter, actor: Optional[Actor] = None, *,
+                      today: Optional[dt.date] = None) -> list[dict[str, Any]]:
+    """Copy the previous quarter's boards (its regular postings, three boards, and their items)
+    into ``quarter`` as new drafts, for the committee to edit, review and publish.
+
+    Each board's current content is copied (the published version; a board never published: its
+    newest version); the posting's title names the new quarter, its review signature, posted date
+    and display period are left to fill in, and items keep their lines, text, amounts (fen),
+    direction and account (not the ledger entry, which belongs to last quarter). A monthly finance
+    board's months map onto the new quarter's months.
+
+    Refused (nothing written) when ``quarter`` already has any posting of the village — nothing is
+    ever overwritten — when it is locked for ``actor``, or when last quarter has nothing to copy.
+    Written through the validated, audit-logged write path in the caller's transaction (all or
+    nothing). Returns ``[{id, board, period, title, items}]`` of the new drafts.
+    """
+    from shequ_sdk import locks
+
+    village = _village(session, region)
+    target = Period.parse(quarter)
+    if target.kind != "quarter":
+        raise InputError(f"请选择一个季度（如 2011Q1），收到 {quarter}", f"choose a quarter (such as 2011Q1), got {quarter}")
+    source = target.previous()
+    denied = locks.refusal_for(session, actor, village, target, today)
+    if denied is not None:
+        raise denied
+    P = Posting.__table__
+    existing = session.execute(select(P.c.board).where(P.c.region_id == village.id, P.c.period.in_(_quarter_periods(target)),
+                                                       P.c.status != "superseded")).scalars().all()  # old versions not counted
+    if existing:
+        boards = "、".join(sorted({board_label(b) for b in existing}))
+        boards_en = ", ".join(sorted({board_label(b, "en") for b in existing}))
+        raise InputError(
+            f"{village.name} {target.label('zh')}已有 {len(existing)} 条公开记录（{boards}），不能复制上季度：复制只用于还没有公开记录的季度，"
+            f"已有的记录请直接修改",
+            f"{village.name} already has {len(existing)} posting(s) for {target.label('en')} ({boards_en}); last quarter is copied only "
+            f"into a quarter without postings: edit the existing ones instead")
+    rows = session.execute(select(P).where(P.c.region_id == village.id, P.c.period.in_(_quarter_periods(source)),
+                                           P.c.kind == "regular", P.c.status != "superseded")
+                           .order_by(P.c.id)).mappings().all()
+    chosen: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["board"], r["period"], r["title"])
+        best = chosen.get(key)
+        rank = (r["status"] == "published", r["version"])
+        if best is None or rank > (best["status"] == "published", best["version"]):
+            chosen[key] = dict(r)
+    if not chosen:
+        raise InputError(f"{village.name} {source.label('zh')}没有可复制的公开记录", f"{village.name} has no postings in {source.label('en')} to copy")
+    order = {b: n for n, b in enumerate(BOARDS_FOR_KIND[village.kind])}
+    picked = sorted(chosen.values(), key=lambda r: (order.get(r["board"], 99), r["period"], r["title"]))
+    months = dict(zip((str(m) for m in source.subperiods("month")), (str(m) for m in target.subperiods("month"))))
+    new_rows = []
+    for r in picked:
+        period = months.get(r["period"], str(target))
+        new_rows.append({"region_id": village.id, "period": period, **{c: r[c] for c in COPIED_POSTING_COLUMNS},
+                         "title": _relabel(r["title"], Period.parse(r["period"]), Period.parse(period))})
+    ids = write(session=session, table=Posting, rows=new_rows, return_ids=True, actor=actor, today=today).ids
+    items = _items_of(session, [r["id"] for r in picked])
+    copies, out = [], []
+    for r, new_id, row in zip(picked, ids, new_rows):
+        mine = sorted(items[r["id"]], key=lambda it: it["line_no"])
+        copies += [{**{c: it[c] for c in COPIED_ITEM_COLUMNS}, "region_id": village.id, "posting_id": new_id} for it in mine]
+        out.append({"id": new_id, "board": row["board"], "period": row["period"], "title": row["title"], "items": len(mine)})
+    if copies:
+        write(session=session, table=PostingItem, rows=copies, actor=actor, today=today)
+    session.flush()
+    return out
 
 
 def board_label(code: str, lang: str = "zh") -> str:
