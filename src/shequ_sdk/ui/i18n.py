@@ -23,7 +23,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "refresh": ("刷新数据", "Refresh"),
     # township dashboard
     "kpis": ("核心指标", "Headline indicators"),
-    "kpis.note": ("数值与命令 shequ indicators 的输出一致", "Values are exactly what `shequ indicators` prints"),
     "village_table": ("各村（社区）核心指标", "Headline indicators by village"),
     "village_table.hint": ("点击村名打开该村主页；点击表头排序", "Click a village to open its page; click a header to sort"),
     "download_csv": ("下载 CSV", "Download CSV"),

@@ -31,7 +31,6 @@ KPI_STYLE = """<style>
 .shequ-kpi{background:#fff;border:1px solid #e0e0e0;border-left:4px solid #1565c0;border-radius:4px;padding:8px 10px}
 .shequ-kpi .label{font-size:13px;color:#555}
 .shequ-kpi .value{font-size:22px;font-weight:600;color:#222;margin-top:2px;white-space:nowrap}
-.shequ-kpis-caption{font-size:12px;color:#777;margin:4px 0 0 0}
 </style>"""
 
 
@@ -74,7 +73,7 @@ class KpiCards(View):
         if not cards:
             return f'<div class="shequ-kpis-empty">{html.escape(s.t("no_data"))}</div>'
         return (f'{KPI_STYLE}<div class="shequ-kpis" data-region="{html.escape(s.region)}" data-period="{html.escape(s.period)}">'
-                f'{"".join(cards)}</div><div class="shequ-kpis-caption">{html.escape(s.t("kpis.note"))}</div>')
+                f'{"".join(cards)}</div>')
 
     def __panel__(self):
         return pn.pane.HTML(pn.bind(lambda **_: self.html(), **self._deps()), sizing_mode="stretch_width", css_classes=["shequ-kpi-cards"])
