@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 
 import panel as pn
+import pytest
 from bokeh.document import Document
 
-from shequ_sdk.ui import STRINGS, DataStore, TownshipDashboard
+from shequ_sdk.ui import STRINGS, DataStore, TownshipDashboard, VillagePage, views_for
+from shequ_sdk.ui.views import render_view_checked
 
 
 def page_text(obj) -> str:
@@ -29,3 +31,38 @@ def test_the_township_page_has_no_developer_note(demo_sdk):
     text = page_text(TownshipDashboard(sdk=demo_sdk, region="茅草街镇", period="2010", defer=False))
     assert "核心指标" in text
     assert "shequ indicators" not in text and "命令" not in text
+
+
+PASSWORD = "春耕秋收2010"
+
+
+@pytest.fixture
+def signed_in(demo_sdk):
+    """``signed_in(username)``: the demo database as seen by a township user (maocao, 茅草街镇)
+    or a village user (xinshang, 新尚村社区), signed in with their password."""
+    from shequ_sdk.auth import add_user
+
+    with demo_sdk.transaction() as s:
+        add_user(s, "maocao", role="township", region="茅草街镇", password=PASSWORD)
+        add_user(s, "xinshang", role="village", region="新尚村社区", password=PASSWORD)
+    return lambda username: demo_sdk.login(username, PASSWORD)
+
+
+@pytest.mark.parametrize("username", ["maocao", "xinshang"])
+def test_every_view_renders_within_a_signed_in_users_scope(signed_in, username):
+    store = DataStore(sdk=signed_in(username))  # opens on the user's own township or village
+    for placement in ("chart", "village"):
+        for spec in views_for(placement):
+            rendered, exc = render_view_checked(spec, store)
+            assert exc is None, (username, spec.key, f"{type(exc).__name__}: {exc}")
+    store.village = "新尚村社区"
+    for text in (page_text(TownshipDashboard(data_store=store, defer=False)), page_text(VillagePage(data_store=store))):
+        assert "shequ-view-error" not in text and "shequ-permission" not in text and "PermissionDenied" not in text
+
+
+def test_a_read_of_the_county_is_kept_within_a_township_users_scope(signed_in):
+    store = DataStore(sdk=signed_in("maocao"))
+    assert store.reach("南县") == "茅草街镇"  # the county holds the scope: read the scope
+    assert store.reach("新尚村社区") == "新尚村社区"  # inside the scope: as asked
+    assert store.reach("南洲镇") == "南洲镇"  # beside the scope: as asked, and refused by the SDK
+    assert len(store.frame("elderly_resident", region="南县", period=None)) == len(store.frame("elderly_resident", period=None))

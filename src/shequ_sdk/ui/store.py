@@ -221,6 +221,19 @@ class DataStore(pn.viewable.Viewer):
         row = self.regions().set_index("id").loc[int(region_id)]
         return scope in {int(region_id), *(int(v) for v in (row["township_id"], row["county_id"]) if not pd.isna(v))}
 
+    def reach(self, ref: str) -> str:
+        """``ref`` as far as the user may read it: an area holding the user's scope (the county,
+        for a township or village user) becomes that scope, so rows read "in the county" are
+        the rows the user may see. An area beside the scope stays as asked (and is refused)."""
+        scope = self.scope_id()
+        if scope is None:
+            return ref
+        asked = self._cached(("region", ref), lambda: self.sdk.region(ref), versioned=False)
+        if scope in {asked.id, asked.township_id, asked.county_id}:
+            return ref
+        mine = self._cached(("region", scope), lambda: self.sdk.region(self.ref(scope)), versioned=False)
+        return self.ref(scope) if asked.id in {mine.township_id, mine.county_id} else ref
+
     def denied(self):
         """The :class:`PermissionDenied` for the area or village page asked for (from a link)
         outside the user's scope, else ``None``; pages show it instead of data."""
@@ -463,7 +476,8 @@ class DataStore(pn.viewable.Viewer):
 
         Tables registered ``sensitive=True`` (family planning, mediation parties…) come without
         any sensitive column at all, so their people never appear by name in a township view.
-        ``period=None`` reads every period; the default is the selected one.
+        ``period=None`` reads every period; the default is the selected one. A ``region`` that
+        holds the user's scope (the county, for a township user) reads the scope (:meth:`reach`).
         """
         rt = self.table(table)
         if columns is None:
@@ -471,8 +485,9 @@ class DataStore(pn.viewable.Viewer):
         elif rt.sensitive:
             columns = [c for c in columns if not _is_sensitive(rt, c)]
         chosen = self.table_period(rt, self.period if period == "selected" else period) if period is not None else None
-        key = ("frame", table, region or self.region, chosen, tuple(columns), repr(where), limit, codes, yuan, self.lang)
-        return self._cached(key, lambda: self.sdk.frame(table, region=region or self.region, period=chosen, columns=columns,
+        region = self.reach(region or self.region)
+        key = ("frame", table, region, chosen, tuple(columns), repr(where), limit, codes, yuan, self.lang)
+        return self._cached(key, lambda: self.sdk.frame(table, region=region, period=chosen, columns=columns,
                                                         where=where, limit=limit, codes=codes, yuan=yuan, lang=self.lang))
 
     def count(self, table: str, *, region: Optional[str] = None, period: Optional[str] = "selected") -> int:
@@ -481,19 +496,20 @@ class DataStore(pn.viewable.Viewer):
 
         rt = self.table(table)
         chosen = self.table_period(rt, self.period if period == "selected" else period) if period is not None else None
+        region = self.reach(region or self.region)
 
         def compute():
             from ..frames import _period_condition  # the same period filter as Shequ.frame
 
             tbl = rt.model.__table__
-            area = self.sdk.region(region or self.region)
+            area = self.sdk.region(region)
             stmt = select(func.count()).select_from(tbl).where(tbl.c.region_id.in_(select(Region.id).where(scope_condition(area))))
             if chosen:
                 stmt = stmt.where(_period_condition(rt, [Period.parse(chosen)]))
             with Session(self.sdk.engine) as s:
                 return int(s.execute(stmt).scalar_one())
 
-        return self._cached(("count", table, region or self.region, chosen), compute)
+        return self._cached(("count", table, region, chosen), compute)
 
     def __panel__(self):
         from .views import KpiCards

@@ -29,10 +29,10 @@ def occupancy(store):
     homes = _active(store.frame("elderly_home", period=None, columns=["id", "name", "capacity", "built", "closed"]), "built", "closed", day)
     if homes.empty:
         return message(store.t("no_data"))
-    # a home takes residents from the whole county: read them there, keep those of these homes —
-    # for a township or village user, as far as their scope reaches (they may not read the county)
+    # a home takes residents from the whole county: read them there (the store keeps a township
+    # or village user's read within their scope), keep those of these homes
     area = store.region_obj
-    county = store.ref(area.county_id) if area.county_id and store.in_scope(area.county_id) else store.region
+    county = store.ref(area.county_id) if area.county_id else store.region
     residents = store.frame("elderly_resident", region=county, period=None, columns=["home_id", "support_form", "admitted", "discharged"],
                             where={"home_id": [int(i) for i in homes["id"]]}, codes=True)
     residents = _active(residents[residents["support_form"] == "concentrated"], "admitted", "discharged", day)
