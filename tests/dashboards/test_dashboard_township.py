@@ -66,3 +66,23 @@ def test_a_read_of_the_county_is_kept_within_a_township_users_scope(signed_in):
     assert store.reach("新尚村社区") == "新尚村社区"  # inside the scope: as asked
     assert store.reach("南洲镇") == "南洲镇"  # beside the scope: as asked, and refused by the SDK
     assert len(store.frame("elderly_resident", region="南县", period=None)) == len(store.frame("elderly_resident", period=None))
+
+
+def test_the_csv_download_keeps_counts_whole_and_money_in_yuan_with_two_decimals(demo_sdk):
+    import csv
+    import io
+
+    from shequ_sdk.ui import VillageTable
+
+    table = VillageTable(data_store=DataStore(sdk=demo_sdk, region="茅草街镇", period="2010"))
+    rows = list(csv.DictReader(io.StringIO(table.csv_bytes().decode("utf-8-sig"))))
+    by_name = {r["村/社区"]: r for r in rows}
+    assert by_name["新尚村社区"]["户数（户）"] == "360"
+    assert by_name["太台村"]["登记资产原值（元）"] == "377500.00"
+    counts = [c for c in rows[0] if c.endswith(("（户）", "（个）", "（件）", "（次）", "（人）"))]
+    assert len(counts) >= 8
+    for row in rows:
+        assert all(row[c] == "" or row[c].isdigit() for c in counts), row
+        assert row["登记资产原值（元）"] == "" or row["登记资产原值（元）"].split(".")[1].__len__() == 2
+    workbook = table.xlsx_bytes()  # the Excel download takes the same exact values
+    assert workbook[:2] == b"PK"

@@ -398,18 +398,17 @@ class DataStore(pn.viewable.Viewer):
         """A value as ``shequ indicators`` prints it (:func:`shequ_sdk.indicators.format_value`)."""
         return format_value(self.indicator(key), value, self.lang)
 
-    def village_indicators(self, keys: Iterable[str]) -> pd.DataFrame:
-        """One row per village of the area, one column per indicator key (wide frame of ``Shequ.indicators``)."""
+    def village_indicators(self, keys: Iterable[str], exact: bool = False) -> pd.DataFrame:
+        """One row per village of the area, one column per indicator key (wide frame of ``Shequ.indicators``).
+        Counts are ``Int64``, rates and money ``float64``; ``exact=True``: money as ``Decimal`` yuan."""
         keys = tuple(keys)
 
         def compute():
-            if self.region_obj.kind in ("village", "community"):
-                long = self.sdk.indicators(list(keys), regions=self.region, periods=self.period, level=None, as_of=self.as_of)
-            else:
-                long = self.sdk.indicators(list(keys), regions=self.region, periods=self.period, level="village", as_of=self.as_of)
+            level = None if self.region_obj.kind in ("village", "community") else "village"
+            long = self.sdk.indicators(list(keys), regions=self.region, periods=self.period, level=level, as_of=self.as_of, exact=exact)
             return self.sdk.wide(long)
 
-        return self._cached(("villages", self.region, self.period, keys, self.as_of), compute)
+        return self._cached(("villages", self.region, self.period, keys, self.as_of, exact), compute)
 
     def trend_periods(self, length: Optional[int] = None) -> list[Period]:
         """The periods a trend shows: the selected one and those before it, same kind."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import traceback
+from decimal import Decimal
 from typing import Any, Optional
 
 import pandas as pd
@@ -20,11 +21,13 @@ import param
 
 from ..plugins import registry
 from ..registry import View as ViewSpec
-from .charts import axis_label, display_number, message, table_pane
+from .charts import axis_label, display_number, is_rate, message, table_pane
 from .i18n import t
 from .store import DataStore
 
 log = logging.getLogger("shequ_sdk.ui")
+
+CENT = Decimal("0.01")
 
 KPI_STYLE = """<style>
 .shequ-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
@@ -87,19 +90,31 @@ class VillageTable(View):
     view_type = "table"
 
     def frame(self) -> pd.DataFrame:
-        """Columns: ``region_id``, ``region_name``, (``township_name``), one per headline indicator
-        (rates in per cent, money in yuan)."""
+        """Columns: ``region_id``, ``region_name``, (``township_name``), one per headline indicator:
+        counts ``Int64``, rates in per cent (``Float64``, one decimal), money exact ``Decimal`` yuan."""
         s = self.data_store
         keys = s.headline_keys()
-        wide = s.village_indicators(keys)
+        wide = s.village_indicators(keys, exact=True)
         out = pd.DataFrame({"region_id": wide["region_id"].astype("int64"), "region_name": wide["region_name"].astype(str)})
         if s.region_obj.kind == "county":
             regions = s.regions().set_index("id")
             out["township_name"] = [str(regions.at[r, "township_name"]) for r in out["region_id"]]
         for key in keys:
             ind = s.indicator(key)
-            out[key] = pd.array([display_number(ind, v) for v in wide[key]], dtype="Float64") if key in wide else pd.NA
+            values = wide[key] if key in wide else [None] * len(out)
+            if is_rate(ind):
+                out[key] = pd.array([display_number(ind, v) for v in values], dtype="Float64")
+            elif ind.value_type == "money":
+                out[key] = pd.Series([None if _missing(v) else Decimal(v).quantize(CENT) for v in values], dtype=object, index=out.index)
+            elif ind.value_type == "count":
+                out[key] = pd.array([None if _missing(v) else int(v) for v in values], dtype="Int64")
+            else:
+                out[key] = pd.array([display_number(ind, v) for v in values], dtype="Float64")
         return out
+
+    def money_keys(self) -> list[str]:
+        s = self.data_store
+        return [k for k in s.headline_keys() if s.indicator(k).value_type == "money" and not is_rate(s.indicator(k))]
 
     def titles(self) -> dict[str, str]:
         s = self.data_store
@@ -112,8 +127,6 @@ class VillageTable(View):
         """Number formats per indicator column: counts as integers, rates with one decimal, yuan with two."""
         from bokeh.models.widgets.tables import NumberFormatter
 
-        from .charts import is_rate
-
         out = {}
         for key in self.data_store.headline_keys():
             ind = self.data_store.indicator(key)
@@ -122,10 +135,14 @@ class VillageTable(View):
         return out
 
     def labelled(self) -> pd.DataFrame:
-        """The table as downloaded: labelled columns, no internal ids."""
-        df = self.frame().drop(columns=["region_id"])
-        df = df.astype({c: "float64" for c in df.columns if str(df[c].dtype) == "Float64"})
-        return df.rename(columns=self.titles())
+        """The table as downloaded: labelled columns, no internal ids; counts stay integers and
+        money stays exact yuan (written with two decimals)."""
+        from ..excel.export import MONEY_ATTR
+
+        titles = self.titles()
+        df = self.frame().drop(columns=["region_id"]).rename(columns=titles)
+        df.attrs[MONEY_ATTR] = [titles[k] for k in self.money_keys()]
+        return df
 
     def csv_bytes(self) -> bytes:
         from ..spreadsheets import to_csv_bytes
@@ -153,7 +170,7 @@ class VillageTable(View):
         df = self.frame()
         if df.empty:
             return message(s.t("no_villages"))
-        shown = df.astype({c: "float64" for c in df.columns if str(df[c].dtype) == "Float64"})
+        shown = grid_frame(df)
         many = len(shown) > 25
         table = pn.widgets.Tabulator(
             shown, show_index=False, disabled=True, hidden_columns=["region_id"], titles=self.titles(), formatters=self.formatters(),
@@ -177,6 +194,23 @@ class VillageTable(View):
 
     def __panel__(self):
         return pn.panel(pn.bind(self._build, **self._deps()), defer_load=self.defer, sizing_mode="stretch_width")
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def grid_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as the browser grid takes it: plain numbers, blanks as NaN (the downloads keep
+    the exact values; the grid only draws them, rounded by its formatters)."""
+    out = df.copy()
+    for col in out.columns:
+        dtype = str(out[col].dtype)
+        if dtype in ("Float64", "Int64"):
+            out[col] = out[col].astype("float64")
+        elif dtype == "object" and any(isinstance(v, Decimal) for v in out[col]):
+            out[col] = [float("nan") if _missing(v) else float(v) for v in out[col]]
+    return out
 
 
 def error_card(label: str, exc: BaseException, lang: str = "zh"):
