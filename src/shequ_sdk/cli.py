@@ -26,12 +26,18 @@ class _Console:
         self._options = options
         self._console = None
 
-    def __getattr__(self, name):
+    @property
+    def rich(self):
+        """The rich Console itself: what rich's Progress and Live take (they use it as a context
+        manager, which a proxy's ``__getattr__`` cannot answer for)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name):
+        return getattr(self.rich, name)
 
 
 out = _Console()

@@ -36,6 +36,15 @@ CHROMIUM = os.environ.get("SHEQU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1"}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}
+# every text a person can read on the page, shadow roots included (Panel renders into them);
+# the text of <style> and <script> elements is not on the page
+PAGE_TEXT = """() => { const out = []; const walk = r => { for (const n of r.querySelectorAll('*')) {
+    if (n.shadowRoot) walk(n.shadowRoot);
+    if (n.tagName === 'STYLE' || n.tagName === 'SCRIPT' || n.tagName === 'TEMPLATE') continue;
+    for (const c of n.childNodes) if (c.nodeType === 3 && c.textContent.trim()) out.push(c.textContent.trim()); } };
+  walk(document); return out.join('\\n'); }"""
 
 
 def _have_playwright() -> bool:
@@ -226,6 +235,30 @@ def copy_to_docs(path: Path, name: str) -> None:
         shutil.copy(path, target)
 
 
+def page_text(page) -> str:
+    """The page's readable text, one text node a line (shadow roots included)."""
+    return page.evaluate(PAGE_TEXT)
+
+
+@contextmanager
+def watched_page(browser, served, **options):
+    """A page of a fresh ``zh-CN`` context (``options`` as for ``browser.new_context``, e.g.
+    ``**PHONE``) whose console errors, page errors and requests leaving 127.0.0.1 fail the test
+    when the block ends."""
+    context = browser.new_context(locale="zh-CN", **options)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("request", lambda r: None if r.url.startswith(("data:", "blob:", "about:", served.base)) else problems.append(r.url))
+    page.set_default_timeout(45_000)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not problems, problems
+
+
 @pytest.fixture
 def ui():
     """The page helpers above, for the test modules (conftest modules are not importable
@@ -233,4 +266,5 @@ def ui():
     from types import SimpleNamespace
 
     return SimpleNamespace(kpis=kpis, kpi_context=kpi_context, printed=printed_indicators, heatmap_cell=heatmap_cell,
-                           set_date=set_date, save_screenshot=save_screenshot, copy_to_docs=copy_to_docs, is_local=is_local)
+                           set_date=set_date, save_screenshot=save_screenshot, copy_to_docs=copy_to_docs, is_local=is_local,
+                           page_text=page_text, watched_page=watched_page, PHONE=PHONE, LAPTOP=LAPTOP)

@@ -11,27 +11,17 @@ import pytest
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 RUNS = "环卫协会 · 清运记录"
 LEDGER = "民主管理监督理财协会 · 村级财务收支账目"
 
 
 @pytest.fixture(params=["phone", "laptop"])
-def device_page(request, browser, served):
+def device_page(request, browser, served, ui):
     """A page of a fresh context at the device's size; console errors and requests leaving
     127.0.0.1 fail the test."""
-    context = browser.new_context(locale="zh-CN", **(PHONE if request.param == "phone" else LAPTOP))
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("request", lambda r: None if r.url.startswith(("data:", "blob:", "about:", served.base)) else problems.append(r.url))
-    page.set_default_timeout(45_000)
-    page.device = request.param
-    yield page
-    context.close()
-    assert not problems, problems
+    with ui.watched_page(browser, served, **(ui.PHONE if request.param == "phone" else ui.LAPTOP)) as page:
+        page.device = request.param
+        yield page
 
 
 def no_horizontal_scroll(page) -> None:
@@ -176,17 +166,14 @@ def test_one_save_with_five_mistakes_shows_five_messages_and_the_count_says_five
 
 def test_a_drafted_form_survives_a_reload(browser, served, ui):
     """What a clerk typed and did not save comes back after a reload, said so, and can be discarded."""
-    context = browser.new_context(locale="zh-CN", **PHONE)
-    page = context.new_page()
-    page.set_default_timeout(45_000)
-    try:
+    with ui.watched_page(browser, served, **ui.PHONE) as page:
         open_records(page, served, RUNS, quarter="2010Q3")
         form = ".shequ-input-sanitation_collection_run"
         page.locator(f"{form}-vehicle input").fill("湘F-草稿")
         page.locator(f"{form}-amount_kg input").fill("12三")  # a mistake is kept as typed, to correct later
         page.locator(f"{form}-amount_kg input").press("Tab")  # leaving the box sends it, as on a phone keyboard
         expect(page.locator(f"{form}-amount_kg input")).to_have_value("12三")
-        page.wait_for_timeout(500)  # the server keeps the draft as the value arrives
+        kept_draft(served)  # the server keeps the draft as the value arrives
 
         page.reload()
         open_records(page, served, RUNS, quarter="2010Q3")
@@ -198,5 +185,22 @@ def test_a_drafted_form_survives_a_reload(browser, served, ui):
         page.locator(".shequ-draft-discard button").click()
         expect(page.locator(f"{form}-vehicle input")).to_have_value("")
         expect(note).to_be_hidden()
-    finally:
-        context.close()
+
+
+def kept_draft(served, timeout: float = 15) -> None:
+    """Wait until the server holds a draft (it is written as each value reaches it)."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from shequ_sdk.models import FormDraft
+
+    end = time.monotonic() + timeout
+    while True:
+        with served.sdk.transaction() as s:
+            held = select(func.count()).select_from(FormDraft).where(FormDraft.form_key.like("sanitation_collection_run|2010Q3|%"),
+                                                                      FormDraft.values_json.like("%12三%"))
+            if s.execute(held).scalar():
+                return
+        assert time.monotonic() < end, "no draft was kept"
+        time.sleep(0.1)

@@ -11,13 +11,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 VILLAGE, QUARTER = "新尚村社区", "2011Q3"
-# every text of the page, shadow roots included (Panel renders into them)
-PAGE_TEXT = """() => { const out = []; const walk = r => { for (const n of r.querySelectorAll('*')) {
-    if (n.shadowRoot) walk(n.shadowRoot);
-    if (n.childNodes) for (const c of n.childNodes) if (c.nodeType === 3 && c.textContent.trim()) out.push(c.textContent.trim()); } };
-  walk(document); return out.join('\\n'); }"""
 
 
 def reviewed_board(served) -> tuple[int, list[int]]:
@@ -46,14 +40,7 @@ def reviewed_board(served) -> tuple[int, list[int]]:
 
 def test_publishing_on_a_phone_asks_first_then_publishes_and_prints(browser, served, ui):
     pid, item_ids = reviewed_board(served)
-    context = browser.new_context(locale="zh-CN", accept_downloads=True, **PHONE)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("request", lambda r: None if r.url.startswith(("data:", "blob:", "about:", served.base)) else problems.append(r.url))
-    page.set_default_timeout(45_000)
-    try:
+    with ui.watched_page(browser, served, accept_downloads=True, **ui.PHONE) as page:
         page.goto(served.url("entry", village=VILLAGE, quarter=QUARTER))
         expect(page.locator(".shequ-posting-state[data-status='reviewed']")).to_have_count(1)
         page.locator(".shequ-step-publish button").click()
@@ -72,7 +59,7 @@ def test_publishing_on_a_phone_asks_first_then_publishes_and_prints(browser, ser
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))
         ui.copy_to_docs(shot, "entry-publish-confirm.png")
-        check_no_internals(page, pid, item_ids)
+        check_no_internals(ui, page, pid, item_ids)
 
         page.locator(".shequ-publish-confirm-ok button").click()
         expect(page.locator(".shequ-step-ok")).to_contain_text("已公开 1 条记录")
@@ -81,7 +68,7 @@ def test_publishing_on_a_phone_asks_first_then_publishes_and_prints(browser, ser
         expect(confirm).to_be_hidden()
         rows = served.sdk.frame("finance_posting", region=VILLAGE, period=QUARTER, codes=True)
         assert rows["status"].tolist() == ["published"] and rows["fingerprint"].notna().all()
-        check_no_internals(page, pid, item_ids)
+        check_no_internals(ui, page, pid, item_ids)
 
         # 打印公开栏: the same PDF as `shequ board`
         button = page.locator(".shequ-print-residents button")
@@ -91,13 +78,10 @@ def test_publishing_on_a_phone_asks_first_then_publishes_and_prints(browser, ser
         pdf = Path(download.value.path()).read_bytes()
         assert pdf.startswith(b"%PDF") and download.value.suggested_filename.endswith("居务公开栏.pdf")
         ui.save_screenshot(page, "entry-publish-done.png")
-    finally:
-        context.close()
-    assert not problems, problems
 
 
-def check_no_internals(page, pid: int, item_ids: list[int]) -> None:
-    text = page.evaluate(PAGE_TEXT)
+def check_no_internals(ui, page, pid: int, item_ids: list[int]) -> None:
+    text = ui.page_text(page)
     assert "local" not in text.lower().replace("locale", "")
     assert "fen" not in text.lower() and "分）" not in text
     assert f"#{pid}" not in text and "编号" not in text

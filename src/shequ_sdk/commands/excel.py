@@ -174,7 +174,7 @@ def _export_parquet(db, user, region, period, table, tables, years, out_path, in
         # the bar starts with the first finished step, after the arguments were checked: a refused
         # export prints its one error line and nothing else
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        bar = Progress(*columns, console=climod.err, transient=False)
+        bar = Progress(*columns, console=climod.err.rich, transient=False)
         task = None
 
         def progress(done: int, total: int, what: str) -> None:

@@ -127,7 +127,7 @@ def generate_cmd(
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, console=climod.err, transient=False) as progress:
+            with Progress(*columns, console=climod.err.rich, transient=False) as progress:
                 report = sdk.generate(options, progress=ProgressDisplay(progress))
         counts = sdk.row_counts()
     except BaseException:

@@ -32,7 +32,7 @@ def publish_cmd(
                 report = publish_site(session, out, county=region)
             else:
                 columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-                with Progress(*columns, console=climod.err, transient=False) as progress:
+                with Progress(*columns, console=climod.err.rich, transient=False) as progress:
                     task = progress.add_task("生成页面 / pages", total=None)
                     report = publish_site(session, out, county=region,
                                           progress=lambda done, total: progress.update(task, completed=done, total=total))

@@ -187,7 +187,7 @@ def _progress_bar(enabled: bool):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("校验中 / verifying"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
-                  console=climod.err, transient=True) as bar:
+                  console=climod.err.rich, transient=True) as bar:
         task = bar.add_task("verify", total=None)
         yield (lambda n: bar.update(task, total=n)), (lambda n: bar.advance(task, n))
 

@@ -539,6 +539,10 @@ class RecordForm(pn.viewable.Viewer):
                 self._quiet = False
 
     def reload(self) -> None:
+        """Show the stored values again (重新加载, after a conflict): the user's unsaved input for
+        this record is what they chose to drop, so its draft goes too."""
+        if not self.store.readonly:
+            self.discard_draft()
         if self.record_id is not None:
             self.load(self.record_id)
         elif self.match is not None:
@@ -684,9 +688,9 @@ class BatchForm(pn.viewable.Viewer):
         except Exception as exc:  # a database constraint the rules did not foresee: nothing was written
             self._report([(owners[0], Problem(f"保存失败：{exc}", f"saving failed: {exc}"))])
             return 0
-        for form in owners:
-            form.discard_draft()  # saved: the draft has served
+        for form in owners:  # saved: the draft has served (reload drops it too)
             if form.record_id is None and form.match is None:
+                form.discard_draft()
                 form.new()
             else:
                 form.reload()
