@@ -6,7 +6,8 @@ record), until the form is saved or the draft discarded. Values are kept exactly
 text of each box), so a draft holding a mistake comes back with the same mistake to correct.
 
 A draft belongs to one user (``user_key``: the login name, empty on a single-user installation)
-and one village; reading it needs both. Fields marked sensitive (ID and phone numbers) are never
+and one village; reading or keeping it needs both, and the village must be within the user's
+scope (checked here, like every read and write of the SDK). Fields marked sensitive (ID and phone numbers) are never
 written to a draft: they are typed again.
 """
 
@@ -20,7 +21,7 @@ from typing import Optional
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from .models import FormDraft
+from .models import FormDraft, Region
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,21 @@ def user_key(user) -> str:
     return "" if user is None else str(getattr(user, "username", user))
 
 
+def _check_scope(session: Session, user, region_id: int) -> None:
+    """Refuse a draft of a village outside the signed-in user's scope (auth.PermissionDenied)."""
+    if user is None or not hasattr(user, "role"):
+        return
+    from .auth import check_read
+
+    region = session.get(Region, int(region_id))
+    if region is not None:
+        check_read(session, user, [region])
+
+
 def save(session: Session, user, form_key: str, region_id: int, values: dict[str, object],
          now: Optional[dt.datetime] = None) -> None:
     """Keep ``values`` (field name → the text or choice as entered) as the user's draft of the form."""
+    _check_scope(session, user, region_id)
     now = now or dt.datetime.now(dt.timezone.utc)
     text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
     key = user_key(user)
@@ -50,6 +63,7 @@ def save(session: Session, user, form_key: str, region_id: int, values: dict[str
 
 def load(session: Session, user, form_key: str, region_id: int) -> Optional[Draft]:
     """The user's draft of the form in that village, or None."""
+    _check_scope(session, user, region_id)
     row = session.execute(select(FormDraft).where(FormDraft.user_key == user_key(user), FormDraft.form_key == form_key,
                                                   FormDraft.region_id == region_id)).scalar_one_or_none()
     if row is None:

@@ -48,7 +48,7 @@ def test_a_draft_comes_back_as_typed_and_goes_when_saved(demo):
     # another quarter's form, and the same form for another user, start empty
     other_quarter, _ = ledger_form(demo, quarter="2010Q3")
     assert not other_quarter.draft_bar.visible and other_quarter.inputs["summary"].widget.value == ""
-    clerk = demo.as_user(Actor(username="clerk", role="village_clerk", region_id=again.fixed["region_id"]))
+    clerk = demo.as_user(Actor(username="clerk", role="village", region_id=again.fixed["region_id"]))
     theirs, _ = ledger_form(clerk)
     assert not theirs.draft_bar.visible and theirs.inputs["summary"].widget.value == ""
 
@@ -97,3 +97,24 @@ def test_a_locked_quarter_keeps_no_draft(demo):
     form.new()
     form.inputs["summary"].widget.value = "不应保存"
     assert drafts_stored(demo) == 0
+
+
+def test_a_draft_of_a_village_outside_the_users_scope_is_refused(demo):
+    """The scope check is in the SDK (drafts.save/load), whatever page or script calls it."""
+    import pytest
+
+    from shequ_sdk import drafts
+    from shequ_sdk.errors import PermissionDenied
+    from shequ_sdk.regions import find_region
+
+    with demo.reading() as s:
+        xinshang, other = find_region(s, VILLAGE).id, find_region(s, "南洲村").id
+    outsider = Actor(username="nanzhou-clerk", role="village", region_id=other)
+    with demo.transaction() as s:
+        with pytest.raises(PermissionDenied, match="新尚村社区"):
+            drafts.save(s, outsider, "finance_ledger_entry|2010Q4|x|new", xinshang, {"summary": "越权"})
+        with pytest.raises(PermissionDenied):
+            drafts.load(s, outsider, "finance_ledger_entry|2010Q4|x|new", xinshang)
+        drafts.save(s, outsider, "finance_ledger_entry|2010Q4|x|new", other, {"summary": "本村"})
+        assert drafts.load(s, outsider, "finance_ledger_entry|2010Q4|x|new", other).values == {"summary": "本村"}
+    assert drafts_stored(demo) == 1
