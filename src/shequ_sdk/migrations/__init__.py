@@ -541,7 +541,10 @@ def new_revision(branch: str, message: str) -> Optional[Path]:
     tables = {t for t, b in branch_of_table().items() if b == branch}
     sd = script()
     in_branch = [s for s in sd.walk_revisions() if _branch_label(s) == branch]
-    rev_id = f"{branch}_{len(in_branch) + 1:04d}"
+    # after the highest number in use, not the count: a number left out (a revision renumbered
+    # on another branch before merging) must not be handed out twice
+    numbers = [int(s.revision.rsplit("_", 1)[1]) for s in in_branch if s.revision.rsplit("_", 1)[-1].isdigit()]
+    rev_id = f"{branch}_{max(numbers + [len(in_branch)]) + 1:04d}"
     written: list[Path] = []
 
     def keep_if_changed(context, revision, directives):
