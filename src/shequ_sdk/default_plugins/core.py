@@ -260,3 +260,11 @@ def register_views(register):
         return render(store)
 
     register(View(key="core.sync", label_zh="同步", label_en="Sync", render=sync_view, placement="entry", order=90))
+
+    def map_view(store):
+        from ..ui.village_map import map_view as render
+
+        return render(store)
+
+    # beside the disclosure heatmap, above the village table: where each village is and how it stands
+    register(View(key="core.village_map", label_zh="村庄地图", label_en="Village map", render=map_view, placement="chart", order=20))
