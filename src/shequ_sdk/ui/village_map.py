@@ -109,7 +109,7 @@ def village_map(store: DataStore, key: str, *, on_pick=None):
                            "holes": [[[(p[0], p[1]) for p in hole] for hole in rings[1:]]] if len(rings) > 1 else [],
                            "value": row.value, "name": row.name, "value_text": row.value_text})
     layers = []
-    vdims = [hv.Dimension("value", label=clabel), hv.Dimension("name", label=village_word), hv.Dimension("value_text", label=clabel)]
+    vdims = [hv.Dimension("value", label=clabel), hv.Dimension("name", label=village_word), hv.Dimension("value_text", label=store.pick("数值", "Value"))]
     if shapes:
         layers.append(hv.Polygons(shapes, vdims=vdims).opts(
             color="value", cmap="YlGnBu", line_color="#607d8b", line_width=1, fill_alpha=0.35, clipping_colors={"NaN": NO_VALUE},
