@@ -48,6 +48,7 @@ def map_frame(store: DataStore, key: Optional[str] = None) -> pd.DataFrame:
     wide = store.village_indicators(keys)
     ids = [int(i) for i in wide["region_id"]] if "region_id" in wide else []
     ids = [i for i in ids if store.in_scope(i)]
+    names = {int(i): str(n) for i, n in zip(wide["region_id"], wide["region_name"])} if ids else {}
 
     def positions():
         with store.reading() as session:
@@ -57,7 +58,7 @@ def map_frame(store: DataStore, key: Optional[str] = None) -> pd.DataFrame:
     where = store.cached(("village_map.positions", tuple(ids)), positions) if ids else {}
     out = pd.DataFrame({
         "ref": [store.ref(i) for i in ids],
-        "name": [str(n) for i, n in zip(wide["region_id"], wide["region_name"]) if int(i) in set(ids)],
+        "name": [names[i] for i in ids],
         "lon": [where.get(i, (None, None, None))[0] for i in ids],
         "lat": [where.get(i, (None, None, None))[1] for i in ids],
         "boundary": [where.get(i, (None, None, None))[2] for i in ids],
@@ -191,7 +192,31 @@ def _to_bokeh(obj):
 
 
 def map_view(store: DataStore):
-    """The ``core.village_map`` view: an indicator selector and the map."""
+    """The ``core.village_map`` view: an indicator selector and the map.
+
+    Served, it is drawn after the page has loaded: it needs every village's headline indicators
+    (shared with the village table, also drawn late), and the cards must not wait for them."""
+    from .app import in_server
+
+    if not in_server():
+        return map_body(store)
+
+    def later():
+        from .views import error_card
+
+        try:
+            return map_body(store)
+        except Exception as exc:  # as render_view would: an error card, never a broken page
+            import logging
+
+            logging.getLogger("shequ_sdk.ui").exception("view core.village_map failed")
+            return error_card(store.pick("村庄地图", "Village map"), exc, store.lang)
+
+    return pn.panel(later, defer_load=True, sizing_mode="stretch_width")
+
+
+def map_body(store: DataStore):
+    """The selector, the map and the count of villages without a position."""
     from .charts import message
 
     keys = map_keys(store)
