@@ -64,6 +64,18 @@ def test_points_and_polygons_set_positions_and_boundaries_through_the_audit_log(
     # a later point moves the village and keeps the boundary it has
     sdk.import_geo(collection(point({"name": "西村", "township": "甲镇"}, 112.42, 29.32)))
     assert geo(sdk)["西村"] == (112.42, 29.32, boundary)
+    # a township by its county (`parent` names a parent of any level)
+    sdk.import_geo(collection(point({"name": "甲镇", "parent": "测试县"}, 112.40, 29.35)))
+    assert geo(sdk)["甲镇"][:2] == (112.40, 29.35)
+
+
+def test_shequ_verify_replays_the_imported_positions(sdk, places, cli):
+    with sdk.transaction() as s:
+        places(s)
+    sdk.import_geo(collection(point({"name": "东村", "township": "甲镇"}, 112.41, 29.38), square({"code": "430999100201"}, 112.40, 29.30)))
+    sdk.import_geo(collection(point({"name": "东村", "township": "甲镇"}, 112.43, 29.39)))
+    code, out, err = cli("verify", "--db", sdk.url)
+    assert code == 0, out + err
 
 
 @pytest.mark.parametrize("feature, zh, en", [
