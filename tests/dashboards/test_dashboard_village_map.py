@@ -20,7 +20,7 @@ def _figure(obj) -> Plot:
 
 
 def _points(fig: Plot) -> dict:
-    sources = [s for s in fig.select({"type": ColumnDataSource}) if "name" in s.data and "lon" in s.data]
+    sources = [s for s in fig.select({"type": ColumnDataSource}) if "name" in s.data and "lon" in s.data and "value_text" in s.data]  # the points, not the labels
     return sources[0].data
 
 
