@@ -133,6 +133,9 @@ def test_previous_schema_is_upgraded_in_place_and_every_row_kept(previous, cli):
             assert {"audit_log", "period_exception", "shequ_user"} <= tables
             assert conn.execute(text("SELECT COUNT(*) FROM finance_posting WHERE version = 1")).scalar() == before_counts["finance_posting"]
             assert conn.execute(text("SELECT COUNT(*) FROM finance_posting WHERE status = 'published' AND fingerprint IS NULL")).scalar() == 0
+            # shequ_core_0007: the map columns, empty until positions are imported
+            assert {"lon", "lat", "boundary"} <= {c["name"] for c in inspect(conn).get_columns("region")}
+            assert conn.execute(text("SELECT COUNT(*) FROM region WHERE lon IS NULL AND lat IS NULL AND boundary IS NULL")).scalar() == before_counts["region"]
     finally:
         engine.dispose()
     assert _differences(url) == []  # the migrated database is exactly what the models describe

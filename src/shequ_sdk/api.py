@@ -24,6 +24,8 @@ from .regions import find_region, villages_in
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for; the CLI starts faster without it
     import pandas as pd
 
+    from .geo import GeoImport
+
 
 @dataclass
 class GenerateReport:
@@ -184,6 +186,16 @@ class Shequ:
                     return villages_in(s, scope)
                 return list(s.execute(select(Region).where(Region.kind.in_(("village", "community"))).order_by(Region.id)).scalars())
             return villages_in(s, self._areas(s, [within])[0])
+
+    def import_geo(self, source) -> "GeoImport":
+        """Set regions' map positions and boundaries from GeoJSON (a path, text or mapping), in one
+        transaction: every feature must match exactly one region, or nothing is written
+        (:func:`shequ_sdk.geo.import_geojson`; administrators only, audited)."""
+        from .geo import import_geojson
+
+        with self.transaction() as s:
+            self._live(s)
+            return import_geojson(s, source, actor=self.user)
 
     # -- writes -----------------------------------------------------------------------
     def write(self, table, rows: Iterable[dict], *, mode: str = "insert", today: Optional[dt.date] = None) -> WriteResult:

@@ -383,3 +383,4 @@ from .commands import scaffold as _scaffold_command  # noqa: E402,F401  register
 from .commands import publish as _publish_command  # noqa: E402,F401  registers `shequ publish`
 from .commands import config_cmd as _config_commands  # noqa: E402,F401  registers `shequ config set|show`
 from .commands import sync as _sync_commands  # noqa: E402,F401  registers `shequ sync export|import|register-key|status` and `shequ village init`
+from .commands import regions as _regions_commands  # noqa: E402,F401  registers `shequ regions import-geo`

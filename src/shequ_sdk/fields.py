@@ -41,6 +41,7 @@ def field(
     le: float | None = None,
     max_length: int | None = None,
     default_factory=None,
+    sa_type: Any = None,
 ) -> Any:
     """A SQLModel ``Field`` that carries shequ metadata.
 
@@ -51,6 +52,8 @@ def field(
       with two decimals.
     - ``id_number``: validated with the GB 11643 checksum (implies ``sensitive="id"``).
     - ``phone``: validated as a Chinese phone number (implies ``sensitive="phone"``).
+    - ``sa_type``: the SQLAlchemy column type, when the default for the Python type will not do
+      (e.g. ``Text`` for long text).
     """
     if id_number:
         sensitive = sensitive or "id"
@@ -73,6 +76,8 @@ def field(
     if money:
         # fen in 64 bits: a 32-bit integer on PostgreSQL would stop at 21,474,836.47 yuan
         kwargs["sa_type"] = BigInteger
+    elif sa_type is not None:
+        kwargs["sa_type"] = sa_type
     if default_factory is not None:
         kwargs["default_factory"] = default_factory
     else:

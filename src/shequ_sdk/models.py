@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import SQLModel
 
 from .fields import field
@@ -52,6 +52,13 @@ class Region(SQLModel, table=True):
     valid_from: Optional[date] = field(default=None, label_zh="生效日期", label_en="Valid from")
     valid_to: Optional[date] = field(default=None, label_zh="撤销日期", label_en="Valid to")
     synthetic: bool = field(default=False, label_zh="模拟数据", label_en="Synthetic")
+    # the map (``shequ regions import-geo``): WGS 84 degrees, and an optional GeoJSON geometry
+    lon: Optional[float] = field(default=None, ge=-180, le=180, label_zh="经度", label_en="Longitude",
+                                 note_zh="WGS 84 十进制度，如 112.40", note_en="WGS 84 decimal degrees, e.g. 112.40")
+    lat: Optional[float] = field(default=None, ge=-90, le=90, label_zh="纬度", label_en="Latitude",
+                                 note_zh="WGS 84 十进制度，如 29.37", note_en="WGS 84 decimal degrees, e.g. 29.37")
+    boundary: Optional[str] = field(default=None, sa_type=Text, label_zh="边界(GeoJSON)", label_en="Boundary (GeoJSON)",
+                                    note_zh="GeoJSON 面（Polygon/MultiPolygon）", note_en="a GeoJSON Polygon or MultiPolygon geometry")
 
     @property
     def level(self) -> str:

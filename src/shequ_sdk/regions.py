@@ -26,6 +26,9 @@ def create_region(
     valid_from: Optional[date] = None,
     valid_to: Optional[date] = None,
     synthetic: bool = False,
+    lon: Optional[float] = None,
+    lat: Optional[float] = None,
+    boundary: Optional[str] = None,
     actor=None,
 ) -> Region:
     """Create a region under ``parent`` with its ancestry columns filled in.
@@ -60,7 +63,7 @@ def create_region(
         if _overlaps(other.valid_from, other.valid_to, valid_from, valid_to):
             raise InputError(f"同一上级下已有名为 {name} 的地区", f"a sibling region named {name} already exists")
     region = Region(name=name, kind=kind, kind_label=kind_label, parent_id=parent.id if parent else None, code=code,
-                    valid_from=valid_from, valid_to=valid_to, synthetic=synthetic)
+                    valid_from=valid_from, valid_to=valid_to, synthetic=synthetic, lon=lon, lat=lat, boundary=boundary)
     session.add(region)
     session.flush()
     if kind == "county":
@@ -77,6 +80,38 @@ def create_region(
 
 
 REGION_TABLE_KEY = "region"
+GEO_COLUMNS = ("lon", "lat", "boundary")
+
+
+def set_region_geo(session: Session, region: Region, *, lon: Optional[float], lat: Optional[float],
+                   boundary: Optional[str] = None, actor=None) -> bool:
+    """Set a region's map position (``lon``/``lat``, WGS 84 degrees) and its GeoJSON ``boundary``.
+
+    Only an administrator (or the local user, ``actor=None``) changes regions; the change is
+    written to the audit log as an ``update`` of the columns that changed (none: nothing is
+    written, and False is returned).
+    """
+    from .auth import check_region_change
+
+    check_region_change(actor, region.name)
+    for value, low, high, zh, en in ((lon, -180, 180, "经度", "longitude"), (lat, -90, 90, "纬度", "latitude")):
+        if value is not None and not (low <= float(value) <= high):
+            raise InputError(f"地区 {region.name} 的{zh} {value} 超出范围（{low}～{high}）",
+                             f"region {region.name}: {en} {value} is out of range ({low} to {high})")
+    after = {"lon": None if lon is None else float(lon), "lat": None if lat is None else float(lat), "boundary": boundary}
+    before = {k: getattr(region, k) for k in GEO_COLUMNS}
+    changed = [k for k in GEO_COLUMNS if before[k] != after[k]]
+    if not changed:
+        return False
+    for k in changed:
+        setattr(region, k, after[k])
+    session.add(region)
+    session.flush()
+    from . import audit
+
+    audit.append(session, actor, "update", REGION_TABLE_KEY, region.id, region.id,
+                 {k: before[k] for k in changed}, {k: after[k] for k in changed})
+    return True
 
 
 def region_audit_values(region) -> dict:

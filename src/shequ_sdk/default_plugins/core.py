@@ -139,6 +139,24 @@ SEED_HONOURS = [
     ("新尚村社区", "社会主义新农村社区建设示范单位", None, 2010, None),
 ]
 SYNTHETIC_VILLAGES_PER_SEED_TOWNSHIP = 4
+# map positions of the demo (WGS 84 lon, lat): plausible, not surveyed. 南洲镇 is 南县's seat;
+# 茅草街镇 lies to the south-west, where the 藕池河 meets the 沅水 and 澧水.
+DEMO_POSITIONS = {"南县": (112.40, 29.37), "南洲镇": (112.40, 29.37), "茅草街镇": (112.30, 29.12), "宜城市": (112.26, 31.72)}
+
+
+def _demo_village_position(centre: tuple[float, float], index: int, count: int) -> tuple[float, float]:
+    """Village ``index`` of ``count`` spread around its township's centre: the first (the seed
+    village) near the centre, the rest on a ring 3–5 km out. Deterministic; no random numbers
+    are drawn, so the rest of the demo stays as it was."""
+    import math
+
+    if index == 0:
+        radius, angle = 0.012, math.radians(200)
+    else:
+        radius = 0.032 + 0.014 * (index % 2)
+        angle = math.radians(35 + 360 * (index - 1) / max(1, count - 1))
+    lon = centre[0] + radius * math.cos(angle) / math.cos(math.radians(centre[1]))
+    return round(lon, 5), round(centre[1] + radius * math.sin(angle), 5)
 
 
 @hookimpl(tryfirst=True)
@@ -147,15 +165,21 @@ def populate(ctx):
 
     if ctx.mode == "demo":
         for county, (code, label, townships) in SEED_PLACES.items():
-            c = create_region(session=ctx.session, name=county, kind="county", code=code, kind_label=label)
+            c = create_region(session=ctx.session, name=county, kind="county", code=code, kind_label=label,
+                              lon=DEMO_POSITIONS[county][0], lat=DEMO_POSITIONS[county][1])
             for township, (tlabel, villages) in townships.items():
-                t = create_region(session=ctx.session, name=township, kind="township", parent=c, kind_label=tlabel)
-                for village, kind in villages:
-                    create_region(session=ctx.session, name=village, kind=kind, parent=t)
+                centre = DEMO_POSITIONS[township]
+                count = len(villages) + SYNTHETIC_VILLAGES_PER_SEED_TOWNSHIP
+                t = create_region(session=ctx.session, name=township, kind="township", parent=c, kind_label=tlabel,
+                                  lon=centre[0], lat=centre[1])
+                for i, (village, kind) in enumerate(villages):
+                    lon, lat = _demo_village_position(centre, i, count)
+                    create_region(session=ctx.session, name=village, kind=kind, parent=t, lon=lon, lat=lat)
                 used = {v for v, _ in villages}
-                for _ in range(SYNTHETIC_VILLAGES_PER_SEED_TOWNSHIP):
+                for i in range(len(villages), count):
                     name = _fresh(ctx, used, "村")
-                    create_region(session=ctx.session, name=name, kind="village", parent=t, synthetic=True)
+                    lon, lat = _demo_village_position(centre, i, count)
+                    create_region(session=ctx.session, name=name, kind="village", parent=t, synthetic=True, lon=lon, lat=lat)
         for village in ctx.villages:
             n = SEED_HOUSEHOLDS.get(village.name) or ctx.rng.randrange(180, 420)
             _households(ctx, village, n, "430921")
@@ -236,3 +260,11 @@ def register_views(register):
         return render(store)
 
     register(View(key="core.sync", label_zh="同步", label_en="Sync", render=sync_view, placement="entry", order=90))
+
+    def map_view(store):
+        from ..ui.village_map import map_view as render
+
+        return render(store)
+
+    # beside the disclosure heatmap, above the village table: where each village is and how it stands
+    register(View(key="core.village_map", label_zh="村庄地图", label_en="Village map", render=map_view, placement="chart", order=20))

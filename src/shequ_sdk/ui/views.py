@@ -245,25 +245,29 @@ def _to_panel(obj):
     except ImportError:  # pragma: no cover - holoviews is a dependency
         hv = None
     if hv is not None and isinstance(obj, hv.core.Dimensioned):
-        from bokeh.models import Plot
-
-        model = hv.renderer("bokeh").get_plot_state(obj, doc=_live_document())
-        # HoloViews asks for WebGL; a village office PC (or headless Chromium) without a GPU
-        # emulates it slowly — small charts draw at once on a plain canvas
-        for plot in model.select({"type": Plot}):
-            plot.output_backend = "canvas"
-        return pn.pane.Bokeh(model, sizing_mode="stretch_width")
+        return pn.pane.Bokeh(bokeh_model(obj), sizing_mode="stretch_width")
     return pn.panel(obj, sizing_mode="stretch_width")
 
 
-def _live_document():
-    """The session's document to plot into, or a new one when there is none alive: a callback may
-    run where Bokeh's ``curdoc()`` still names a document Panel has destroyed after its session
-    ended (it lacks the theme HoloViews sets, and plotting would fail)."""
-    from bokeh.document import Document
+def bokeh_model(obj):
+    """A HoloViews object plotted as a Bokeh model, in a document of its own; the model moves
+    into the page's document when Panel shows it.
 
-    doc = pn.state.curdoc
-    return doc if doc is not None and hasattr(doc, "_theme") else Document()
+    Not into the session's document: a callback may run where Bokeh's ``curdoc()`` names a
+    document Panel destroyed when its session ended (plotting then fails with "'Document' object
+    has no attribute '_theme'"), and a HoloViews plot adds a session-destroyed hook that removes
+    itself while Panel walks those hooks ("Set changed size during iteration" when a page is
+    built ahead). HoloViews 1.23 attaches a plot to the document it is given only in server mode.
+    WebGL is off: a village office PC (or headless Chromium) without a GPU emulates it slowly,
+    and small charts draw at once on a plain canvas."""
+    import holoviews as hv
+    from bokeh.document import Document
+    from bokeh.models import Plot
+
+    model = hv.renderer("bokeh").instance(mode="server").get_plot(obj, doc=Document()).state
+    for plot in model.select({"type": Plot}):
+        plot.output_backend = "canvas"
+    return model
 
 
 def views_for(placement: str) -> list[ViewSpec]:
