@@ -86,3 +86,21 @@ def test_the_csv_download_keeps_counts_whole_and_money_in_yuan_with_two_decimals
         assert row["登记资产原值（元）"] == "" or row["登记资产原值（元）"].split(".")[1].__len__() == 2
     workbook = table.xlsx_bytes()  # the Excel download takes the same exact values
     assert workbook[:2] == b"PK"
+
+
+def test_english_labels_have_no_empty_brackets_and_kpi_units_wrap(demo_sdk):
+    from shequ_sdk.ui import KpiCards
+    from shequ_sdk.ui.charts import axis_label
+
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010", lang="en")
+    assert axis_label(store.indicator("core.associations"), "en") == "Associations"
+    assert axis_label(store.indicator("core.households"), "en") == "Households (households)"
+    assert axis_label(store.indicator("core.associations"), "zh") == "协会数（个）"
+    cards = KpiCards(data_store=store).html()
+    assert '<span class="num">1,653</span> <span class="unit">households</span>' in cards
+    assert "white-space:nowrap}" not in cards.split(".shequ-kpi .value{", 1)[1].split("\n", 1)[0]
+    store.village = "新尚村社区"
+    village = page_text(VillagePage(data_store=store))
+    assert "Associations (6)" in village and "()" not in village and "（" not in village.split("Associations", 1)[1][:5]
+    app = TownshipDashboard(data_store=store, defer=False)
+    assert app.title() == "Township dashboard"

@@ -70,6 +70,14 @@ class App(pn.viewable.Viewer):
                                              css_classes=["shequ-lang"], margin=(5, 10))
         switch.link(s, value="lang")
         s.param.watch(lambda e: setattr(switch, "value", e.new), "lang")
+        # the template's header and the browser tab are drawn once, by the page: retitle them in the browser
+        switch.jscallback(active="""
+            const title = titles[source.active];
+            if (title === undefined) return;
+            document.title = title;
+            const heads = document.querySelectorAll('#header .app-header a.title');
+            if (heads.length) heads[heads.length - 1].textContent = '\u00a0' + title;
+        """, args={"titles": [t(self.title_key, lang) for lang in LANGS]})
         return switch
 
     def heading_text(self, lang: str) -> str:
@@ -115,7 +123,7 @@ class App(pn.viewable.Viewer):
             if pn.state.location is not None and self.url_params():
                 # before the page is built: a linked page opens on its area and period
                 self.data_store.sync_url(pn.state.location, self.url_params())
-            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, "zh"), header_background="#0d47a1",
+            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1",
                                                 meta_viewport="width=device-width, initial-scale=1")  # phones: no 980 px desktop page
             tpl.main.append(self.layout())
             self._template = tpl

@@ -40,8 +40,17 @@ def is_rate(ind: Indicator) -> bool:
 
 
 def axis_label(ind: Indicator, lang: str = "zh") -> str:
+    """The indicator's label with its unit, ``户数（户）`` or ``Households (households)``; no
+    brackets when the indicator has no unit in ``lang``."""
     unit = "%" if is_rate(ind) else (ind.unit_zh if lang == "zh" else ind.unit_en)
-    return f"{ind.label(lang)}（{unit}）" if lang == "zh" else f"{ind.label(lang)} ({unit})"
+    return counted(ind.label(lang), unit, lang)
+
+
+def counted(label: str, extra, lang: str = "zh") -> str:
+    """``label（extra）`` in Chinese, ``label (extra)`` in English, ``label`` when extra is empty."""
+    if extra is None or extra == "":
+        return label
+    return f"{label}（{extra}）" if lang == "zh" else f"{label} ({extra})"
 
 
 def display_number(ind: Indicator, value) -> Optional[float]:

@@ -21,7 +21,7 @@ import param
 
 from ..plugins import registry
 from ..registry import View as ViewSpec
-from .charts import axis_label, display_number, is_rate, message, table_pane
+from .charts import axis_label, counted, display_number, is_rate, message, table_pane
 from .i18n import t
 from .store import DataStore
 
@@ -33,7 +33,8 @@ KPI_STYLE = """<style>
 .shequ-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
 .shequ-kpi{background:#fff;border:1px solid #e0e0e0;border-left:4px solid #1565c0;border-radius:4px;padding:8px 10px}
 .shequ-kpi .label{font-size:13px;color:#555}
-.shequ-kpi .value{font-size:22px;font-weight:600;color:#222;margin-top:2px;white-space:nowrap}
+.shequ-kpi .value{font-size:22px;font-weight:600;color:#222;margin-top:2px;overflow-wrap:anywhere}
+.shequ-kpi .value .unit{font-size:14px;font-weight:normal;color:#555;white-space:nowrap}
 </style>"""
 
 
@@ -49,6 +50,15 @@ class View(pn.viewable.Viewer):
     def _deps(self) -> dict[str, Any]:
         s = self.data_store
         return {"region": s.param.region, "period": s.param.period, "lang": s.param.lang, "version": s.param.version}
+
+
+def kpi_value_html(text: str) -> str:
+    """``1,653 households`` as a large number and a smaller unit that wraps below it on a
+    narrow card rather than being cut off; the text itself is unchanged."""
+    number, sep, unit = text.partition(" ")
+    if not sep:
+        return f'<span class="num">{html.escape(text)}</span>'
+    return f'<span class="num">{html.escape(number)}</span> <span class="unit">{html.escape(unit)}</span>'
 
 
 class KpiCards(View):
@@ -72,7 +82,7 @@ class KpiCards(View):
             cards.append(
                 f'<div class="shequ-kpi" data-key="{html.escape(key)}" title="{html.escape(ind.description_zh if s.lang == "zh" else ind.description_en)}">'
                 f'<div class="label">{html.escape(ind.label(s.lang))}</div>'
-                f'<div class="value">{html.escape(s.format(key, values[key]))}</div></div>')
+                f'<div class="value">{kpi_value_html(s.format(key, values[key]))}</div></div>')
         if not cards:
             return f'<div class="shequ-kpis-empty">{html.escape(s.t("no_data"))}</div>'
         return (f'{KPI_STYLE}<div class="shequ-kpis" data-region="{html.escape(s.region)}" data-period="{html.escape(s.period)}">'
@@ -402,10 +412,10 @@ class VillagePage(View):
                   "dissolved": v.pick("撤销日期", "Dissolved"), "leader_name": v.pick("负责人", "Leader"),
                   "leader_phone": v.pick("负责人电话", "Leader's phone")}
         parts = [pn.Row(back, head), KpiCards(data_store=v),
-                 pn.pane.HTML(f"<h3>{html.escape(v.t('associations'))}（{len(assoc)}）</h3>"),
+                 pn.pane.HTML(f"<h3>{html.escape(counted(v.t('associations'), len(assoc), v.lang))}</h3>"),
                  table_pane(assoc, css_class="shequ-associations", labels=labels) if len(assoc) else message(v.t("none"))]
         hon = self.honours()
-        parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('honours'))}（{len(hon)}）</h3>"))
+        parts.append(pn.pane.HTML(f"<h3>{html.escape(counted(v.t('honours'), len(hon), v.lang))}</h3>"))
         parts.append(table_pane(hon, css_class="shequ-honours", labels=hon.attrs.get("labels")) if len(hon) else message(v.t("none")))
         parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('recent_records'))} · {v.period_obj.year}</h3>"))
         recent = self.recent()
