@@ -12,13 +12,14 @@ import pytest
 from shequ_sdk.indicators import format_value
 from shequ_sdk.ui import DataStore, KpiCards, TownshipDashboard, VillageTable
 
-KPI = re.compile(r'<div class="shequ-kpi" data-key="([^"]+)"[^>]*><div class="label">[^<]*</div><div class="value">([^<]*)</div>')
+KPI = re.compile(r'<div class="shequ-kpi" data-key="([^"]+)"[^>]*><div class="label">[^<]*</div><div class="value">(.*?)</div>')
+TAG = re.compile(r"<[^>]+>")  # the value's number and unit are spans; its text is what counts
 
 
 def cards(store: DataStore) -> dict[str, str]:
     import html
 
-    return {k: html.unescape(v) for k, v in KPI.findall(KpiCards(data_store=store).html())}
+    return {k: html.unescape(TAG.sub("", v)) for k, v in KPI.findall(KpiCards(data_store=store).html())}
 
 
 def printed(cli, url: str, region: str, period: str) -> dict[str, str]:
