@@ -104,3 +104,34 @@ def test_english_labels_have_no_empty_brackets_and_kpi_units_wrap(demo_sdk):
     assert "Associations (6)" in village and "()" not in village and "（" not in village.split("Associations", 1)[1][:5]
     app = TownshipDashboard(data_store=store, defer=False)
     assert app.title() == "Township dashboard"
+
+
+def test_the_village_page_names_records_in_yuan_newest_first_ten_at_a_time(demo_sdk):
+    import re
+
+    from shequ_sdk.ui.views import paged_table
+
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010", village="新尚村社区")
+    page = VillagePage(data_store=store)
+    recent = {rt.key: df for rt, _n, df in page.recent() if df is not None}
+    for key, df in recent.items():
+        assert not any("分" in str(c) and "(" in str(c) for c in df.columns), (key, list(df.columns))  # no 金额(分)
+        assert "id" not in df.columns and "region_id" not in df.columns
+    # references by name: the household by its number and head, the association and the home by name
+    stars = recent["civility_star_rating"]
+    assert all(re.fullmatch(r"\d{4}（.+）", h) for h in stars["户"]), stars["户"].head()
+    assert set(recent["culture_sports_activity"]["主办协会"]) <= set(store.frame("association", region="新尚村社区", period=None)["name"])
+    assert list(recent["elderly_home_fund"]["五保之家/敬老院"]) == ["新尚村社区五保之家"]
+    assert [str(v) for v in recent["elderly_home_fund"]["金额（元）"]] == ["248000.00"]
+    runs = recent["sanitation_collection_run"]["清运日期"]
+    assert runs.is_monotonic_decreasing and str(runs.iloc[0])[:10] == "2010-12-31"  # newest first
+
+    text = page_text(page)
+    assert "shequ-recent-civility_star_rating" in text and "更多（还有 258 条）" in text
+    assert "金额(分)" not in text and "24800000" not in text
+
+    paged = paged_table(stars, css_class="shequ-recent", page=10)
+    table, more = paged.objects
+    assert table.object.count("<tr") == 11 and more.visible  # a header and ten rows
+    more.clicks += 1
+    assert table.object.count("<tr") == 21 and more.label == "更多（还有 248 条）"

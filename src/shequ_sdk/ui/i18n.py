@@ -40,6 +40,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "recent.count": ("{table}：本年 {count} 条", "{table}: {count} this year"),
     "recent.sensitive": ("含个人敏感信息，看板只显示条数", "Holds sensitive personal data: the dashboard shows only the count"),
     "none": ("无", "None"),
+    "more": ("更多（还有 {n} 条）", "More ({n} left)"),
+    "recent.unknown": ("（已删除）", "(deleted)"),
     "village_views": ("专题", "Topics"),
     # entry app
     "entry.pick": ("请选择村（社区）和季度", "Pick a village and a quarter"),

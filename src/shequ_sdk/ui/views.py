@@ -21,13 +21,16 @@ import param
 
 from ..plugins import registry
 from ..registry import View as ViewSpec
-from .charts import axis_label, counted, display_number, is_rate, message, table_pane
+from .charts import TABLE_STYLE, axis_label, counted, display_number, html_table, is_rate, message, table_pane
 from .i18n import t
 from .store import DataStore
 
 log = logging.getLogger("shequ_sdk.ui")
 
 CENT = Decimal("0.01")
+
+# columns of a table shown under 近期记录 on a village page (the rest stay in the downloads)
+RECENT_COLUMNS = 7
 
 KPI_STYLE = """<style>
 .shequ-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
@@ -223,6 +226,22 @@ def grid_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def paged_table(df: pd.DataFrame, *, css_class: str, page: int = 10, lang: str = "zh"):
+    """The first ``page`` rows of ``df``, and a 更多 (more) button that shows ``page`` more each time."""
+    shown = [min(page, len(df))]
+    pane = table_pane(df.head(shown[0]), css_class=css_class)
+    more = pn.widgets.Button(label=t("more", lang, n=len(df) - shown[0]), color="light", css_classes=["shequ-more"],
+                             visible=len(df) > shown[0], margin=(0, 0, 8, 0))
+
+    def show_more(_event):
+        shown[0] = min(shown[0] + page, len(df))
+        pane.object = TABLE_STYLE + html_table(df.head(shown[0]), css_class=css_class, max_rows=shown[0])
+        more.param.update(label=t("more", lang, n=len(df) - shown[0]), visible=len(df) > shown[0])
+
+    more.on_click(show_more)
+    return pn.Column(pane, more, sizing_mode="stretch_width", css_classes=["shequ-paged"])
+
+
 def error_card(label: str, exc: BaseException, lang: str = "zh"):
     """What a view that raised shows instead of itself: its title, a Chinese (or English) notice, the error."""
     text = f"{type(exc).__name__}: {exc}"
@@ -347,7 +366,7 @@ class VillagePage(View):
 
     view_type = "village"
 
-    recent_rows = param.Integer(default=5, doc="""Rows shown per table under 近期记录.""")
+    recent_rows = param.Integer(default=10, doc="""Rows shown per table under 近期记录, and added by each press of 更多.""")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -374,8 +393,12 @@ class VillagePage(View):
         return df.sort_values("year", ascending=False, kind="stable")
 
     def recent(self) -> list[tuple[Any, int, Optional[pd.DataFrame]]]:
-        """``(table, count this year, latest rows or None for sensitive tables)`` for each record
-        table with a date or period column that holds rows of this village this year."""
+        """``(table, count this year, this year's rows or None for sensitive tables)`` for each
+        record table with a date or period column that holds rows of this village this year.
+
+        The rows are as a person reads them: newest first, a referenced record by its name (a
+        household by its number and head, an association by its name), money in yuan, labelled
+        columns; no internal ids and no fen."""
         v = self.store()
         year = str(v.period_obj.year)
         out = []
@@ -388,12 +411,44 @@ class VillagePage(View):
             if rt.sensitive:
                 out.append((rt, n, None))
                 continue
-            df = v.frame(rt.key, period=year)
-            order = rt.date_field or rt.period_field
-            df = df.sort_values(order, ascending=False, kind="stable").head(self.recent_rows)
-            shown = [c for c in df.columns if c not in ("id", "region_id", "synthetic")][:7]
-            out.append((rt, n, df[shown].rename(columns=df.attrs.get("labels", {}))))
+            out.append((rt, n, self.readable(rt, v.frame(rt.key, period=year))))
         return out
+
+    def readable(self, rt, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` (a frame of ``rt`` with yuan columns) newest first, references named, money in
+        yuan only, at most ``RECENT_COLUMNS`` labelled columns."""
+        from ..frames import yuan_column
+
+        v = self.store()
+        order = [c for c in (rt.date_field or rt.period_field, "id") if c in df.columns]
+        df = df.sort_values(order, ascending=False, kind="stable") if order else df
+        columns = []
+        for info in rt.fields:
+            if info.name in ("id", "region_id", "synthetic") or info.name not in df.columns:
+                continue
+            if info.money and yuan_column(info.name) in df.columns:
+                columns.append(yuan_column(info.name))
+                continue
+            if info.foreign_key and info.foreign_key.split(".")[0] in registry().tables:
+                names = self.reference_names(info)
+                df = df.assign(**{info.name: [names.get(int(x), v.t("recent.unknown")) if not _missing(x) else None for x in df[info.name]]})
+            columns.append(info.name)
+        columns = columns[:RECENT_COLUMNS]
+        return df[columns].rename(columns=df.attrs.get("labels", {})).reset_index(drop=True)
+
+    def reference_names(self, info) -> dict[int, str]:
+        """``{id: name}`` of the records ``info`` refers to, in this village (and its township and
+        county): the names the entry forms' pickers show."""
+        from .forms import fk_options
+
+        v = self.store()
+
+        def compute():
+            with v.reading() as session:
+                options = fk_options(session, info, v.region_obj, v.lang) or {}
+            return {int(i): label for label, i in options.items()}
+
+        return v.cached(("reference_names", info.name, info.foreign_key), compute)
 
     def _page(self, village: str, **_):
         s = self.data_store
@@ -428,7 +483,7 @@ class VillagePage(View):
                                           f'<span style="color:#777">（{html.escape(v.t("recent.sensitive"))}）</span></div>'))
             else:
                 parts.append(pn.pane.HTML(f"<div><b>{html.escape(head_text)}</b></div>"))
-                parts.append(table_pane(df, css_class=f"shequ-recent shequ-recent-{rt.key}"))
+                parts.append(paged_table(df, css_class=f"shequ-recent shequ-recent-{rt.key}", page=self.recent_rows, lang=v.lang))
         specs = views_for("village")
         if specs:
             parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('village_views'))}</h3>"))
