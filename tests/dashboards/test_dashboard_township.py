@@ -135,3 +135,21 @@ def test_the_village_page_names_records_in_yuan_newest_first_ten_at_a_time(demo_
     assert table.object.count("<tr") == 11 and more.visible  # a header and ten rows
     more.clicks += 1
     assert table.object.count("<tr") == 21 and more.label == "更多（还有 248 条）"
+
+
+def test_the_village_table_freezes_the_name_and_charts_stretch_to_their_box(demo_sdk):
+    from bokeh.models import Plot
+
+    from shequ_sdk.ui import VillageTable
+    from shequ_sdk.ui.views import _to_panel
+
+    store = DataStore(sdk=demo_sdk, region="南县", period="2010")
+    built = VillageTable(data_store=store)._build()
+    box = built.objects[1]
+    assert "shequ-village-table-box" in box.css_classes and box.styles["overflow-x"] == "auto"
+    table = box.objects[0]
+    assert table.frozen_columns == ["region_name"] and table.layout != "fit_data_table"  # not as wide as its data
+    for chart in (store.indicator_trend("sanitation.collection_rate"), store.indicator_by_village("core.households")):
+        pane = _to_panel(chart)
+        plots = list(pane.object.select({"type": Plot}))
+        assert plots and all(p.sizing_mode in ("stretch_width", "stretch_both", "scale_width") for p in plots)

@@ -69,11 +69,11 @@ def trend_chart(long: pd.DataFrame, ind: Indicator, *, lang: str = "zh", title: 
     data = pd.DataFrame({"period": df["period"].astype(str).tolist(), "value": [display_number(ind, v) for v in df["value"]]})
     kdim = ("period", t("period", lang))
     vdim = ("value", axis_label(ind, lang))
-    opts = dict(width=560, height=CHART_HEIGHT, tools=["hover"], title=title, xrotation=45 if len(data) > 8 else 0)
+    opts = dict(responsive=True, height=CHART_HEIGHT, tools=["hover"], title=title, xrotation=45 if len(data) > 8 else 0)
     if is_rate(ind):
         opts["ylim"] = (0, 105)
     curve = hv.Curve(data, kdims=[kdim], vdims=[vdim]).opts(**opts, color="#1565c0", line_width=2)
-    return curve * hv.Scatter(data, kdims=[kdim], vdims=[vdim]).opts(size=7, color="#1565c0", tools=["hover"])
+    return curve * hv.Scatter(data, kdims=[kdim], vdims=[vdim]).opts(responsive=True, height=CHART_HEIGHT, size=7, color="#1565c0", tools=["hover"])
 
 
 def village_bars(wide: pd.DataFrame, ind: Indicator, *, lang: str = "zh", title: str = ""):
@@ -82,7 +82,7 @@ def village_bars(wide: pd.DataFrame, ind: Indicator, *, lang: str = "zh", title:
     data = pd.DataFrame({"region_name": wide["region_name"].astype(str).tolist(),
                          "value": [display_number(ind, v) for v in wide[ind.key]]}).sort_values("value", ascending=False)
     return hv.Bars(data, kdims=[("region_name", t("village", lang))], vdims=[("value", axis_label(ind, lang))]).opts(
-        width=560, height=CHART_HEIGHT, tools=["hover"], title=title, xrotation=45, color="#1565c0")
+        responsive=True, height=CHART_HEIGHT, tools=["hover"], title=title, xrotation=45, color="#1565c0")
 
 
 def bar_chart(data: pd.DataFrame, x: str, y: str, *, x_label: str, y_label: str, title: str = "", color: str = "#1565c0",
@@ -91,7 +91,7 @@ def bar_chart(data: pd.DataFrame, x: str, y: str, *, x_label: str, y_label: str,
     hv = _hv()
     kdims = [(x, x_label)] + ([(stack, stack_label or stack)] if stack else [])
     bars = hv.Bars(data, kdims=kdims, vdims=[(y, y_label)])
-    opts: dict[str, Any] = dict(width=560, height=CHART_HEIGHT, tools=["hover"], title=title)
+    opts: dict[str, Any] = dict(responsive=True, height=CHART_HEIGHT, tools=["hover"], title=title)
     if stack:
         opts.update(stacked=True, legend_position="right")
     else:
@@ -195,12 +195,13 @@ def short_period(key: str, lang: str = "zh") -> str:  # noqa: ARG001 - same in b
 
 
 HEATMAP_STYLE = """<style>
+.shequ-heatmap{overflow-x:auto;max-width:100%}
 .shequ-heatmap table{border-collapse:collapse;font-size:13px}
 .shequ-heatmap caption{caption-side:top;text-align:left;font-weight:600;padding:4px 0}
 .shequ-heatmap th,.shequ-heatmap td{border:1px solid #fff;padding:3px 6px;text-align:center;white-space:nowrap}
 .shequ-heatmap th.line{background:#eceff1;font-weight:600}
 .shequ-heatmap th.period{background:#f5f5f5;font-weight:normal;font-size:12px}
-.shequ-heatmap th.row{text-align:left;background:#fafafa;font-weight:normal}
+.shequ-heatmap th.row{text-align:left;background:#fafafa;font-weight:normal;position:sticky;left:0}
 .shequ-heatmap td.cell{color:#fff;min-width:28px;font-weight:600}
 .shequ-heatmap td.empty{color:#bbb;background:#f7f7f7}
 .shequ-heatmap .legend{margin-top:6px;font-size:13px}
@@ -210,6 +211,7 @@ HEATMAP_STYLE = """<style>
 </style>"""
 
 TABLE_STYLE = """<style>
+.shequ-table-box{overflow-x:auto;max-width:100%}
 .shequ-table{border-collapse:collapse;font-size:13px;margin:2px 0 8px 0}
 .shequ-table th{background:#f1f3f5;text-align:left;font-weight:600}
 .shequ-table th,.shequ-table td{border-bottom:1px solid #e3e3e3;padding:3px 8px;vertical-align:top}
@@ -220,5 +222,11 @@ def table_pane(df: pd.DataFrame, *, css_class: str = "", labels: Optional[Mappin
                data_attrs: Optional[Iterable[str]] = None):
     import panel as pn
 
-    return pn.pane.HTML(TABLE_STYLE + html_table(df, css_class=css_class, labels=labels, max_rows=max_rows,
-                                                 data_attrs=list(data_attrs or ())), sizing_mode="stretch_width")
+    return pn.pane.HTML(TABLE_STYLE + boxed(html_table(df, css_class=css_class, labels=labels, max_rows=max_rows,
+                                                       data_attrs=list(data_attrs or ()))), sizing_mode="stretch_width")
+
+
+def boxed(table_html: str) -> str:
+    """A wide table in its own sideways-scrolling box, so the page never scrolls sideways."""
+    return f'<div class="shequ-table-box">{table_html}</div>'
+

@@ -21,7 +21,7 @@ import param
 
 from ..plugins import registry
 from ..registry import View as ViewSpec
-from .charts import TABLE_STYLE, axis_label, counted, display_number, html_table, is_rate, message, table_pane
+from .charts import TABLE_STYLE, axis_label, boxed, counted, display_number, html_table, is_rate, message, table_pane
 from .i18n import t
 from .store import DataStore
 
@@ -29,14 +29,19 @@ log = logging.getLogger("shequ_sdk.ui")
 
 CENT = Decimal("0.01")
 
+# px: an indicator column of the village table holds 2,759,800.00; its title wraps above
+INDICATOR_COLUMN_WIDTH = 112
+
 # columns of a table shown under 近期记录 on a village page (the rest stay in the downloads)
 RECENT_COLUMNS = 7
 
 KPI_STYLE = """<style>
-.shequ-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+.shequ-kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px}
 .shequ-kpi{background:#fff;border:1px solid #e0e0e0;border-left:4px solid #1565c0;border-radius:4px;padding:8px 10px}
 .shequ-kpi .label{font-size:13px;color:#555}
 .shequ-kpi .value{font-size:22px;font-weight:600;color:#222;margin-top:2px;overflow-wrap:anywhere}
+.shequ-kpi .value .num{white-space:nowrap}
+.shequ-kpi .value .num.long{font-size:17px}
 .shequ-kpi .value .unit{font-size:14px;font-weight:normal;color:#555;white-space:nowrap}
 </style>"""
 
@@ -59,9 +64,10 @@ def kpi_value_html(text: str) -> str:
     """``1,653 households`` as a large number and a smaller unit that wraps below it on a
     narrow card rather than being cut off; the text itself is unchanged."""
     number, sep, unit = text.partition(" ")
+    num = "num long" if len(number) > 9 else "num"  # 2,759,800.00 fits a phone's card in a smaller size
     if not sep:
-        return f'<span class="num">{html.escape(text)}</span>'
-    return f'<span class="num">{html.escape(number)}</span> <span class="unit">{html.escape(unit)}</span>'
+        return f'<span class="{num}">{html.escape(text)}</span>'
+    return f'<span class="{num}">{html.escape(number)}</span> <span class="unit">{html.escape(unit)}</span>'
 
 
 class KpiCards(View):
@@ -185,9 +191,13 @@ class VillageTable(View):
             return message(s.t("no_villages"))
         shown = grid_frame(df)
         many = len(shown) > 25
+        # the columns fit their data and the grid scrolls sideways inside its own box, the
+        # village's name frozen at the left; the page itself never scrolls sideways
         table = pn.widgets.Tabulator(
             shown, show_index=False, disabled=True, hidden_columns=["region_id"], titles=self.titles(), formatters=self.formatters(),
-            sizing_mode="stretch_width", layout="fit_data_table", selectable=False,
+            sizing_mode="stretch_width", layout="fit_data_fill", selectable=False, frozen_columns=["region_name"],
+            widths={key: INDICATOR_COLUMN_WIDTH for key in s.headline_keys()},
+            configuration={"columnDefaults": {"headerWordWrap": True}},  # long titles wrap in their column
             pagination="local" if many else None, page_size=25 if many else None,
             stylesheets=[".tabulator-cell[tabulator-field='region_name']{color:#0d47a1;cursor:pointer;text-decoration:underline}"],
             css_classes=["shequ-village-table"],
@@ -203,7 +213,9 @@ class VillageTable(View):
         xlsx = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.xlsx_bytes()), filename=self.filename("xlsx"),
                                        label=s.t("download_xlsx"), color="light", css_classes=["shequ-download-xlsx"])
         hint = pn.pane.HTML(f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>')
-        return pn.Column(pn.Row(csv, xlsx, hint), table, sizing_mode="stretch_width")
+        box = pn.Column(table, sizing_mode="stretch_width", css_classes=["shequ-village-table-box"],
+                        styles={"overflow-x": "auto", "max-width": "100%"})
+        return pn.Column(pn.Row(csv, xlsx, hint, styles={"flex-wrap": "wrap"}), box, sizing_mode="stretch_width")
 
     def __panel__(self):
         return pn.panel(pn.bind(self._build, **self._deps()), defer_load=self.defer, sizing_mode="stretch_width")
@@ -235,7 +247,7 @@ def paged_table(df: pd.DataFrame, *, css_class: str, page: int = 10, lang: str =
 
     def show_more(_event):
         shown[0] = min(shown[0] + page, len(df))
-        pane.object = TABLE_STYLE + html_table(df.head(shown[0]), css_class=css_class, max_rows=shown[0])
+        pane.object = TABLE_STYLE + boxed(html_table(df.head(shown[0]), css_class=css_class, max_rows=shown[0]))
         more.param.update(label=t("more", lang, n=len(df) - shown[0]), visible=len(df) > shown[0])
 
     more.on_click(show_more)
@@ -324,7 +336,8 @@ class PluginView(View):
         body = pn.panel(pn.bind(lambda **_: render_view(spec, self.data_store), **deps), defer_load=self.defer,
                         sizing_mode="stretch_width")
         return pn.Column(title, body, sizing_mode="stretch_width", css_classes=["shequ-view", f"shequ-view-{spec.key.replace('.', '-')}"],
-                         styles={"border": "1px solid #e0e0e0", "border-radius": "4px", "background": "#fff", "flex": "1 1 460px"},
+                         styles={"border": "1px solid #e0e0e0", "border-radius": "4px", "background": "#fff", "flex": "1 1 460px",
+                                 "min-width": "0", "max-width": "100%"},
                          margin=(6, 6))
 
 
