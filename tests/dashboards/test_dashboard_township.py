@@ -135,6 +135,7 @@ def test_the_village_page_names_records_in_yuan_newest_first_ten_at_a_time(demo_
     assert table.object.count("<tr") == 11 and more.visible  # a header and ten rows
     more.clicks += 1
     assert table.object.count("<tr") == 21 and more.label == "更多（还有 248 条）"
+    assert len(paged_table(stars.head(10), css_class="shequ-recent", page=10).objects) == 1  # ten rows: no button
 
 
 def test_the_village_table_freezes_the_name_and_charts_stretch_to_their_box(demo_sdk):

@@ -1,7 +1,13 @@
-"""The township dashboard in Chromium: title and KPI values, the period selector, drill-down."""
+"""The township dashboard in Chromium: title and KPI values, the period selector; a phone and a
+desktop (nothing scrolls sideways or is cut off, English throughout); the village page and the
+address as the page's state (Back, Forward, reload, breadcrumbs)."""
 
 from __future__ import annotations
 
+import re
+import time
+
+import pytest
 from playwright.sync_api import expect
 
 from shequ_sdk.ui import views_for
@@ -51,18 +57,137 @@ def test_period_selector_changes_the_values(app_page, served, cli, ui):
     expect(page.locator(".shequ-title")).to_contain_text("2009年第4季度")
 
 
-def test_a_click_on_a_village_opens_its_page_with_its_six_associations(app_page, served, ui):
+# -- the page on a phone and on a desktop, the village page, the address ------------------------
+
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+DESKTOP = dict(viewport={"width": 1366, "height": 768}, device_scale_factor=1)
+
+SIDEWAYS = """() => {
+  const main = document.querySelector('#main');
+  return {page: document.documentElement.scrollWidth - window.innerWidth,
+          main: main ? main.scrollWidth - main.clientWidth : 0};
+}"""
+CLIPPED = "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+# the text a person can read in an element, through Panel's shadow roots
+SHOWN_TEXT = """el => {
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return;
+    if (node.nodeType === Node.ELEMENT_NODE && (['STYLE', 'SCRIPT'].includes(node.tagName))) return;
+    if (node.shadowRoot) walk(node.shadowRoot);
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(el);
+  return out.join(' ');
+}"""
+
+
+def shown_text(page, css: str) -> str:
+    return page.locator(css).first.evaluate(SHOWN_TEXT)
+
+
+def settle(page, views: int) -> None:
+    """Wait until the village table and the plugins' views have arrived."""
+    expect(page.locator(".shequ-village-table .tabulator-row").first).to_be_visible()
+    expect(page.locator(".shequ-view-title")).to_have_count(views)
+    page.wait_for_timeout(1000)  # charts draw on their canvas
+
+
+def whole_page_shot(page, ui, name: str, width: int, max_height: int = 6000) -> None:
+    """A screenshot of the whole page (the template scrolls inside #main: grow the viewport)."""
+    height = page.evaluate("(() => { const m = document.querySelector('#main'); return m ? m.scrollHeight + 70 : 2000 })()")
+    page.set_viewport_size({"width": width, "height": min(int(height), max_height)})
+    page.wait_for_timeout(1000)
+    ui.copy_to_docs(ui.save_screenshot(page, name), name)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_on_a_phone_the_page_never_scrolls_sideways_and_the_village_name_stays(app_page, served, ui):
     page = app_page
-    page.goto(served.url("township"))
+    t0 = time.monotonic()
+    page.goto(served.url("township", region="茅草街镇"))
+    settle(page, len(views_for("chart")))
+    settled = time.monotonic() - t0
+    print(f"phone: township page settled in {settled:.1f} s")
+    assert page.evaluate(SIDEWAYS) == {"page": 0, "main": 0}
+    assert page.locator(".shequ-kpi .value").evaluate_all(CLIPPED) == []
+    text = shown_text(page, "#main")
+    assert "核心指标" in text and "shequ indicators" not in text and "命令" not in text
+    # the wide village table scrolls inside its own box, the village's name frozen at the left
+    holder = page.locator(".shequ-village-table .tabulator-tableholder").first
+    assert holder.evaluate("e => e.scrollWidth > e.clientWidth")
+    name = page.locator(".shequ-village-table .tabulator-cell[tabulator-field='region_name']", has_text="新尚村社区")
+    before = name.bounding_box()["x"]
+    holder.evaluate("e => { e.scrollLeft = 600; }")
+    page.wait_for_timeout(300)
+    assert abs(name.bounding_box()["x"] - before) < 2 and "tabulator-frozen" in (name.get_attribute("class") or "")
+    holder.evaluate("e => { e.scrollLeft = 0; }")
+    box = page.locator(".shequ-view").first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # charts fit the phone
+    whole_page_shot(page, ui, "township-phone.png", 390, max_height=4200)
+
+
+@pytest.mark.browser_context_args(**DESKTOP)
+def test_on_a_desktop_in_english_nothing_is_clipped_and_the_header_follows(app_page, served, ui):
+    page = app_page
+    t0 = time.monotonic()
+    page.goto(served.url("township", region="茅草街镇"))
+    settle(page, len(views_for("chart")))
+    print(f"desktop: township page settled in {time.monotonic() - t0:.1f} s")
+    assert page.evaluate(SIDEWAYS) == {"page": 0, "main": 0}
+    table = page.locator(".shequ-village-table").first.bounding_box()
+    assert table["width"] <= 1366  # not 3,630 px: the grid scrolls inside
+    chart = page.locator(".shequ-view-sanitation-collection_trend canvas").first.bounding_box()
+    assert chart["width"] > 600  # stretched to its box, not a fixed 560 px
+    whole_page_shot(page, ui, "township-desktop.png", 1366)
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    page.locator(".shequ-lang button", has_text="English").click()
+    expect(page.locator(".shequ-title")).to_contain_text("Township dashboard")
+    expect(page.locator("#header .title").last).to_contain_text("Township dashboard")
+    expect(page).to_have_title("Township dashboard")
+    expect(page).to_have_url(re.compile("lang=en"))
+    expect(page.locator(".shequ-kpi[data-key='core.households'] .value")).to_have_text("1,653 households")
+    assert page.locator(".shequ-kpi .value").evaluate_all(CLIPPED) == []
+    expect(page.locator(".shequ-village-table .tabulator-col[tabulator-field='core.associations']")).to_contain_text("Associations")
+    text = shown_text(page, "#main")
+    assert "Headline indicators" in text and "()" not in text and "乡镇看板" not in text
+
+
+def test_the_village_page_and_the_address_back_and_forth(app_page, served, ui):
+    page = app_page
+    page.goto(served.url("township", region="茅草街镇"))
     page.locator(".shequ-village-table .tabulator-cell[tabulator-field='region_name']", has_text="新尚村社区").click()
     expect(page.locator(".shequ-village-name")).to_have_text("新尚村社区")
+    expect(page).to_have_url(re.compile("village="))  # the page can be linked
     rows = page.locator(".shequ-associations tbody tr")
     expect(rows).to_have_count(6)
     shown = set(rows.evaluate_all("rows => rows.map(r => r.cells[0].textContent)"))
-    stored = set(served.sdk.frame("association", region="新尚村社区")["name"])
-    assert shown == stored and len(stored) == 6
-    assert "village=" in page.url  # the page can be linked
-    ui.save_screenshot(page, "village-page.png")
+    assert shown == set(served.sdk.frame("association", region="新尚村社区")["name"])
+    expect(page.locator(".shequ-crumb button")).to_have_text(["南县", "茅草街镇"])
+    expect(page.locator(".shequ-crumb-here")).to_have_text("新尚村社区")
+    # a person's records: names, yuan, newest first, ten at a time
+    stars = page.locator(".shequ-recent-civility_star_rating tbody tr")
+    expect(stars).to_have_count(10)
+    households = stars.evaluate_all("rows => rows.map(r => r.cells[0].textContent)")
+    assert all(re.fullmatch(r"\d{4}（.+）", h) for h in households), households
+    expect(page.locator(".shequ-recent-association_member tbody tr")).to_have_count(9)  # nine members: no 更多
+    page.locator(".shequ-more button").first.click()  # the first table with more than ten: the star ratings
+    expect(stars).to_have_count(20)
+    text = shown_text(page, ".shequ-village-page")
+    assert "248000.00" in text and "金额(分)" not in text and "24800000" not in text
+    runs = page.locator(".shequ-recent-sanitation_collection_run tbody tr td:first-child").all_inner_texts()
+    assert runs[0] == "2010-12-31" and runs == sorted(runs, reverse=True)
 
-    page.locator(".shequ-back button").click()
+    page.go_back()  # the address says the township: so does the page
     expect(page.locator(".shequ-village-table")).to_be_visible()
+    expect(page.locator(".shequ-village-name")).to_have_count(0)
+    assert "village=" not in page.url
+    page.go_forward()
+    expect(page.locator(".shequ-village-name")).to_have_text("新尚村社区")
+    page.reload()  # a reload shows what the address says
+    expect(page.locator(".shequ-village-name")).to_have_text("新尚村社区")
+    page.locator(".shequ-crumb button", has_text="茅草街镇").click()
+    expect(page.locator(".shequ-village-table")).to_be_visible()
+    expect(page).not_to_have_url(re.compile("village="))

@@ -117,15 +117,47 @@ class App(pn.viewable.Viewer):
             self._layout = pn.Column(self.heading(), self.toolbar(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
         return self._layout
 
+    def url_state(self):
+        """The component that keeps the address and the page in step (:mod:`.urlstate`): the
+        store's ``url_params`` go into the address, and Back or Forward bring them back."""
+        from .urlstate import UrlState, make_query, parse_query
+
+        s, names = self.data_store, self.url_params()
+        defaults = {p: s.param[p].default for p in names}
+
+        def query() -> str:
+            return make_query({q: getattr(s, p) for p, q in names.items()})
+
+        state = UrlState(query=query(), width=0, height=0, margin=0, css_classes=["shequ-url"])
+        s.param.watch(lambda *_: setattr(state, "query", query()), list(names))
+
+        def restore(event):
+            given = parse_query(event.new.partition("|")[2])
+            # a name the address leaves out takes its default (no village: the township view);
+            # an area or period it leaves out stays as it is
+            wanted = {p: given.get(q, defaults[p]) for p, q in names.items() if q in given or p in ("village", "lang")}
+            s.apply(wanted)
+
+        state.param.watch(restore, "popped")
+        return state
+
     def template(self):
         """The served page: a BootstrapTemplate, every file of it served by this server."""
         if self._template is None:
             if pn.state.location is not None and self.url_params():
-                # before the page is built: a linked page opens on its area and period
-                self.data_store.sync_url(pn.state.location, self.url_params())
+                # before the page is built: a linked (or reloaded) page opens on what its address says
+                from .urlstate import parse_query
+
+                given = parse_query(pn.state.location.search)
+                self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given})
             tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1",
                                                 meta_viewport="width=device-width, initial-scale=1")  # phones: no 980 px desktop page
+            # the address component first: its watcher then runs before the views redraw, so the
+            # address changes as soon as the choice is made
+            state = self.url_state() if self.url_params() else None
             tpl.main.append(self.layout())
+            if state is not None:
+                tpl.main.append(state)
             self._template = tpl
         return self._template
 

@@ -92,6 +92,42 @@ class TownshipDashboard(App):
         s.param.watch(on_lang, "lang")
         return [area, kinds, period, refresh]
 
+    # -- breadcrumbs ---------------------------------------------------------------------------
+    def crumbs(self) -> list[tuple[str, dict | None]]:
+        """``(name, what a click sets or None)`` from the county down to the area shown (县 ›
+        乡镇 › 村); the last is where the page is; an area outside the user's scope is not a link."""
+        s = self.data_store
+        area = s.region_obj
+        chain = [i for i in (area.county_id, area.township_id) if i and i != area.id] + [area.id]
+        if s.village:
+            chain.append(s.sdk.region(s.village).id)
+        names = s.regions().set_index("id")["name"]
+        out = []
+        for n, rid in enumerate(chain):
+            last = n == len(chain) - 1
+            link = None if last or not s.in_scope(rid) else {"region": s.ref(rid), "village": ""}
+            out.append((str(names.get(rid, s.ref(rid))), link))
+        return out
+
+    def breadcrumbs(self):
+        s = self.data_store
+
+        def build(**_):
+            parts = []
+            for n, (name, link) in enumerate(self.crumbs()):
+                if n:
+                    parts.append(pn.pane.HTML('<span aria-hidden="true" style="color:#90a4ae">›</span>', margin=(6, 0)))
+                if link is None:
+                    parts.append(pn.pane.HTML(f'<span class="shequ-crumb-here" aria-current="page">{html.escape(name)}</span>', margin=(6, 4)))
+                else:
+                    button = pn.widgets.Button(label=name, color="light", css_classes=["shequ-crumb"], margin=(0, 0),
+                                               stylesheets=[":host .bk-btn{color:#0d47a1;text-decoration:underline;background:none;border:none}"])
+                    button.on_click(lambda _e, link=link: s.param.update(**link))
+                    parts.append(button)
+            return pn.Row(*parts, css_classes=["shequ-breadcrumbs"], styles={"flex-wrap": "wrap", "align-items": "center"})
+
+        return pn.panel(pn.bind(build, region=s.param.region, village=s.param.village), sizing_mode="stretch_width")
+
     # -- content -----------------------------------------------------------------------------
     def main(self) -> list:
         s = self.data_store
@@ -109,4 +145,4 @@ class TownshipDashboard(App):
                          sizing_mode="stretch_width", css_classes=["shequ-township"], visible=not s.village)
         page = VillagePage(data_store=s)
         s.param.watch(lambda e: setattr(body, "visible", not e.new), "village")
-        return [body, page]
+        return [self.breadcrumbs(), body, page]

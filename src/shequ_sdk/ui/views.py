@@ -242,6 +242,8 @@ def paged_table(df: pd.DataFrame, *, css_class: str, page: int = 10, lang: str =
     """The first ``page`` rows of ``df``, and a 更多 (more) button that shows ``page`` more each time."""
     shown = [min(page, len(df))]
     pane = table_pane(df.head(shown[0]), css_class=css_class)
+    if len(df) <= page:
+        return pn.Column(pane, sizing_mode="stretch_width", css_classes=["shequ-paged"])
     more = pn.widgets.Button(label=t("more", lang, n=len(df) - shown[0]), color="light", css_classes=["shequ-more"],
                              visible=len(df) > shown[0], margin=(0, 0, 8, 0))
 
