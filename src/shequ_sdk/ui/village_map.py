@@ -120,6 +120,8 @@ def village_map(store: DataStore, key: str, *, on_pick=None):
 
     def attach_pick(plot, element):
         plot.state.tags = [*plot.state.tags, "shequ-village-map"]  # how a page test finds the map's Bokeh view
+        # as wide as its box up to its natural size, keeping its shape: whole on a phone too
+        plot.state.sizing_mode, plot.state.max_width = "scale_width", width + COLORBAR_WIDTH
         if on_pick is None:
             return
         source = plot.handles["source"]
@@ -147,13 +149,15 @@ def village_map(store: DataStore, key: str, *, on_pick=None):
             xs, ys = [p[0] for p in rings[0]], [p[1] for p in rings[0]]
             lon0, lon1, lat0, lat1 = min(lon0, *xs), max(lon1, *xs), min(lat0, *ys), max(lat1, *ys)
     pad = max(0.01, (lon1 - lon0) * 0.12, (lat1 - lat0) * 0.12)
-    (x0, x1), (y0, y1), width = _frame(lon0 - pad, lon1 + pad, lat0 - pad, lat1 + pad, aspect)
+    # twice the room below: names sit under their points, at a fixed size however small the map is drawn
+    (x0, x1), (y0, y1), width = _frame(lon0 - pad, lon1 + pad, lat0 - 2 * pad, lat1 + pad, aspect)
     return hv.Overlay(layers).opts(
-        xlim=(x0, x1), ylim=(y0, y1), frame_width=width, frame_height=FRAME_HEIGHT, xaxis=None, yaxis=None, toolbar=None,
+        xlim=(x0, x1), ylim=(y0, y1), responsive=True, aspect=(width + COLORBAR_WIDTH) / (FRAME_HEIGHT + TITLE_HEIGHT), xaxis=None, yaxis=None, toolbar=None,
         title=f"{store.period_obj.label(store.lang)} · {ind.label(store.lang)}", fontsize={"title": "12pt"})
 
 
-FRAME_HEIGHT = 380
+FRAME_HEIGHT = 380  # px of the map itself at its natural size; its width follows the area's shape
+COLORBAR_WIDTH, TITLE_HEIGHT = 110, 30  # px around it at that size
 
 
 def _frame(x0: float, x1: float, y0: float, y1: float, aspect: float, lo: int = 400, hi: int = 760):
@@ -222,17 +226,18 @@ def map_body(store: DataStore):
     def open_village(ref: str) -> None:
         store.village = ref
 
+    # a true-shaped map is wider than a phone: it scrolls sideways in its own box, never the page
     holder = pn.Column(_to_bokeh(village_map(store, select.value, on_pick=open_village)), sizing_mode="stretch_width",
-                       css_classes=["shequ-village-map"])
+                       css_classes=["shequ-village-map"], styles={"overflow-x": "auto", "max-width": "100%"})
 
     def redraw(event):
         holder.objects = [_to_bokeh(village_map(store, event.new, on_pick=open_village))]
 
     select.param.watch(redraw, "value")
 
-    parts = [pn.Row(select, pn.pane.HTML(
+    parts = [pn.FlexBox(select, pn.pane.HTML(
         f'<span style="color:#666;font-size:12px">{html.escape(store.pick("点击村庄打开该村页面；灰色表示无数据", "Click a village to open its page; grey: no data"))}</span>',
-        margin=(28, 10, 0, 10)))]
+        margin=(28, 10, 0, 10)), sizing_mode="stretch_width")]
     parts.append(holder)
     missing = len(df) - len(placed)
     if missing:
