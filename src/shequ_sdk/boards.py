@@ -116,6 +116,7 @@ class Board:
     printed_on: dt.date
     audit_head_seq: int = 0  # the audit log's head when printed: the paper copy anchors it
     audit_head_hash: str = ""
+    proof: bool = False  # a draft proof (草稿样张): the postings not yet published, watermarked 草稿
 
     @property
     def audit_head_short(self) -> str:
@@ -174,10 +175,18 @@ def plugin_board(board: str):
     return None
 
 
-def load_board(session: Session, region, period, board: str, *, today: Optional[dt.date] = None) -> Board:
+# the postings a draft proof shows: written, not yet put up
+PROOF_STATUSES = ("draft", "reviewed", "approved")
+
+
+def load_board(session: Session, region, period, board: str, *, today: Optional[dt.date] = None, proof: bool = False) -> Board:
     """The published postings of ``board`` for ``region`` and ``period``, ready to render
-    (a plugin's board is built by its ``load``)."""
+    (a plugin's board is built by its ``load``). With ``proof``, the postings not yet
+    published instead, for a draft proof (草稿样张) to check before publishing."""
     spec = plugin_board(board)
+    if spec is not None and proof:
+        raise InputError(f"{spec.label_zh}公开栏没有草稿样张：只有党务、村务、居务、财务公开栏经审核后公开",
+                         f"the {spec.label_en} board has no draft proof: only the party, village, residents and finance boards are published after review")
     if spec is not None:
         r = find_region(session, region)
         p = Period.parse(period)
@@ -195,8 +204,9 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
     p = Period.parse(period)
     code = board_code(posting_rt, board)
     Posting = posting_rt.model
+    wanted = PROOF_STATUSES if proof else ("published",)
     candidates = session.execute(select(Posting).where(Posting.region_id == r.id, Posting.board == code,
-                                                       Posting.status == "published")).scalars().all()
+                                                       Posting.status.in_(wanted))).scalars().all()
     chosen = []
     for post in candidates:
         try:
@@ -207,6 +217,9 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
             chosen.append((pp, post))
     choices = posting_rt.field("board").choices or {}
     label = choices.get(code, (code, code))[0]
+    if not chosen and proof:
+        raise NotFoundError(f"{r.name} {p.label('zh')} 没有尚未公开的{label}记录，无草稿样张可打印",
+                            f"{r.name} has no unpublished {choices.get(code, (code, code))[1]} posting for {p}; no draft proof to print")
     if not chosen:
         others = [str(x) for x in sorted({Period.parse(post.period) for post in candidates if _parses(post.period)})]
         hint_zh = f"（该公开栏已公开的期间：{'、'.join(others[-8:])}）" if others else "（该公开栏还没有已公开的记录）"
@@ -221,7 +234,7 @@ def load_board(session: Session, region, period, board: str, *, today: Optional[
 
     seq, digest = head(session)
     return Board(region_name=r.name, board_code=code, board_label=label, period=p, postings=postings, printed_on=today or dt.date.today(),
-                 audit_head_seq=seq, audit_head_hash=digest)
+                 audit_head_seq=seq, audit_head_hash=digest, proof=proof)
 
 
 def verification_text(session: Session, post) -> Optional[str]:
@@ -359,8 +372,10 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=None).write_pdf()
 
 
-def write_board(sdk, *, region, period, board: str, out, size: str = "A3", today: Optional[dt.date] = None) -> Path:
-    """Render a board to ``out``: ``.pdf`` or ``.html`` by its suffix."""
+def write_board(sdk, *, region, period, board: str, out, size: str = "A3", today: Optional[dt.date] = None,
+                proof: bool = False) -> Path:
+    """Render a board to ``out``: ``.pdf`` or ``.html`` by its suffix. With ``proof``, the draft
+    proof (草稿样张) of the postings not yet published, watermarked 草稿 on every page."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".html", ".htm"):
@@ -368,7 +383,7 @@ def write_board(sdk, *, region, period, board: str, out, size: str = "A3", today
     page_size(size)
     sdk.readable_region(region)  # the user's scope applies to what a board shows
     with Session(sdk.engine) as s:
-        data = load_board(s, region, period, board, today=today)
+        data = load_board(s, region, period, board, today=today, proof=proof)
     html = render_html(data, size)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":

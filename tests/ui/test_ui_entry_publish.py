@@ -60,6 +60,11 @@ def test_publishing_on_a_phone_asks_first_then_publishes_and_prints(browser, ser
         page.screenshot(path=str(shot))
         ui.copy_to_docs(shot, "entry-publish-confirm.png")
         check_no_internals(ui, page, pid, item_ids)
+        # 草稿样张: the board as it will be printed, watermarked, before anything is published
+        with page.expect_download(timeout=90_000) as proof:
+            page.locator(".shequ-proof-residents button").click()
+        assert Path(proof.value.path()).read_bytes().startswith(b"%PDF")
+        assert proof.value.suggested_filename.endswith("居务公开栏_草稿样张.pdf")
 
         page.locator(".shequ-publish-confirm-ok button").click()
         expect(page.locator(".shequ-step-ok")).to_contain_text("已公开 1 条记录")

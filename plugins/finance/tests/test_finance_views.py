@@ -187,3 +187,36 @@ def test_published_boards_print_through_write_board_and_last_quarter_is_copied(w
     rows = world.sdk.frame("finance_posting", region=VILLAGE, period="2011Q1", codes=True)
     assert sorted(rows["board"]) == ["finance", "party", "village"] and set(rows["status"]) == {"draft"}
     assert nxt.copy_last_quarter() == 0 and "已有 3 条公开记录" in nxt.objects[-1].object
+
+
+def test_the_confirmation_offers_a_draft_proof_of_each_board_watermarked(world, cli, tmp_path):
+    """草稿样张: before 确认公开, each board about to go up can be printed as it will look, with
+    草稿 on every page; the same proof as ``shequ board --proof``; none once published."""
+    import io
+
+    from pypdf import PdfReader
+
+    world.setting("finance.publish_requires_items", False, "一村")
+    batch, _ = _save_three(world)
+    bar = batch.workflow
+    bar.run("review", "审核", "Review")
+    bar.ask_publish()
+    labels = [b.label for b in bar.proofs.objects]
+    assert labels == ["查看党务公开栏草稿样张", "查看村务公开栏草稿样张", "查看财务公开栏草稿样张"]
+    assert bar.proofs.objects[0].filename.endswith("2010Q4_党务公开栏_草稿样张.pdf")
+    pdf = bar.proofs.objects[0].callback().getvalue()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert pdf.startswith(b"%PDF") and "草稿" in text and "草稿样张（未公开）" in text and "事项 1" in text and "党务公开栏" in text
+
+    code, out, err = cli("board", "--db", world.sdk.url, "--region", VILLAGE, "--period", "2010Q4", "--board", "村务",
+                         "--out", str(tmp_path / "proof.pdf"), "--proof")
+    assert code == 0 and "草稿样张" in out, err
+    assert "草稿样张（未公开）" in "".join(p.extract_text() for p in PdfReader(tmp_path / "proof.pdf").pages)
+
+    bar.confirm_publish()
+    code, out, err = cli("board", "--db", world.sdk.url, "--region", VILLAGE, "--period", "2010Q4", "--board", "村务",
+                         "--out", str(tmp_path / "late.pdf"), "--proof")
+    assert code != 0 and "没有尚未公开的村务记录" in err and not (tmp_path / "late.pdf").exists()
+    code, out, err = cli("board", "--db", world.sdk.url, "--region", VILLAGE, "--period", "2010Q4", "--board", "村务",
+                         "--out", str(tmp_path / "board.pdf"))
+    assert code == 0 and "草稿" not in "".join(p.extract_text() for p in PdfReader(tmp_path / "board.pdf").pages)

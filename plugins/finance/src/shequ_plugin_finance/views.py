@@ -278,7 +278,9 @@ def workflow_bar(store, batch):
                                    css_classes=["shequ-publish-confirm-ok"], stylesheets=[BUTTON_CSS])
     confirm_cancel = pn.widgets.Button(label="取消" if zh_ui else "Cancel", color="light", css_classes=["shequ-publish-cancel"],
                                        stylesheets=[BUTTON_CSS])
-    confirm_box = pn.Column(confirm_text, pn.FlexBox(confirm_ok, confirm_cancel, flex_wrap="wrap"), visible=False,
+    # the draft proof (草稿样张) of each board about to go up: the printed board, watermarked 草稿
+    proofs = pn.FlexBox(flex_wrap="wrap", sizing_mode="stretch_width", css_classes=["shequ-publish-proofs"])
+    confirm_box = pn.Column(confirm_text, proofs, pn.FlexBox(confirm_ok, confirm_cancel, flex_wrap="wrap"), visible=False,
                             sizing_mode="stretch_width", css_classes=["shequ-publish-confirm"], stylesheets=[CONFIRM_CSS])
     pending: dict[str, list] = {"ids": []}
 
@@ -334,6 +336,7 @@ def workflow_bar(store, batch):
                                f'<ul class="shequ-publish-list">{"".join(lines)}</ul>'
                                f'<div class="shequ-publish-warning" style="color:#bf360c;font-weight:600">{html.escape(warn)}</div></div>')
         pending["ids"] = [b["id"] for b in shown]
+        proofs.objects = [proof_button(board, period) for board, period in dict.fromkeys((f.stored["board"], f.stored["period"]) for f in targets)]
         message.object = ""
         confirm_box.visible = True
         return shown
@@ -390,8 +393,9 @@ def workflow_bar(store, batch):
     # -- printing published boards ----------------------------------------------------------------
     prints = pn.FlexBox(flex_wrap="wrap", sizing_mode="stretch_width", css_classes=["shequ-print-boards"])
 
-    def board_pdf(board: str, period: str):
-        """The printed board, as ``shequ board`` writes it (:func:`shequ_sdk.boards.write_board`)."""
+    def board_pdf(board: str, period: str, proof: bool = False):
+        """The printed board, as ``shequ board`` writes it (:func:`shequ_sdk.boards.write_board`);
+        with ``proof``, its draft proof (``shequ board --proof``)."""
         import io
         import tempfile
         from pathlib import Path
@@ -400,8 +404,16 @@ def workflow_bar(store, batch):
 
         with tempfile.TemporaryDirectory() as d:
             out = write_board(store.sdk, region=store.region, period=period, board=board,
-                              out=Path(d) / "board.pdf")
+                              out=Path(d) / "board.pdf", proof=proof)
             return io.BytesIO(out.read_bytes())
+
+    def proof_button(board: str, period: str):
+        zh, en = BOARDS[board]
+        return pn.widgets.FileDownload(callback=lambda: board_pdf(board, period, proof=True),
+                                       filename=f"{store.region_obj.name}_{period}_{zh}公开栏_草稿样张.pdf",
+                                       label=f"查看{zh}公开栏草稿样张" if zh_ui else f"Draft proof of the {en} board",
+                                       color="light", css_classes=["shequ-publish-proof", f"shequ-proof-{board}"],
+                                       stylesheets=[BUTTON_CSS])
 
     def show_extras() -> None:
         copy_button.visible = may_write and all(f.stored is None for f in batch.forms)
@@ -433,8 +445,8 @@ def workflow_bar(store, batch):
     # bar.ask_publish() then bar.confirm_publish() is what 公开 and 确认公开 do
     bar.run, bar.ask_publish, bar.confirm_publish, bar.cancel_publish = run, ask_publish, confirm_publish, cancel_publish
     bar.refresh = show_extras
-    bar.copy_last_quarter, bar.board_pdf, bar.prints, bar.confirm_box, bar.copy_button = (
-        copy_last_quarter, board_pdf, prints, confirm_box, copy_button)
+    bar.copy_last_quarter, bar.board_pdf, bar.prints, bar.confirm_box, bar.copy_button, bar.proofs = (
+        copy_last_quarter, board_pdf, prints, confirm_box, copy_button, proofs)
     return bar
 
 
