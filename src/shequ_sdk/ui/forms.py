@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import audit, drafts
-from ..errors import BatchError, ConflictError, Problem
+from ..errors import BatchError, ConflictError, PermissionDenied, Problem
 from ..fields import FieldInfo
 from ..ids import mask
 from ..models import Region
@@ -496,8 +496,11 @@ class RecordForm(pn.viewable.Viewer):
         self.draft_bar.visible = False
         if self.store.readonly:
             return False
-        with Session(self.store.sdk.engine) as s:
-            found = drafts.load(s, self._user(), self.draft_key(), self.fixed["region_id"])
+        try:
+            with Session(self.store.sdk.engine) as s:
+                found = drafts.load(s, self._user(), self.draft_key(), self.fixed["region_id"])
+        except PermissionDenied:  # a village outside the user's scope has no draft of theirs to show
+            found = None
         if found is None:
             return False
         restored = 0
