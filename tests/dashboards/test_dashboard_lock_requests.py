@@ -49,14 +49,15 @@ def test_the_village_asks_and_the_township_grants_from_the_web(users):
     assert "等待乡镇审批" in entry(village, "2010Q4")[0].request_box.state.object  # a reload shows the same
 
     text = page_text(TownshipDashboard(sdk=township, region="茅草街镇", period="2010", defer=False))
-    assert "例外申请" in text and "12月凭证漏录，需要补录" in text and "李会计" in text and "新尚村社区" in text
+    assert "例外申请" in text and "shequ-exception-grant" in text and "12月凭证漏录，需要补录" in text and "李会计" in text and "新尚村社区" in text
 
     panel = ExceptionRequestsPanel(data_store=DataStore(sdk=township, region="茅草街镇", period="2010"))
     (row,) = panel.rows
     assert row["until"].value == dt.date.today() + dt.timedelta(days=90)  # the longest the settings allow
     row["grant"].clicks += 1
     assert "已批准新尚村社区2010年第4季度的例外" in panel.message.object
-    assert panel.rows == [] and "无待审批的例外申请" in panel.items.objects[0].object
+    assert panel.rows == [] and "无待审批的例外申请" in panel.items.objects[0].object and panel.box.visible
+    assert not ExceptionRequestsPanel(data_store=DataStore(sdk=township, region="茅草街镇", period="2010")).box.visible  # none pending: hidden
 
     app, page = entry(village, "2010Q4")
     assert isinstance(page, pn.Tabs) and app.request_box is None and not app.data_store.readonly  # the forms save again

@@ -115,7 +115,7 @@ class ExceptionRequestsPanel(pn.viewable.Viewer):
     """例外申请 on the township dashboard: the pending requests of the villages in the user's
     scope and the area shown — village, quarter, reason, who asked and when — each with 批准
     (valid until, by default the longest the settings allow) and 驳回 (reason required).
-    Hidden for users who may not decide; one short line when nothing is pending."""
+    Hidden for users who may not decide and when nothing is pending."""
 
     data_store = param.ClassSelector(class_=DataStore)
 
@@ -125,6 +125,8 @@ class ExceptionRequestsPanel(pn.viewable.Viewer):
         self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-exception-message"])
         self.items = pn.Column(sizing_mode="stretch_width")
         self.rows: list[dict] = []  # one per request shown: its id and widgets (a test clicks them)
+        self.box = pn.Column(self.title, self.message, self.items, sizing_mode="stretch_width", css_classes=["shequ-exception-requests"],
+                             visible=False)
         self.show()
 
     def may_decide(self) -> bool:
@@ -141,6 +143,7 @@ class ExceptionRequestsPanel(pn.viewable.Viewer):
         self.rows = []
         if not self.may_decide():
             self.items.objects = []
+            self.box.visible = False
             return
         lang = s.lang
         self.title.object = f'<h2 style="font-size:18px;margin:8px 0 4px 0">{html.escape(t("lockreq.panel", lang))}</h2>'
@@ -156,6 +159,8 @@ class ExceptionRequestsPanel(pn.viewable.Viewer):
                 quarter = locks.quarter_of(req.period)
                 cards.append(self._card(req.id, village.name, quarter.label(lang), req.reason, person(session, req.requested_by, lang),
                                         _day(req.requested_at), self._today() + dt.timedelta(days=longest)))
+        # nothing pending: hidden, unless a decision was just made here (its message, and that none is left)
+        self.box.visible = bool(cards) or bool(self.message.object)
         if not cards:
             self.items.objects = [pn.pane.HTML(f'<div class="shequ-exception-none" style="color:#555">{html.escape(t("lockreq.none", lang))}</div>')]
             return
@@ -188,8 +193,8 @@ class ExceptionRequestsPanel(pn.viewable.Viewer):
         except Exception as exc:  # InputError / PermissionDenied: nothing was changed
             self.message.object = _state("error", t("lockreq.decide_failed", s.lang, error=_error_text(exc, s.lang)))
             return False
-        self.show()
         self.message.object = _state("ok", done)
+        self.show()
         return True
 
     def grant(self, row: dict) -> bool:
@@ -209,5 +214,4 @@ class ExceptionRequestsPanel(pn.viewable.Viewer):
         return self._decide(lambda session: locks.refuse_request(session, self.data_store.user, row["id"], reason), done)
 
     def __panel__(self):
-        return pn.Column(self.title, self.message, self.items, sizing_mode="stretch_width", css_classes=["shequ-exception-requests"],
-                         visible=self.may_decide())
+        return self.box
