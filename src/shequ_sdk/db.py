@@ -205,11 +205,12 @@ def all_tables():
     """Core tables plus the tables of every loaded plugin, in dependency order."""
     from . import models
     from .audit import AuditEntry
-    from .locks import PeriodException
+    from .locks import ExceptionRequest, PeriodException
     from .plugins import registry
 
     tables = [m.__table__ for m in models.CORE_TABLES]
     tables.append(PeriodException.__table__)  # the core's period-lock exceptions (shequ_sdk.locks)
+    tables.append(ExceptionRequest.__table__)  # and the villages' requests for one
     tables.append(AuditEntry.__table__)  # the audit log (shequ_sdk.audit)
     from .sync import SYNC_TABLES
 

@@ -22,6 +22,11 @@ deadline; a township user reopens it for one village (or the whole township) wit
   grant or revoke one; every grant and revocation goes to the audit log.
 - Every refusal says which row and table, which quarter, locked since when, by which rule and
   settings, and who may grant an exception, with the command to do it.
+- A village asks for an exception with a request (:class:`ExceptionRequest`, from the entry app
+  or ``shequ lock request``): its reason, who asked and when. Township staff see the pending
+  requests of their villages and grant one (through :func:`grant`, every rule above applies)
+  or refuse it with a reason. One pending request per village and quarter; every request and
+  decision goes to the audit log.
 """
 
 from __future__ import annotations
@@ -93,6 +98,39 @@ class PeriodException(SQLModel, table=True):
             "granted_at": self.granted_at.isoformat(timespec="seconds") if self.granted_at else None, "reason": self.reason,
             "expires_on": self.expires_on.isoformat(), "revoked_by": self.revoked_by,
             "revoked_at": self.revoked_at.isoformat(timespec="seconds") if self.revoked_at else None,
+        }
+
+
+REQUEST_STATUSES = {"pending": ("待审批", "pending"), "granted": ("已批准", "granted"), "refused": ("已驳回", "refused")}
+
+
+class ExceptionRequest(SQLModel, table=True):
+    """A village's request for an exception to a period lock (:func:`request_exception`),
+    decided by township staff (:func:`grant_request`, :func:`refuse_request`)."""
+
+    __tablename__ = "period_exception_request"
+    id: Optional[int] = field(default=None, primary_key=True, label_zh="编号", label_en="ID")
+    region_id: int = field(foreign_key="region.id", index=True, label_zh="村（社区）", label_en="Village")
+    period: str = field(index=True, label_zh="季度", label_en="Quarter")
+    reason: str = field(label_zh="申请原因", label_en="Reason")
+    requested_by: str = field(label_zh="申请人", label_en="Requested by")
+    requested_at: dt.datetime = field(label_zh="申请时间", label_en="Requested at")
+    status: str = field(default="pending", label_zh="状态", label_en="Status", choices=REQUEST_STATUSES)
+    decided_by: Optional[str] = field(default=None, label_zh="审批人", label_en="Decided by")
+    decided_at: Optional[dt.datetime] = field(default=None, label_zh="审批时间", label_en="Decided at")
+    decision_reason: Optional[str] = field(default=None, label_zh="审批意见", label_en="Decision reason")
+    exception_id: Optional[int] = field(default=None, foreign_key="period_exception.id", label_zh="所授例外", label_en="Exception granted")
+
+    def as_dict(self) -> dict:
+        """JSON-ready values (the audit log stores them)."""
+        def when(v):
+            return v.isoformat(timespec="seconds") if v else None
+
+        return {
+            "id": self.id, "region_id": self.region_id, "period": self.period, "reason": self.reason,
+            "requested_by": self.requested_by, "requested_at": when(self.requested_at), "status": self.status,
+            "decided_by": self.decided_by, "decided_at": when(self.decided_at), "decision_reason": self.decision_reason,
+            "exception_id": self.exception_id,
         }
 
 
@@ -445,3 +483,150 @@ def status(session: Session, region, period, today: Optional[dt.date] = None) ->
     active = _active(session, region_ids, [str(q) for q in quarters], today)
     return [QuarterStatus(region=r, lock=quarter_lock(session, r, q), today=today, exceptions=[e for e in active if e.period == str(q)])
             for q in quarters]
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+def _audit_request(session: Session, actor: Optional[Actor], action: str, req: ExceptionRequest, old: Optional[dict],
+                   reason: Optional[str]) -> None:
+    from . import audit
+
+    audit.append(session, actor, action, ExceptionRequest.__tablename__, req.id, req.region_id, old, req.as_dict(), reason)
+
+
+def _may_request(session: Session, actor: Optional[Actor], village: Region) -> None:
+    """Whoever may write ``village``'s records may ask for an exception for it."""
+    from .auth import scope_ids
+
+    if actor is None or actor.role == "admin":
+        return
+    who_zh, who_en = f"用户 {actor.username}（{actor.role_label('zh')}）", f"user {actor.username} ({actor.role_label('en')})"
+    if actor.role not in ("village", "township"):
+        raise PermissionDenied(f"{who_zh}不能为 {village.name} 申请期间锁定例外（规则：只有能填报该村数据的村委或乡镇工作人员可以申请）",
+                               f"{who_en} may not request a period-lock exception for {village.name} "
+                               f"(rule: only those who enter the village's records may request one)")
+    allowed = scope_ids(session, actor)
+    if allowed is not None and village.id not in allowed:
+        scope = session.get(Region, actor.region_id)
+        scope_name = scope.name if scope is not None else str(actor.region_id)
+        raise PermissionDenied(f"{who_zh}不能为 {village.name} 申请期间锁定例外：该村不在本人范围（{scope_name}）内"
+                               "（规则：只能为本人负责填报的村或社区申请）",
+                               f"{who_en} may not request a period-lock exception for {village.name}: it is outside their scope "
+                               f"({scope_name}) (rule: only for villages whose records one enters)")
+
+
+def _quarter(period) -> Period:
+    p = Period.parse(period)
+    if p.kind != "quarter":
+        q = quarter_of(p)
+        raise InputError(f"例外按季度申请，{p.label('zh')} 不是季度（该期间的记录随 {q} 锁定，请申请 {q}）",
+                         f"exceptions are requested per quarter; {p.label('en')} is not a quarter (its records lock with {q}; request {q})")
+    return p
+
+
+def request_exception(session: Session, actor: Optional[Actor], region, period, reason: str,
+                      today: Optional[dt.date] = None) -> ExceptionRequest:
+    """Ask the township for an exception: ``region`` (a village) wants to write the locked
+    quarter ``period``; ``reason`` is required. Only for a quarter locked for that village with
+    no active exception, one pending request per village and quarter, by someone who may write
+    the village's records. Recorded in the audit log."""
+    today = today or dt.date.today()
+    r = _region(session, region)
+    if LEVEL_OF_KIND[r.kind] != "village":
+        raise InputError(f"例外申请由村/社区提出，{r.name} 不是村或社区", f"an exception is requested for a village or community; {r.name} is not one")
+    q = _quarter(period)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError(f"申请 {r.name} {q.label('zh')}的例外必须写明原因（记入审计日志，供乡镇审批）",
+                         f"a request for an exception for {r.name}, {q.label('en')} needs a reason (it goes to the audit log and the township)")
+    _may_request(session, actor, r)
+    lock = quarter_lock(session, r, q)
+    if not lock.locked(today):
+        raise InputError(f"{r.name} 的{q.label('zh')}尚未锁定（{lock.lock_date} 起锁定），可直接填报，无需申请例外",
+                         f"{q.label('en')} is not locked for {r.name} (it locks on {lock.lock_date}): enter the records, no exception is needed")
+    active = _active(session, _covering_regions(r), [str(q)], today)
+    if active:
+        raise InputError(f"{r.name} 的{q.label('zh')}已有有效例外（至 {active[0].expires_on}），可直接填报",
+                         f"{r.name} already holds an exception for {q.label('en')} (until {active[0].expires_on}): enter the records")
+    pending = session.execute(select(ExceptionRequest).where(
+        ExceptionRequest.region_id == r.id, ExceptionRequest.period == str(q), ExceptionRequest.status == "pending")).scalars().first()
+    if pending is not None:
+        raise InputError(f"{r.name} 的{q.label('zh')}已有待审批的例外申请（{pending.requested_at:%Y-%m-%d}，{pending.requested_by}），请等待乡镇审批",
+                         f"{r.name} already has a pending exception request for {q.label('en')} "
+                         f"({pending.requested_at:%Y-%m-%d}, {pending.requested_by}): wait for the township's decision")
+    req = ExceptionRequest(region_id=r.id, period=str(q), reason=reason, requested_by=actor_name(actor), requested_at=_now())
+    session.add(req)
+    session.flush()
+    _audit_request(session, actor, "lock.request", req, None, reason)
+    return req
+
+
+def _pending_request(session: Session, request_id) -> ExceptionRequest:
+    req = session.get(ExceptionRequest, int(request_id))
+    if req is None:
+        raise NotFoundError(f"找不到例外申请 {request_id}", f"no exception request {request_id}")
+    if req.status != "pending":
+        r = _region(session, req.region_id)
+        word_zh, word_en = REQUEST_STATUSES[req.status]
+        raise InputError(f"{r.name} {req.period} 的例外申请已{word_zh.removeprefix('已')}（{req.decided_by}，{req.decided_at:%Y-%m-%d}），不能再审批",
+                         f"the exception request of {r.name} for {req.period} was already {word_en} "
+                         f"({req.decided_by}, {req.decided_at:%Y-%m-%d})")
+    return req
+
+
+def grant_request(session: Session, actor: Optional[Actor], request_id, until, reason: Optional[str] = None,
+                  today: Optional[dt.date] = None) -> ExceptionRequest:
+    """Grant a pending request: :func:`grant` an exception to its village and quarter through
+    ``until`` (every rule of :func:`grant` applies; its reason is ``reason`` or the request's),
+    and mark the request granted with that exception. Audit-logged."""
+    req = _pending_request(session, request_id)
+    exc = grant(session, actor, req.region_id, req.period, (reason or "").strip() or req.reason, until, today=today)
+    old = req.as_dict()
+    req.status, req.decided_by, req.decided_at = "granted", actor_name(actor), _now()
+    req.decision_reason, req.exception_id = (reason or "").strip() or None, exc.id
+    session.add(req)
+    session.flush()
+    _audit_request(session, actor, "lock.request_granted", req, old, req.decision_reason)
+    return req
+
+
+def refuse_request(session: Session, actor: Optional[Actor], request_id, reason: str) -> ExceptionRequest:
+    """Refuse a pending request; ``reason`` is required (the village reads it). Same permission
+    as granting. Audit-logged."""
+    req = _pending_request(session, request_id)
+    r = _region(session, req.region_id)
+    _may_grant(session, actor, r, ("驳回", "refuse"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError(f"驳回 {r.name} {req.period} 的例外申请必须写明原因（村里会看到）",
+                         f"refusing the exception request of {r.name} for {req.period} needs a reason (the village reads it)")
+    old = req.as_dict()
+    req.status, req.decided_by, req.decided_at, req.decision_reason = "refused", actor_name(actor), _now(), reason
+    session.add(req)
+    session.flush()
+    _audit_request(session, actor, "lock.request_refused", req, old, reason)
+    return req
+
+
+def pending_requests(session: Session, actor: Optional[Actor], area=None) -> list[ExceptionRequest]:
+    """The pending requests of the villages in ``area`` (default: the actor's scope, or all)
+    that ``actor`` may read, oldest first: what township staff decide on."""
+    from .auth import check_read, scope_ids
+
+    stmt = select(ExceptionRequest).where(ExceptionRequest.status == "pending")
+    if area is not None:
+        a = _region(session, area)
+        check_read(session, actor, [a])
+        stmt = stmt.where(ExceptionRequest.region_id.in_(
+            select(Region.id).where(or_(Region.id == a.id, Region.township_id == a.id, Region.county_id == a.id))))
+    allowed = scope_ids(session, actor)
+    if allowed is not None:
+        stmt = stmt.where(ExceptionRequest.region_id.in_(sorted(allowed)))
+    return list(session.execute(stmt.order_by(ExceptionRequest.requested_at, ExceptionRequest.id)).scalars())
+
+
+def latest_request(session: Session, region, period) -> Optional[ExceptionRequest]:
+    """The newest request of ``region`` (a village) for the quarter ``period``, whatever its status."""
+    r = _region(session, region)
+    return session.execute(select(ExceptionRequest).where(ExceptionRequest.region_id == r.id, ExceptionRequest.period == str(quarter_of(period)))
+                           .order_by(ExceptionRequest.requested_at.desc(), ExceptionRequest.id.desc())).scalars().first()

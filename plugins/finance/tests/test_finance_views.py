@@ -220,3 +220,42 @@ def test_the_confirmation_offers_a_draft_proof_of_each_board_watermarked(world, 
     code, out, err = cli("board", "--db", world.sdk.url, "--region", VILLAGE, "--period", "2010Q4", "--board", "村务",
                          "--out", str(tmp_path / "board.pdf"))
     assert code == 0 and "草稿" not in "".join(p.extract_text() for p in PdfReader(tmp_path / "board.pdf").pages)
+
+
+def test_a_published_board_is_corrected_from_the_entry_app_with_a_reason(world):
+    from sqlalchemy import select
+
+    from shequ_plugin_finance.models import Posting
+    from shequ_sdk.audit import AuditEntry
+
+    batch, ids = _save_three(world, items=("party", "village", "finance"))
+    bar = batch.workflow
+    assert bar.corrections.objects == []  # nothing published: nothing to correct
+    bar.run("review", "审核", "Review")
+    bar.ask_publish()
+    assert bar.confirm_publish() == 3
+    assert len(bar.corrections.objects) == 3  # 申请更正 under each published board
+    assert not bar.correct("finance", "2010Q4", "  ")
+    assert "未能申请更正，未做任何更改" in bar.objects[-1].object and "请填写原因" in bar.objects[-1].object
+    assert bar.correct("finance", "2010Q4", "第3项金额有误")
+    assert "已发起财务公开栏的更正（第 2 版草稿）" in bar.objects[-1].object
+    finance = next(f for f in batch.forms if f.fixed["board"] == "finance")
+    assert finance.stored["status"] == "draft" and finance.stored["version"] == 2 and not finance.frozen  # the new draft, editable
+    assert len(bar.corrections.objects) == 2
+    assert not bar.correct("finance", "2010Q4", "再来一次")  # the finance board is being corrected: no published version shown
+    with world.sdk.transaction() as s:
+        new = s.execute(select(Posting).where(Posting.supersedes_id == ids["finance"])).scalar_one()
+        assert (new.status, new.correction_reason) == ("draft", "第3项金额有误")
+        entry_ = s.execute(select(AuditEntry).where(AuditEntry.action == "posting.correct")).scalar_one()
+        assert entry_.record_id == new.id and entry_.reason == "第3项金额有误"
+
+
+def test_only_who_may_correct_sees_the_correction_box(world):
+    batch, _ = _save_three(world, items=("party", "village", "finance"))
+    batch.workflow.run("review", "审核", "Review")
+    batch.workflow.ask_publish()
+    assert batch.workflow.confirm_publish() == 3
+    reviewer = Actor("shenhe", "reviewer", world.ids["一村"])
+    assert entry(world.sdk.as_user(reviewer)).workflow.corrections.objects == []
+    committee = Actor("cunwei", "village", world.ids["一村"])
+    assert len(entry(world.sdk.as_user(committee)).workflow.corrections.objects) == 3

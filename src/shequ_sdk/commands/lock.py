@@ -65,21 +65,35 @@ def status_cmd(
 
 @lock_app.command("grant")
 def grant_cmd(
-    region: str = typer.Option(..., "--region", help="村/社区，或乡镇（= 其全部村/社区）/ a village, or a township (= all its villages)"),
-    period: str = typer.Option(..., "--period", help="季度 / quarter: 2010Q4"),
-    reason: str = typer.Option(..., "--reason", help="原因（必填，记入审计日志）/ why (required; goes to the audit log)"),
+    region: Optional[str] = typer.Option(None, "--region", help="村/社区，或乡镇（= 其全部村/社区）/ a village, or a township (= all its villages)"),
+    period: Optional[str] = typer.Option(None, "--period", help="季度 / quarter: 2010Q4"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="原因（必填，记入审计日志；批准申请时默认为申请原因）/ why (required; "
+                                                              "goes to the audit log; for a request: the request's reason by default)"),
     until: str = typer.Option(..., "--until", help="有效期至（含当天，须晚于今天）/ valid through this day (after today)"),
+    request: Optional[int] = typer.Option(None, "--request", help="批准这项例外申请（见 shequ lock requests），代替 --region/--period "
+                                                                "/ grant this exception request (see shequ lock requests) instead of --region/--period"),
     user: Optional[str] = UserOption,
     today: Optional[str] = TodayOption,
     db: Optional[str] = DbOption,
 ):
-    """授予期间锁定例外（乡镇工作人员或管理员）/ Grant a period-lock exception (township staff or admin)."""
+    """授予期间锁定例外，或批准一项例外申请（乡镇工作人员或管理员）/ Grant a period-lock exception, or a request for one (township staff or admin)."""
     from .. import locks
+    from ..errors import InputError
 
+    if request is None and not (region and period):
+        raise InputError("请给出 --region 和 --period，或用 --request 批准一项例外申请",
+                         "give --region and --period, or --request to grant an exception request")
+    if request is not None and (region or period):
+        raise InputError("--request 不能与 --region/--period 同时使用（地区和季度来自申请）",
+                         "--request goes without --region/--period (the request names the village and quarter)")
     s = climod.cli_sdk(db, user)  # --user: that user's role decides (password checked); else the local user
     try:
         with s.transaction() as session:
-            e = locks.grant(session, s.user, region, period, reason, until, today=_day(today))
+            if request is not None:
+                req = locks.grant_request(session, s.user, request, until, reason, today=_day(today))
+                e = session.get(locks.PeriodException, req.exception_id)
+            else:
+                e = locks.grant(session, s.user, region, period, reason or "", until, today=_day(today))
             text = _exception_text(session, e)
     finally:
         s.close()
@@ -104,3 +118,81 @@ def revoke_cmd(
     finally:
         s.close()
     climod.out.print(escape(f"已撤销例外 / exception revoked: {text}"), highlight=False, soft_wrap=True)
+
+
+def _request_text(session, r) -> str:
+    from ..models import Region
+
+    region = session.get(Region, r.region_id)
+    return f"#{r.id} {region.name if region else r.region_id} {r.period}（{r.requested_by}，{r.requested_at:%Y-%m-%d}：{r.reason}）"
+
+
+@lock_app.command("request")
+def request_cmd(
+    village: str = typer.Option(..., "--village", help="村/社区（名称、代码或路径）/ village or community"),
+    quarter: str = typer.Option(..., "--quarter", help="已锁定的季度 / the locked quarter: 2010Q4"),
+    reason: str = typer.Option(..., "--reason", help="原因（必填，乡镇审批时看到）/ why (required; the township reads it)"),
+    user: Optional[str] = UserOption,
+    today: Optional[str] = TodayOption,
+    db: Optional[str] = DbOption,
+):
+    """申请期间锁定例外，由乡镇审批 / Ask the township for a period-lock exception."""
+    from .. import locks
+
+    s = climod.cli_sdk(db, user)
+    try:
+        with s.transaction() as session:
+            r = locks.request_exception(session, s.user, village, quarter, reason, today=_day(today))
+            text = _request_text(session, r)
+    finally:
+        s.close()
+    climod.out.print(escape(f"已提交例外申请，等待乡镇审批 / exception requested, awaiting the township: {text}"), highlight=False, soft_wrap=True)
+
+
+@lock_app.command("requests")
+def requests_cmd(
+    area: Optional[str] = typer.Option(None, "--area", help="乡镇或县（默认：本人范围内全部）/ township or county (default: all in one's scope)"),
+    user: Optional[str] = UserOption,
+    db: Optional[str] = DbOption,
+):
+    """待审批的例外申请 / Pending period-lock exception requests."""
+    from .. import locks
+    from ..models import Region
+
+    s = climod.cli_sdk(db, user)
+    try:
+        with s.transaction() as session:
+            rows = locks.pending_requests(session, s.user, area)
+            t = Table(title="待审批的例外申请 / pending exception requests")
+            for col in ("编号 id", "村/社区 village", "季度 quarter", "原因 reason", "申请人 requested by", "申请时间 requested at"):
+                t.add_column(col)
+            for r in rows:
+                region = session.get(Region, r.region_id)
+                t.add_row(str(r.id), escape(region.name if region else str(r.region_id)), r.period, escape(r.reason),
+                          escape(r.requested_by), f"{r.requested_at:%Y-%m-%d %H:%M}")
+    finally:
+        s.close()
+    if rows:
+        climod.out.print(t)
+    else:
+        climod.out.print("没有待审批的例外申请 / no pending exception requests", highlight=False)
+
+
+@lock_app.command("refuse")
+def refuse_cmd(
+    request: int = typer.Option(..., "--request", help="例外申请编号（见 shequ lock requests）/ request id (see shequ lock requests)"),
+    reason: str = typer.Option(..., "--reason", help="驳回原因（必填，申请的村会看到）/ why (required; the village reads it)"),
+    user: Optional[str] = UserOption,
+    db: Optional[str] = DbOption,
+):
+    """驳回例外申请（乡镇工作人员或管理员）/ Refuse an exception request (township staff or admin)."""
+    from .. import locks
+
+    s = climod.cli_sdk(db, user)
+    try:
+        with s.transaction() as session:
+            r = locks.refuse_request(session, s.user, request, reason)
+            text = _request_text(session, r)
+    finally:
+        s.close()
+    climod.out.print(escape(f"已驳回例外申请 / exception request refused: {text}"), highlight=False, soft_wrap=True)

@@ -34,6 +34,7 @@ from ..registry import RecordTable
 from .app import App
 from .forms import BUTTON_CSS, TOUCH_CSS, TableEntry
 from .i18n import LANGS, t
+from .lock_requests import ExceptionRequestBox
 from .store import DataStore
 from .views import PluginView, views_for
 
@@ -294,6 +295,7 @@ class EntryApp(App):
         self.leave_prompt = self._leave_prompt()
         self.records_panel: Optional[RecordsPanel] = None
         self.import_panel: Optional[ImportPanel] = None
+        self.request_box: Optional[ExceptionRequestBox] = None
         # the app works by quarter: a year or month (from a link) becomes its quarter
         s.param.watch(lambda e: setattr(s, "period", s.convert_period("quarter")) if s.period_kind != "quarter" else None, "period")
 
@@ -454,7 +456,12 @@ class EntryApp(App):
         tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"],
                        stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;}"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
-        return tabs if notice is None else pn.Column(notice, tabs, sizing_mode="stretch_width")
+        if notice is None:
+            self.request_box = None
+            return tabs
+        # a locked quarter: ask the township for an exception right here
+        self.request_box = ExceptionRequestBox(store=s)
+        return pn.Column(notice, self.request_box, tabs, sizing_mode="stretch_width")
 
     def lock_note(self) -> str:
         """Why this session's user cannot save the chosen village's quarter (it is locked and no

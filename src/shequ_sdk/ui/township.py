@@ -20,6 +20,7 @@ import param
 from ..errors import ShequError
 from .app import App, in_server
 from .i18n import t
+from .lock_requests import ExceptionRequestsPanel
 from .views import KpiCards, PluginViews, VillagePage, VillageTable
 
 # Plugin views with an order below this come above the village table (the disclosure heatmap).
@@ -141,7 +142,10 @@ class TownshipDashboard(App):
         charts_title = pn.pane.HTML(pn.bind(lambda lang: f'<h2 style="font-size:18px;margin:12px 0 4px 0">{html.escape(t("charts", lang))}</h2>',
                                             s.param.lang))
         charts = PluginViews(data_store=s, placement="chart", min_order=TABLE_ORDER, defer=defer)
-        body = pn.Column(kpi_title, KpiCards(data_store=s), top_views, table_title, table, charts_title, charts,
+        # pending requests of villages for period-lock exceptions: township staff decide here
+        self.requests_panel = ExceptionRequestsPanel(data_store=s)
+        s.param.watch(lambda _e: self.requests_panel.show(), ["region", "version", "lang"])
+        body = pn.Column(self.requests_panel, kpi_title, KpiCards(data_store=s), top_views, table_title, table, charts_title, charts,
                          sizing_mode="stretch_width", css_classes=["shequ-township"], visible=not s.village)
         page = VillagePage(data_store=s)
         s.param.watch(lambda e: setattr(body, "visible", not e.new), "village")

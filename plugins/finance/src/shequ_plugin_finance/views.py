@@ -8,6 +8,8 @@
   metadata; buttons 审核 / 审批 / 公开 (shown to whoever may take the step: the village's reviewer,
   the township, the committee; all of them in local mode) move the drafts along the workflow.
   A board past draft is shown read-only with its state; the latest version of each is loaded.
+  A published board offers 申请更正 (a reason is required): a new draft version to edit, review
+  and publish again, through ``workflow.correct``.
 
 Panel is imported inside the functions, so the ``shequ`` command never loads it.
 """
@@ -220,7 +222,8 @@ def workflow_bar(store, batch):
     its number of items, who approved it and who publishes it, by name (本机用户 in single-user
     mode) — with 确认公开 / 取消. A user who may also approve (single-user mode, township staff)
     has the reviewed boards approved and published by the same confirmation. ``bar.extras`` holds
-    the confirmation, 复制上季度 (a quarter without boards) and 打印公开栏 (each published board)."""
+    the confirmation, 复制上季度 (a quarter without boards), 打印公开栏 and 申请更正 with its reason (each
+    published board; the latter for whoever may correct it)."""
     import html
     from types import SimpleNamespace
 
@@ -415,13 +418,48 @@ def workflow_bar(store, batch):
                                        color="light", css_classes=["shequ-publish-proof", f"shequ-proof-{board}"],
                                        stylesheets=[BUTTON_CSS])
 
+    # -- correcting a published board ----------------------------------------------------------------
+    corrections = pn.Column(sizing_mode="stretch_width", css_classes=["shequ-corrections"])
+
+    def correct(board: str, period: str, reason: str) -> bool:
+        """申请更正: a new draft version of the published ``board`` of ``period`` with the (required)
+        reason, through :func:`workflow.correct` (audit-logged); edit it, then review and publish it."""
+        zh, en = BOARDS[board]
+        form = next((f for f in batch.forms if f.stored is not None and f.stored["board"] == board and f.stored["period"] == period
+                     and f.stored["status"] == "published"), None)
+        if form is None:
+            say(f"没有已公开的{zh}公开栏可以更正" if zh_ui else f"no published {en} board to correct", False)
+            return False
+        try:
+            with store.sdk.transaction() as session:
+                new = workflow.correct(session, form.stored["id"], reason, actor)
+        except Exception as exc:  # InputError / PermissionDenied / BatchError: nothing was written
+            refused(exc, "申请更正", "Correction")
+            return False
+        form.load_match()  # the new draft version, not the published one it replaces
+        after_change()
+        say(f"已发起{zh}公开栏的更正（第 {new.version} 版草稿）：修改后保存，再审核、公开" if zh_ui
+            else f"Correction of the {en} board started (draft version {new.version}): edit and save it, then review and publish it", True)
+        return True
+
+    def correction_box(board: str, period: str):
+        zh, en = BOARDS[board]
+        reason = pn.widgets.TextInput(label=(f"{zh}公开栏更正原因（必填）" if zh_ui else f"Why correct the {en} board (required)"),
+                                      min_width=220, css_classes=["shequ-correct-reason", f"shequ-correct-reason-{board}"])
+        button = pn.widgets.Button(label="申请更正" if zh_ui else "Correct", color="warning",
+                                   css_classes=["shequ-correct", f"shequ-correct-{board}"], stylesheets=[BUTTON_CSS])
+        button.on_click(lambda _e: correct(board, period, reason.value_input or reason.value or ""))
+        return pn.FlexBox(reason, button, flex_wrap="wrap", align_items="flex-end")
+
     def show_extras() -> None:
         copy_button.visible = may_write and all(f.stored is None for f in batch.forms)
-        buttons = []
+        buttons, boxes = [], []
         for form in batch.forms:
             if form.stored is None or form.stored["status"] != "published":
                 continue
             board, period = form.stored["board"], form.stored["period"]
+            if may_write:
+                boxes.append(correction_box(board, period))
             zh, en = BOARDS[board]
             label = (f"打印{zh}公开栏" if zh_ui else f"Print the {en} board") + (f" {period}" if len(batch.forms) > 3 else "")
             name = f"{store.region_obj.name}_{period}_{zh}公开栏.pdf"
@@ -429,6 +467,7 @@ def workflow_bar(store, batch):
                                                    label=label, color="light", css_classes=["shequ-print-board", f"shequ-print-{board}"],
                                                    stylesheets=[BUTTON_CSS]))
         prints.objects = buttons
+        corrections.objects = boxes
 
     buttons = []
     for step, zh, en in allowed:
@@ -439,12 +478,12 @@ def workflow_bar(store, batch):
             button.on_click(lambda _e, step=step, zh=zh, en=en: run(step, zh, en))
         buttons.append(button)
     bar = pn.Row(*buttons, message, sizing_mode="stretch_width", css_classes=["shequ-workflow"])
-    bar.extras = pn.Column(confirm_box, copy_button, prints, sizing_mode="stretch_width", css_classes=["shequ-workflow-extras"])
+    bar.extras = pn.Column(confirm_box, copy_button, prints, corrections, sizing_mode="stretch_width", css_classes=["shequ-workflow-extras"])
     show_extras()
     # reachable from a notebook or a test: bar.run("review", "审核", "Review") takes a step at once;
     # bar.ask_publish() then bar.confirm_publish() is what 公开 and 确认公开 do
     bar.run, bar.ask_publish, bar.confirm_publish, bar.cancel_publish = run, ask_publish, confirm_publish, cancel_publish
-    bar.refresh = show_extras
+    bar.refresh, bar.correct, bar.corrections = show_extras, correct, corrections
     bar.copy_last_quarter, bar.board_pdf, bar.prints, bar.confirm_box, bar.copy_button, bar.proofs = (
         copy_last_quarter, board_pdf, prints, confirm_box, copy_button, proofs)
     return bar
