@@ -322,7 +322,8 @@ def test_entry_app_shows_the_reason_above_the_forms_and_the_save_is_refused(worl
             assert notice.startswith(locks.refusal_for(s, world.village, "新尚村社区", "2010Q4", TODAY).zh)
         assert "2010年第4季度已于 2011-02-14 锁定" in notice and "需由茅草街镇的乡镇工作人员或管理员授予例外" in notice
         assert "表单只读" in notice and "shequ" not in notice and "lock." not in notice  # what to do on the web, not a command
-        assert isinstance(page.objects[-1], pn.Tabs) and "shequ-exception-request" in page.objects[1].css_classes and app.records_panel is not None  # the forms still show, below the notice
+        assert "shequ-exception-request" in page.objects[1].css_classes and app.request_box is not None  # 申请例外 under the notice
+        assert isinstance(page.objects[2], pn.Tabs) and app.records_panel is not None  # the forms still show, below them
 
         app.records_panel.choice.value = LEDGER
         entry = app.records_panel.entry
