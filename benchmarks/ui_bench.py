@@ -23,7 +23,8 @@ Township dashboard (``/township?region=茅草街镇&period=2010``):
 
 Entry app (``/entry?village=新尚村社区&quarter=2010Q4``):
 
-- ``entry_usable``: navigation → the first board form's inputs visible and enabled.
+- ``entry_usable``: navigation → the first board form's inputs visible and the quarter select enabled
+  (2010Q4 is published in the demo: its inputs are read-only by design).
   Baseline: navigation → the first text input visible and enabled.
 - ``entry_quarter_switch``: another quarter in ``.shequ-quarter`` → ``.shequ-title`` shows it.
   Baseline: a select change → the title pane shows the new value.
