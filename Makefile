@@ -8,7 +8,7 @@ UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo $(PYTHON) -m uv)
 DEMO_DB ?= demo.db
 PORT ?= 5006
 
-.PHONY: demo test sync bench serve clean uv-bootstrap dist
+.PHONY: demo test sync bench bench-ui serve clean uv-bootstrap dist
 
 # plain pip first (venv, pyenv, python.org builds); Debian's own Python refuses it (PEP 668)
 uv-bootstrap:
@@ -47,6 +47,12 @@ test: .venv/.synced
 # once into benchmarks/.data/ and reused. BENCH_ARGS e.g. "--only 1,3 --runs 3" or "--pg postgresql+psycopg://…"
 bench: .venv/.synced
 	$(UV) run --no-sync python benchmarks/county_bench.py $(BENCH_ARGS)
+
+# the township dashboard and the entry app in headless Chromium, each interaction against a bare
+# Panel page served in the same run (docs/performance.md); the demo database is built once into
+# benchmarks/.data/. BENCH_UI_ARGS e.g. "--runs 3 --only township"
+bench-ui: .venv/.synced
+	$(UV) run --no-sync python benchmarks/ui_bench.py $(BENCH_UI_ARGS)
 
 # wheels and sdists of shequ-sdk and of every plugin in plugins/, into dist/ (docs/plugins.md
 # "Installing": an outside plugin depends on dist/shequ_sdk-*.whl; a site installs the wheels it needs)
