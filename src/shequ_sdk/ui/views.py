@@ -21,6 +21,7 @@ import param
 
 from ..plugins import registry
 from ..registry import View as ViewSpec
+from .app import HIDE_IN_PRINT
 from .charts import TABLE_STYLE, axis_label, boxed, counted, display_number, html_table, is_rate, message, table_pane
 from .i18n import t
 from .store import DataStore
@@ -221,7 +222,7 @@ class VillageTable(View):
         hint = pn.pane.HTML(f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>')
         box = pn.Column(table, sizing_mode="stretch_width", css_classes=["shequ-village-table-box"],
                         styles={"overflow-x": "auto", "max-width": "100%"})
-        return pn.Column(pn.Row(csv, xlsx, hint, styles={"flex-wrap": "wrap"}), box, sizing_mode="stretch_width")
+        return pn.Column(pn.Row(csv, xlsx, hint, styles={"flex-wrap": "wrap"}, stylesheets=[HIDE_IN_PRINT]), box, sizing_mode="stretch_width")
 
     def __panel__(self):
         return pn.panel(pn.bind(self._build, **self._deps()), defer_load=self.defer, sizing_mode="stretch_width")
