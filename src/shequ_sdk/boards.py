@@ -363,7 +363,7 @@ def render_html(board: Board, size: str = "A3") -> str:
 
 
 def render_pdf(html: str) -> bytes:
-    """PDF bytes of a board's HTML (WeasyPrint; fonts from the system, Noto CJK embedded)."""
+    """PDF bytes of a printable HTML page — a board, the printed dashboard (WeasyPrint; fonts from the system, Noto CJK embedded)."""
     import logging
 
     from weasyprint import HTML

@@ -376,6 +376,7 @@ from .commands import generate as _generate_command  # noqa: E402,F401  register
 from .commands import excel as _excel_commands  # noqa: E402,F401  registers `shequ template/import/export/tables`
 from .commands import serve as _serve_command  # noqa: E402,F401  registers `shequ serve`
 from .commands import board as _board_command  # noqa: E402,F401  registers `shequ board`
+from .commands import report as _report_command  # noqa: E402,F401  registers `shequ report`
 from .commands import user as _user_commands  # noqa: E402,F401  registers `shequ user add|passwd|list|disable|enable`
 from .commands import lock as _lock_commands  # noqa: E402,F401  registers `shequ lock status/grant/revoke`
 from .commands import verify as _verify_command  # noqa: E402,F401  registers `shequ verify`

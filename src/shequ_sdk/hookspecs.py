@@ -159,6 +159,9 @@ def register_views(register):
         register: call ``register(View(key="plugin.name", label_zh=..., label_en=...,
             render=callable))``; ``render(store)`` returns a Panel or HoloViews object. ``store``
             is a ``shequ_sdk.ui.DataStore`` (the guide's "The view-side store" lists what it offers).
+            Optional ``printable=callable``: ``printable(store)`` returns the view as
+            self-contained HTML (inline CSS, no scripts) for the printed dashboard (``shequ
+            report``, 导出 PDF), or ``None`` to leave it out; chart views without it are not printed.
 
     Returns: nothing. All implementations are called.
 

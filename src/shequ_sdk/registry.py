@@ -158,6 +158,9 @@ class View:
 
     ``store`` is the dashboard's DataStore (region, period, language and data access).
     ``placement`` is ``"chart"`` (township dashboard), ``"village"`` (village page) or ``"entry"``.
+    ``printable(store)``, optional, returns the view as self-contained HTML (inline CSS, no
+    scripts) for the printed dashboard (``shequ report``, 导出 PDF), or ``None`` to leave it out;
+    a chart view without it is not printed.
     """
 
     key: str
@@ -166,6 +169,7 @@ class View:
     render: Callable[[Any], Any]
     placement: str = "chart"
     order: int = 100
+    printable: Optional[Callable[[Any], Optional[str]]] = None
 
     def label(self, lang: str = "zh") -> str:
         return self.label_zh if lang == "zh" else self.label_en

@@ -233,3 +233,20 @@ def portal_cases(sdk, village: str = "北庄村") -> dict:
         new_fp = workflow.short_fingerprint(s.get(Posting, new.id).fingerprint)
         write(session=s, table=Posting, rows=[{"region_id": region.id, "board": "finance", "period": "2026Q4", "title": DRAFT_TITLE}])
     return {"old": old_fp, "new": new_fp, "draft_title": DRAFT_TITLE, "reason": reason, "village": village}
+
+
+def printed_indicators(cli, db: str, region: str, period: str) -> dict[str, str]:
+    """``shequ indicators`` as printed (its table), as ``{key: value text}``; ``cli`` is the
+    :func:`cli` fixture's runner."""
+    import re
+
+    code, out, err = cli("indicators", "--db", db, "--region", region, "--period", period)
+    assert code == 0, err
+    values = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃|]", line)]
+        cells = [c for c in cells if c]
+        if len(cells) == 3 and re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", cells[0]):
+            values[cells[0]] = cells[2]
+    assert values, out
+    return values

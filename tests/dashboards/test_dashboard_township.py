@@ -154,3 +154,22 @@ def test_the_village_table_freezes_the_name_and_charts_stretch_to_their_box(demo
         pane = _to_panel(chart)
         plots = list(pane.object.select({"type": Plot}))
         assert plots and all(p.sizing_mode in ("stretch_width", "stretch_both", "scale_width") for p in plots)
+
+
+def test_the_export_pdf_button_gives_the_printed_dashboard_of_the_area_shown(demo_sdk):
+    import io
+
+    import pypdf
+
+    dash = TownshipDashboard(sdk=demo_sdk, region="茅草街镇", period="2010", defer=False)
+    buttons = [w for w in dash.layout().select(pn.widgets.FileDownload) if "shequ-export-pdf" in w.css_classes]
+    assert len(buttons) == 1
+    button = buttons[0]
+    assert button.label == "导出 PDF" and button.filename == "乡镇看板-茅草街镇-2010.pdf"
+    data = button.callback().getvalue()
+    assert data.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    for village in ("新尚村社区", "太台村", "北湾村", "小桥村", "北庄村"):
+        assert village in text, village
+    dash.data_store.param.update(period="2009", lang="en")
+    assert button.filename == "township-dashboard-茅草街镇-2009.pdf" and button.label == "Export PDF"

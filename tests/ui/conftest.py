@@ -28,7 +28,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from shequ_sdk.testing import need
+from shequ_sdk.testing import need, printed_indicators
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -190,20 +190,6 @@ def kpis(page) -> dict[str, str]:
 def kpi_context(page) -> tuple[str, str]:
     box = page.locator(".shequ-kpis").first
     return box.get_attribute("data-region"), box.get_attribute("data-period")
-
-
-def printed_indicators(cli, db: str, region: str, period: str) -> dict[str, str]:
-    """``shequ indicators`` as printed (its table), as ``{key: value text}``."""
-    code, out, err = cli("indicators", "--db", db, "--region", region, "--period", period)
-    assert code == 0, err
-    values = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in re.split(r"[│┃|]", line)]
-        cells = [c for c in cells if c]
-        if len(cells) == 3 and re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", cells[0]):
-            values[cells[0]] = cells[2]
-    assert values, out
-    return values
 
 
 def heatmap_cell(page, village: str, period: str, line: str):

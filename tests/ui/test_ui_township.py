@@ -191,3 +191,33 @@ def test_the_village_page_and_the_address_back_and_forth(app_page, served, ui):
     page.locator(".shequ-crumb button", has_text="茅草街镇").click()
     expect(page.locator(".shequ-village-table")).to_be_visible()
     expect(page).not_to_have_url(re.compile("village="))
+
+
+@pytest.mark.browser_context_args(**DESKTOP, accept_downloads=True)
+def test_export_pdf_downloads_the_printed_dashboard_and_the_page_prints_whole(app_page, served):
+    import io
+    from pathlib import Path
+
+    import pypdf
+
+    page = app_page
+    page.goto(served.url("township", region="茅草街镇", period="2010"))
+    button = page.locator(".shequ-export-pdf button")
+    expect(button).to_contain_text("导出 PDF")
+    with page.expect_download(timeout=90_000) as download:
+        button.click()
+    assert download.value.suggested_filename == "乡镇看板-茅草街镇-2010.pdf"
+    data = Path(download.value.path()).read_bytes()
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    for village in ("新尚村社区", "太台村", "北湾村", "小桥村", "北庄村"):
+        assert village in text, village
+
+    # the browser's own print: no controls, and the page flows on past the first screen
+    expect(page.locator(".shequ-village-table .tabulator-row")).to_have_count(5)
+    page.emulate_media(media="print")
+    expect(page.locator(".shequ-toolbar")).to_be_hidden()
+    expect(page.locator(".shequ-download-csv")).to_be_hidden()
+    printed = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4")))
+    shown = "".join(p.extract_text() for p in printed.pages)
+    # Chromium's PDF text maps some ideographs to radicals (心 → ⼼): check figures and Latin text
+    assert len(printed.pages) >= 2 and "2,759,800.00" in shown and "CSV" not in shown and "PDF" not in shown

@@ -16,6 +16,23 @@ import param
 from .i18n import LANGS, t
 from .store import DataStore
 
+# Printing the page itself (Ctrl+P): the header and the controls stay on screen only, and the
+# template's fixed-height, inside-scrolling boxes let the content flow over as many pages as it
+# takes (by default only the first screen would print). The PDF of the dashboard is the
+# 导出 PDF button (:mod:`shequ_sdk.report`); this is for the browser's own print.
+PRINT_CSS = """@media print {
+  #header, #sidebar, .shequ-url, .pn-busy-container { display: none !important; }
+  html, body, #container, #content, #main, .main, .container-fluid, .row, main {
+    height: auto !important; min-height: 0 !important; max-height: none !important;
+    overflow: visible !important; position: static !important; }
+  body { background: #fff !important; }
+}"""
+
+# the same, inside a component's shadow root (Panel draws each component in its own)
+HIDE_IN_PRINT = "@media print { :host { display: none !important; } }"
+FLOW_IN_PRINT = "@media print { :host, :host > div, .bk-panel-models-layout-Column { height: auto !important; max-height: none !important; overflow: visible !important; } }"
+
+
 def load_extensions() -> None:
     """Panel's Tabulator (per page: its script must be on the page before a table arrives) and
     HoloViews' Bokeh plotting (charts are rendered to Bokeh models on the server)."""
@@ -92,7 +109,8 @@ class App(pn.viewable.Viewer):
 
     def toolbar(self):
         return pn.Row(self.language_switch(), *self.controls(), *self.user_badge(), sizing_mode="stretch_width", css_classes=["shequ-toolbar"],
-                      styles={"flex-wrap": "wrap", "align-items": "end", "background": "#f5f7fa", "border-radius": "4px"})
+                      styles={"flex-wrap": "wrap", "align-items": "end", "background": "#f5f7fa", "border-radius": "4px"},
+                      stylesheets=[HIDE_IN_PRINT])
 
     def user_badge(self) -> list:
         """Who is signed in, with a link to sign out (nothing in single-user mode)."""
@@ -114,7 +132,8 @@ class App(pn.viewable.Viewer):
         if self._layout is None:
             denied = self.data_store.denied()  # a link to an area outside the user's scope: the rule, not the data
             main = [self.permission_card(denied)] if denied is not None else self.main()
-            self._layout = pn.Column(self.heading(), self.toolbar(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
+            self._layout = pn.Column(self.heading(), self.toolbar(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"],
+                                     stylesheets=[FLOW_IN_PRINT])
         return self._layout
 
     def url_state(self):
@@ -151,7 +170,8 @@ class App(pn.viewable.Viewer):
                 given = parse_query(pn.state.location.search)
                 self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given})
             tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1",
-                                                meta_viewport="width=device-width, initial-scale=1")  # phones: no 980 px desktop page
+                                                meta_viewport="width=device-width, initial-scale=1",  # phones: no 980 px desktop page
+                                                raw_css=[PRINT_CSS])
             # the address component first: its watcher then runs before the views redraw, so the
             # address changes as soon as the choice is made
             state = self.url_state() if self.url_params() else None

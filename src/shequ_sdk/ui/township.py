@@ -60,6 +60,7 @@ class TownshipDashboard(App):
         period = pn.widgets.Select(label=s.t("period"), options=s.period_options(), value=s.period, css_classes=["shequ-period"], width=160)
         refresh = pn.widgets.Button(label=s.t("refresh"), color="light", css_classes=["shequ-refresh"], margin=(5, 10))
         refresh.on_click(lambda _e: s.refresh())
+        export = self.export_pdf()
 
         updating = []  # non-empty while the selectors are being set from the store
 
@@ -83,7 +84,7 @@ class TownshipDashboard(App):
                 updating.pop()
 
         def on_lang(_event):
-            area.label, period.label, refresh.label = s.t("area"), s.t("period"), s.t("refresh")
+            area.label, period.label, refresh.label, export.label = s.t("area"), s.t("period"), s.t("refresh"), s.t("export_pdf")
             sync_selectors()
 
         kinds.param.watch(on_kind, "value")
@@ -91,7 +92,27 @@ class TownshipDashboard(App):
         s.param.watch(sync_selectors, "period")
         s.param.watch(lambda e: setattr(area, "value", e.new), "region")
         s.param.watch(on_lang, "lang")
-        return [area, kinds, period, refresh]
+        return [area, kinds, period, refresh, export]
+
+    def export_pdf(self):
+        """导出 PDF: the dashboard of the area and period shown, printed on A4
+        (:func:`shequ_sdk.report.store_pdf`), named ``乡镇看板-茅草街镇-2010.pdf``."""
+        import io
+
+        from ..report import pdf_filename, store_pdf
+
+        s = self.data_store
+        button = pn.widgets.FileDownload(callback=lambda: io.BytesIO(store_pdf(s)), filename=pdf_filename(s), label=s.t("export_pdf"),
+                                         color="light", css_classes=["shequ-export-pdf"], margin=(5, 10))
+
+        def rename(*_):
+            try:
+                button.filename = pdf_filename(s)
+            except ShequError:  # an area or period being changed: the next change names it
+                pass
+
+        s.param.watch(rename, ["region", "period", "lang"])
+        return button
 
     # -- breadcrumbs ---------------------------------------------------------------------------
     def crumbs(self) -> list[tuple[str, dict | None]]:

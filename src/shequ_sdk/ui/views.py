@@ -21,6 +21,7 @@ import param
 
 from ..plugins import registry
 from ..registry import View as ViewSpec
+from .app import HIDE_IN_PRINT
 from .charts import TABLE_STYLE, axis_label, boxed, counted, display_number, html_table, is_rate, message, table_pane
 from .i18n import t
 from .store import DataStore
@@ -79,19 +80,25 @@ class KpiCards(View):
     keys = param.List(default=None, allow_None=True, item_type=str, doc="""
         Indicator keys to show; None shows every headline indicator that supports the period's kind.""")
 
-    def html(self) -> str:
+    def items(self) -> list[tuple[str, str, str, str]]:
+        """``(key, label, value text, description)`` of each card, in the user's language: what
+        the cards show and the printed dashboard (:mod:`shequ_sdk.report`) prints."""
         s = self.data_store
         keys = self.keys if self.keys is not None else s.headline_keys()
         values = s.indicator_values(keys) if keys else {}
-        cards = []
+        out = []
         for key in keys:
             if key not in values:
                 continue
             ind = s.indicator(key)
-            cards.append(
-                f'<div class="shequ-kpi" data-key="{html.escape(key)}" title="{html.escape(ind.description_zh if s.lang == "zh" else ind.description_en)}">'
-                f'<div class="label">{html.escape(ind.label(s.lang))}</div>'
-                f'<div class="value">{kpi_value_html(s.format(key, values[key]))}</div></div>')
+            out.append((key, ind.label(s.lang), s.format(key, values[key]), ind.description_zh if s.lang == "zh" else ind.description_en))
+        return out
+
+    def html(self) -> str:
+        s = self.data_store
+        cards = [f'<div class="shequ-kpi" data-key="{html.escape(key)}" title="{html.escape(description)}">'
+                 f'<div class="label">{html.escape(label)}</div>'
+                 f'<div class="value">{kpi_value_html(text)}</div></div>' for key, label, text, description in self.items()]
         if not cards:
             return f'<div class="shequ-kpis-empty">{html.escape(s.t("no_data"))}</div>'
         return (f'{KPI_STYLE}<div class="shequ-kpis" data-region="{html.escape(s.region)}" data-period="{html.escape(s.period)}">'
@@ -215,7 +222,7 @@ class VillageTable(View):
         hint = pn.pane.HTML(f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>')
         box = pn.Column(table, sizing_mode="stretch_width", css_classes=["shequ-village-table-box"],
                         styles={"overflow-x": "auto", "max-width": "100%"})
-        return pn.Column(pn.Row(csv, xlsx, hint, styles={"flex-wrap": "wrap"}), box, sizing_mode="stretch_width")
+        return pn.Column(pn.Row(csv, xlsx, hint, styles={"flex-wrap": "wrap"}, stylesheets=[HIDE_IN_PRINT]), box, sizing_mode="stretch_width")
 
     def __panel__(self):
         return pn.panel(pn.bind(self._build, **self._deps()), defer_load=self.defer, sizing_mode="stretch_width")

@@ -52,11 +52,10 @@ def heatmap_cells(rows: list[dict[str, Any]], lang: str = "zh") -> dict[tuple, d
     return cells
 
 
-def disclosure_heatmap(store):
-    """The disclosure heatmap of the store's area for the four quarters of the selected year."""
-    import panel as pn
-
-    from shequ_sdk.ui.charts import message, status_heatmap
+def disclosure_heatmap_html(store) -> Optional[str]:
+    """The disclosure heatmap of the store's area for the four quarters of the selected year, as
+    HTML (what the dashboard shows and the printed dashboard prints); ``None``: no villages."""
+    from shequ_sdk.ui.charts import status_heatmap
 
     lang = store.lang
     year = store.period_obj.year
@@ -72,8 +71,8 @@ def disclosure_heatmap(store):
     inside = villages[(villages["level"].astype(str) == "village") & villages["valid_to"].isna()
                       & ((villages["id"] == area.id) | (villages["township_id"] == area.id) | (villages["county_id"] == area.id))]
     if inside.empty:
-        return message(store.t("no_villages"))
-    html = status_heatmap(
+        return None
+    return status_heatmap(
         heatmap_cells(rows, lang),
         rows=[(int(v.id), v.name) for v in inside.itertuples()],
         lines=[(k, v[0] if lang == "zh" else v[1]) for k, v in LINE_LABELS.items()],
@@ -83,6 +82,17 @@ def disclosure_heatmap(store):
         row_header=store.t("village"),
         title=(f"{year}年各村三栏公开情况（按季度）" if lang == "zh" else f"Disclosure boards by quarter, {year}"),
     )
+
+
+def disclosure_heatmap(store):
+    """The disclosure heatmap as a Panel pane (:func:`disclosure_heatmap_html`)."""
+    import panel as pn
+
+    from shequ_sdk.ui.charts import message
+
+    html = disclosure_heatmap_html(store)
+    if html is None:
+        return message(store.t("no_villages"))
     return pn.pane.HTML(html, sizing_mode="stretch_width", css_classes=["finance-heatmap"])
 
 
@@ -584,7 +594,7 @@ def questions_entry(store):
 @hookimpl
 def register_views(register):
     register(View(key="finance.disclosure_heatmap", label_zh="村务公开及时情况", label_en="Disclosure on time",
-                  render=disclosure_heatmap, placement="chart", order=10))
+                  render=disclosure_heatmap, printable=disclosure_heatmap_html, placement="chart", order=10))
     register(View(key="finance.boards_entry", label_zh="三栏公开", label_en="Disclosure boards",
                   render=boards_entry, placement="entry", order=10))
     register(View(key="finance.questions_entry", label_zh="村民质询", label_en="Residents' questions",
