@@ -89,3 +89,24 @@ def shequ(tmp_path):
                               cwd=cwd or tmp_path, timeout=timeout, stdin=subprocess.DEVNULL)
 
     return run
+
+
+@pytest.fixture
+def lock_world(sdk):
+    """The period-lock tests' county: 南县 with 茅草街镇 (新尚村社区, 东村) and 南洲镇 (南洲村), and the actors of each level."""
+    from shequ_sdk.auth import Actor
+    from shequ_sdk.regions import create_region
+
+    with sdk.transaction() as s:
+        county = create_region(session=s, name="南县", kind="county", code="430921")
+        t1 = create_region(session=s, name="茅草街镇", kind="township", parent=county)
+        t2 = create_region(session=s, name="南洲镇", kind="township", parent=county)
+        ids = {"南县": county.id, "茅草街镇": t1.id, "南洲镇": t2.id,
+               "新尚村社区": create_region(session=s, name="新尚村社区", kind="community", parent=t1).id,
+               "东村": create_region(session=s, name="东村", kind="village", parent=t1).id,
+               "南洲村": create_region(session=s, name="南洲村", kind="village", parent=t2).id}
+    sdk.ids = ids
+    sdk.village = Actor("cunwei", "village", ids["新尚村社区"])
+    sdk.township = Actor("zhenli", "township", ids["茅草街镇"])
+    sdk.other_township = Actor("nanzhou", "township", ids["南洲镇"])
+    return sdk

@@ -56,3 +56,19 @@ def check_line(m, name: str | None = None, unit: str | None = None) -> dict:
 def bench_line():
     """:func:`check_line`, for the smoke tests."""
     return check_line
+
+
+@pytest.fixture(scope="module")
+def county_bench(load_bench):
+    """``benchmarks/county_bench.py`` (with ``hand_sql``) as a module."""
+    with load_bench("county_bench") as module:
+        yield module
+
+
+@pytest.fixture
+def generated_county(sdk, request):
+    """``sdk`` with a generated county: the test module's ``OPTIONS`` (``GenerateOptions`` fields)."""
+    from shequ_sdk.demo import GenerateOptions
+
+    sdk.generate(GenerateOptions(**request.module.OPTIONS))
+    return sdk

@@ -13,17 +13,13 @@ AS_OF = dt.date(2021, 3, 31)
 
 
 @pytest.fixture(scope="module")
-def bench(load_bench):
-    with load_bench("county_bench") as module:
-        yield module
+def bench(county_bench):
+    return county_bench
 
 
 @pytest.fixture
-def county(sdk):
-    from shequ_sdk.demo import GenerateOptions
-
-    sdk.generate(GenerateOptions(**OPTIONS))
-    return sdk
+def county(generated_county):
+    return generated_county
 
 
 

@@ -26,16 +26,13 @@ _serial = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def bench(load_bench):
-    with load_bench("county_bench") as module:
-        yield module
+def bench(county_bench):
+    return county_bench
 
 
 @pytest.fixture
-def county(sdk):
-    from shequ_sdk.demo import GenerateOptions
-
-    sdk.generate(GenerateOptions(**OPTIONS))
+def county(generated_county):
+    sdk = generated_county
     # the hand SQL reads the stored deadline schedule (finance_obligation), which the write path
     # keeps current per village as ledger entries arrive; store it for the whole county once, as a
     # ledger write in every village would, so both sides start from the same schedule
