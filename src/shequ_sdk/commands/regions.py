@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 
 from .. import cli as climod
-from ..cli import DbOption, UserOption, app
+from ..cli import DbOption, UserOption, app, escape
 
 regions_app = typer.Typer(no_args_is_help=True, help="地区（区划）的地图数据 / Regions' map data")
 app.add_typer(regions_app, name="regions")
