@@ -149,10 +149,9 @@ def cli():
 
     def run(*args: str):
         o, e = io.StringIO(), io.StringIO()
-        from rich.console import Console
-
-        climod.out = Console(file=o, width=200)
-        climod.err = Console(file=e, width=200)
+        # the same lazy proxy the CLI uses, so code reaching for ``.rich`` (Progress) works here too
+        climod.out = climod._Console(file=o, width=200)
+        climod.err = climod._Console(file=e, width=200)
         code = 0
         with redirect_stdout(o), redirect_stderr(e):
             try:

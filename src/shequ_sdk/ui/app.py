@@ -160,6 +160,25 @@ class App(pn.viewable.Viewer):
         state.param.watch(restore, "popped")
         return state
 
+    def link_problem_cards(self) -> list:
+        """One card per value of the page's address that names nothing (``?region=nosuch``): the
+        page opens on its default instead, and says why, in Chinese first."""
+        from ..errors import ShequError
+        from .serving import message_card
+
+        cards = []
+        for name, value, exc in getattr(self, "_link_problems", []):
+            shown = value.replace("\x00", "") or "（空）"
+            if isinstance(exc, ShequError) and name in ("region", "village"):
+                zh, en = f"{exc.zh}（来自链接）。", f"{exc.en} (from the link)."
+            elif name in ("region", "village"):
+                zh, en = f"链接中的地区「{shown}」无法识别。", f"The link's region {shown!r} cannot be read."
+            else:
+                zh, en = f"链接中的期间「{shown}」无法识别。", f"The link's period {shown!r} cannot be read."
+            cards.append(message_card(zh + "已显示默认页面。", en + " Showing the default page instead.", kind="warning",
+                                      css_class="shequ-error shequ-bad-link"))
+        return cards
+
     def template(self):
         """The served page: a BootstrapTemplate, every file of it served by this server."""
         if self._template is None:
@@ -168,13 +187,17 @@ class App(pn.viewable.Viewer):
                 from .urlstate import parse_query
 
                 given = parse_query(pn.state.location.search)
-                self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given})
+                problems: list = []
+                self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given}, problems)
+                self._link_problems = problems
             tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1",
                                                 meta_viewport="width=device-width, initial-scale=1",  # phones: no 980 px desktop page
                                                 raw_css=[PRINT_CSS])
             # the address component first: its watcher then runs before the views redraw, so the
             # address changes as soon as the choice is made
             state = self.url_state() if self.url_params() else None
+            for card in self.link_problem_cards():
+                tpl.main.append(card)
             tpl.main.append(self.layout())
             if state is not None:
                 tpl.main.append(state)

@@ -307,10 +307,11 @@ class DataStore(pn.viewable.Viewer):
     def _check_period(self):
         Period.parse(self.period)  # a malformed label is refused here, with both languages
 
-    def apply(self, values: dict) -> dict:
+    def apply(self, values: dict, problems: list | None = None) -> dict:
         """Set ``region``, ``period``, ``lang`` and ``village`` from outside (a page URL): numbers
         become labels (``?period=2010``), and a value naming no region or period is ignored
-        rather than breaking the page. Returns what was applied."""
+        rather than breaking the page (its ``(name, value, error)`` is added to ``problems``, when
+        given, for the page to say so). Returns what was applied."""
         applied = {}
         for name, value in values.items():
             if name not in ("region", "period", "lang", "village") or value is None:
@@ -323,7 +324,9 @@ class DataStore(pn.viewable.Viewer):
                     self.sdk.region(value)
                 elif name == "lang" and value not in ("zh", "en"):
                     continue
-            except Exception:
+            except Exception as exc:
+                if problems is not None:
+                    problems.append((name, value, exc))
                 continue
             applied[name] = value
         if applied:
