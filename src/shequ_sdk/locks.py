@@ -257,8 +257,10 @@ def _refusal(session: Session, region: Region, lock: QuarterLock, where: Optiona
           f"需由{tname}的乡镇工作人员或管理员授予例外后才能保存，请与他们联系")
     en = (f"{en_where}{q.label('en')} has been locked since {lock.lock_date} (rule: {lock.rule('en', settings=False)}){more_en}; "
           f"an exception must be granted by {tname} township staff or an administrator before saving: please contact them")
-    hint = (f"（锁定规则的设置：{DAYS_AFTER_DEADLINE}、{DEADLINE_DAYS}；授予例外：{command}）",
-            f" (settings of the rule: {DAYS_AFTER_DEADLINE}, {DEADLINE_DAYS}; to grant an exception: {command})")
+    ask = f"shequ lock request --village {region.name} --quarter {q} --reason …"
+    hint = (f"（锁定规则的设置：{DAYS_AFTER_DEADLINE}、{DEADLINE_DAYS}；村里申请例外：{ask}；乡镇授予例外：{command}）",
+            f" (settings of the rule: {DAYS_AFTER_DEADLINE}, {DEADLINE_DAYS}; a village asks for an exception: {ask}; "
+            f"the township grants one: {command})")
     return PermissionDenied(zh, en, hint=hint)
 
 
@@ -492,6 +494,16 @@ def _audit_request(session: Session, actor: Optional[Actor], action: str, req: E
     from . import audit
 
     audit.append(session, actor, action, ExceptionRequest.__tablename__, req.id, req.region_id, old, req.as_dict(), reason)
+
+
+def request_refusal(session: Session, actor: Optional[Actor], village) -> Optional[PermissionDenied]:
+    """Why ``actor`` may not ask for an exception for ``village`` (pages show it instead of the
+    form), or ``None`` when they may."""
+    try:
+        _may_request(session, actor, _region(session, village))
+    except PermissionDenied as exc:
+        return exc
+    return None
 
 
 def _may_request(session: Session, actor: Optional[Actor], village: Region) -> None:

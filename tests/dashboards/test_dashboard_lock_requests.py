@@ -87,3 +87,21 @@ def test_a_village_user_has_no_requests_panel_and_cannot_decide(users):
     village, _ = users
     panel = ExceptionRequestsPanel(data_store=DataStore(sdk=village, region="新尚村社区", period="2010"))
     assert not panel.may_decide() and not panel.__panel__().visible and panel.rows == []
+
+
+def test_a_reviewer_reads_who_may_ask_instead_of_a_form_the_sdk_would_refuse(users, demo_sdk):
+    from shequ_sdk.auth import add_user
+
+    with demo_sdk.transaction() as s:
+        add_user(s, "shenhe", role="reviewer", region="新尚村社区", password=PASSWORD, display_name="赵审核")
+    reviewer = demo_sdk.login("shenhe", PASSWORD)
+    with reviewer.transaction() as s:
+        refusal = locks.request_refusal(s, reviewer.user, "新尚村社区")
+    assert refusal is not None and "申请期间锁定例外" in refusal.zh
+    box = entry(reviewer, "2010Q4")[0].request_box
+    assert box is not None and not box.form.visible
+    assert "填报人员或乡镇工作人员申请" in box.state.object
+    village, _township = users
+    assert entry(village, "2010Q4")[0].request_box.form.visible  # the village's own clerk still gets the form
+    with village.transaction() as s:
+        assert locks.request_refusal(s, village.user, "新尚村社区") is None

@@ -27,6 +27,18 @@ def _day(text: Optional[str]) -> dt.date:
         raise InputError(f"日期 {text!r} 无效（应为 2011-03-31 这样的格式）", f"invalid date {text!r} (expected e.g. 2011-03-31)") from None
 
 
+def _act(db: Optional[str], user: Optional[str], act, describe, done: str) -> None:
+    """One lock action as ``--user`` (password checked; else the local user) in one transaction:
+    ``act(session, user)`` does it, ``describe(session, result)`` names what it did for ``done``."""
+    s = climod.cli_sdk(db, user)
+    try:
+        with s.transaction() as session:
+            text = describe(session, act(session, s.user))
+    finally:
+        s.close()
+    climod.out.print(escape(f"{done}: {text}"), highlight=False, soft_wrap=True)
+
+
 def _exception_text(session, e) -> str:
     from ..models import Region
 
@@ -86,18 +98,14 @@ def grant_cmd(
     if request is not None and (region or period):
         raise InputError("--request 不能与 --region/--period 同时使用（地区和季度来自申请）",
                          "--request goes without --region/--period (the request names the village and quarter)")
-    s = climod.cli_sdk(db, user)  # --user: that user's role decides (password checked); else the local user
-    try:
-        with s.transaction() as session:
-            if request is not None:
-                req = locks.grant_request(session, s.user, request, until, reason, today=_day(today))
-                e = session.get(locks.PeriodException, req.exception_id)
-            else:
-                e = locks.grant(session, s.user, region, period, reason or "", until, today=_day(today))
-            text = _exception_text(session, e)
-    finally:
-        s.close()
-    climod.out.print(escape(f"已授予例外 / exception granted: {text}"), highlight=False, soft_wrap=True)
+
+    def act(session, who):
+        if request is not None:
+            req = locks.grant_request(session, who, request, until, reason, today=_day(today))
+            return session.get(locks.PeriodException, req.exception_id)
+        return locks.grant(session, who, region, period, reason or "", until, today=_day(today))
+
+    _act(db, user, act, _exception_text, "已授予例外 / exception granted")
 
 
 @lock_app.command("revoke")
@@ -110,14 +118,8 @@ def revoke_cmd(
     """撤销期间锁定例外 / Revoke a period-lock exception."""
     from .. import locks
 
-    s = climod.cli_sdk(db, user)
-    try:
-        with s.transaction() as session:
-            e = locks.revoke(session, s.user, exception_id, reason)
-            text = _exception_text(session, e)
-    finally:
-        s.close()
-    climod.out.print(escape(f"已撤销例外 / exception revoked: {text}"), highlight=False, soft_wrap=True)
+    _act(db, user, lambda session, who: locks.revoke(session, who, exception_id, reason), _exception_text,
+         "已撤销例外 / exception revoked")
 
 
 def _request_text(session, r) -> str:
@@ -139,14 +141,8 @@ def request_cmd(
     """申请期间锁定例外，由乡镇审批 / Ask the township for a period-lock exception."""
     from .. import locks
 
-    s = climod.cli_sdk(db, user)
-    try:
-        with s.transaction() as session:
-            r = locks.request_exception(session, s.user, village, quarter, reason, today=_day(today))
-            text = _request_text(session, r)
-    finally:
-        s.close()
-    climod.out.print(escape(f"已提交例外申请，等待乡镇审批 / exception requested, awaiting the township: {text}"), highlight=False, soft_wrap=True)
+    _act(db, user, lambda session, who: locks.request_exception(session, who, village, quarter, reason, today=_day(today)),
+         _request_text, "已提交例外申请，等待乡镇审批 / exception requested, awaiting the township")
 
 
 @lock_app.command("requests")
@@ -188,11 +184,5 @@ def refuse_cmd(
     """驳回例外申请（乡镇工作人员或管理员）/ Refuse an exception request (township staff or admin)."""
     from .. import locks
 
-    s = climod.cli_sdk(db, user)
-    try:
-        with s.transaction() as session:
-            r = locks.refuse_request(session, s.user, request, reason)
-            text = _request_text(session, r)
-    finally:
-        s.close()
-    climod.out.print(escape(f"已驳回例外申请 / exception request refused: {text}"), highlight=False, soft_wrap=True)
+    _act(db, user, lambda session, who: locks.refuse_request(session, who, request, reason), _request_text,
+         "已驳回例外申请 / exception request refused")

@@ -81,6 +81,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lockreq.reason": ("申请原因（必填）", "Reason (required)"),
     "lockreq.placeholder": ("如：12月的凭证漏录，需要补录", "e.g. December's vouchers were missed and must be entered"),
     "lockreq.submit": ("提交申请", "Submit the request"),
+    "lockreq.not_yours": ("例外由本村（社区）的填报人员或乡镇工作人员申请；如需补录，请与他们联系。",
+                          "An exception is asked for by those who enter the village's records or by township staff: please contact them."),
     "lockreq.need_reason": ("请写明申请原因", "Please give a reason"),
     "lockreq.pending": ("已申请，等待乡镇审批（{when} 提交）", "Requested on {when}: awaiting the township's decision"),
     "lockreq.refused": ("乡镇已于 {when} 驳回上次申请，原因：{reason}", "The township refused the last request on {when}: {reason}"),

@@ -41,7 +41,7 @@ def person(session, username: str, lang: str) -> str:
 
 
 def _state(kind: str, text: str) -> str:
-    colour = {"pending": "#0d47a1", "refused": "#b00020", "ok": "#1b5e20", "error": "#b00020"}[kind]
+    colour = {"pending": "#0d47a1", "refused": "#b00020", "ok": "#1b5e20", "error": "#b00020", "info": "#455a64"}[kind]
     return (f'<div class="shequ-exception-state shequ-exception-{kind}" role="status" data-state="{kind}" '
             f'style="color:{colour};font-weight:600">{html.escape(text)}</div>')
 
@@ -77,6 +77,11 @@ class ExceptionRequestBox(pn.viewable.Viewer):
         s = self.store
         with s.sdk.reading() as session:
             latest = locks.latest_request(session, s.region_obj.id, s.period)
+            refusal = locks.request_refusal(session, getattr(s.sdk, "user", None), s.region_obj.id)
+        if refusal is not None and (latest is None or latest.status != "pending"):  # e.g. a reviewer: the rule, not a form the SDK refuses
+            self.state.object = _state("info", t("lockreq.not_yours", s.lang))
+            self.form.visible = False
+            return
         if latest is not None and latest.status == "pending":
             self.state.object = _state("pending", t("lockreq.pending", s.lang, when=_day(latest.requested_at)))
             self.form.visible = False
