@@ -138,6 +138,37 @@ def test_the_village_page_names_records_in_yuan_newest_first_ten_at_a_time(demo_
     assert len(paged_table(stars.head(10), css_class="shequ-recent", page=10).objects) == 1  # ten rows: no button
 
 
+def test_the_village_page_sets_each_figure_beside_the_township_with_its_trend_and_searches_records(demo_sdk, signed_in):
+    from shequ_sdk.ui.views import KpiCards
+
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010", village="新尚村社区")
+    page = VillagePage(data_store=store)
+    text = page_text(page)
+    # 调解案件: the village's 11 and the township's 36 (the same figures as shequ indicators)
+    village, township = (demo_sdk.indicator_values(r, "2010", keys=["stability.mediation_cases"])["stability.mediation_cases"]
+                         for r in ("新尚村社区", "茅草街镇"))
+    assert (village, township) == (11, 36)
+    cards = KpiCards(data_store=page.store(), compare=store.ref(page.store().region_obj.township_id), trend=5).html()
+    card = cards.split('data-key="stability.mediation_cases"', 1)[1].split('<div class="shequ-kpi"', 1)[0]
+    assert '<span class="num">11</span>' in card and '<div class="compare">茅草街镇：36 件</div>' in card
+    assert 'class="shequ-sparkline"' in card and "2009 10 件，2010 11 件" in card  # the trend, in words too
+    assert "茅草街镇：36 件" in text and "shequ-sparkline" in text
+
+    # search: only the rows holding the words, the sensitive tables left out; nothing found says so
+    recent = page.recent()
+    stars = next(df for rt, _n, df in recent if rt.key == "civility_star_rating")
+    household = str(stars["户"].iloc[0])
+    found = page_text(page.recent_section(recent, household[:4]))
+    assert "其中" in found and household[:4] in found and "shequ-recent-sensitive" not in found
+    assert len(VillagePage.matching(stars, household[:4])) < len(stars)
+    assert "本年记录中没有含“不存在的词”的" in page_text(page.recent_section(recent, "不存在的词"))
+    assert "shequ-recent-search" in text
+
+    # a village user reads their own page without the township's figures (outside their scope)
+    mine = DataStore(sdk=signed_in("xinshang"), region="新尚村社区", period="2010", village="新尚村社区")
+    assert "茅草街镇：" not in page_text(VillagePage(data_store=mine))
+
+
 def test_the_village_table_freezes_the_name_and_charts_stretch_to_their_box(demo_sdk):
     from bokeh.models import Plot
 

@@ -44,6 +44,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "recent.sensitive": ("含个人敏感信息，看板只显示条数", "Holds sensitive personal data: the dashboard shows only the count"),
     "none": ("无", "None"),
     "more": ("更多（还有 {n} 条）", "More ({n} left)"),
+    "recent.search": ("搜索本年记录（姓名、户号、事项……）", "Search this year's records (names, household numbers, matters…)"),
+    "recent.found": ("{table}：本年 {count} 条，其中 {found} 条含“{query}”", "{table}: {found} of {count} this year contain \"{query}\""),
+    "recent.none_found": ("本年记录中没有含“{query}”的", "No record of this year contains \"{query}\""),
     "recent.unknown": ("（已删除）", "(deleted)"),
     "village_views": ("专题", "Topics"),
     # entry app
@@ -77,6 +80,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "entry.no_tables": ("没有可录入的数据表", "No tables to enter"),
     "entry.too_many": ("只显示前 {n} 条", "Showing the first {n}"),
     # period-lock exception requests: the village asks (entry app), the township decides (dashboard)
+    "kpi.compare": ("{area}：{value}", "{area}: {value}"),
     "lockreq.title": ("申请例外", "Ask for an exception"),
     "lockreq.reason": ("申请原因（必填）", "Reason (required)"),
     "lockreq.placeholder": ("如：12月的凭证漏录，需要补录", "e.g. December's vouchers were missed and must be entered"),

@@ -52,30 +52,47 @@ def bars_html(labels: Sequence[str], values: Sequence, texts: Sequence[str], *, 
     return f'<table class="shequ-bars"><caption>{html.escape(title)}</caption><tbody>{"".join(rows)}</tbody></table>'
 
 
-def line_html(labels: Sequence[str], values: Sequence, texts: Sequence[str], *, title: str) -> str:
-    """A line over periods (``labels``) from zero up, a dot at each period; under it the periods
-    and their values as printed (``texts``). A blank value breaks the line."""
-    numbers = [_number(v) for v in values]
+def _line_segments(numbers: Sequence[Optional[float]], base: float, span: float, from_zero: bool = True) -> list[list[str]]:
+    """``x,y`` points of a line over ``numbers`` in a 100-wide box, from zero (or, not
+    ``from_zero``, the smallest number) at ``base`` up to ``span`` above it, each in the middle of
+    its column; a blank number breaks the line, and numbers all equal draw a level line midway."""
     known = [n for n in numbers if n is not None]
-    top, bottom = max(known + [0]) or 1, min(known + [0])
-    count = len(labels)
-
-    def point(i: int, n: float) -> str:
-        x = (i + 0.5) / count * 100  # the middle of the period's column below
-        y = 36 - (n - bottom) / ((top - bottom) or 1) * 32
-        return f"{x:.2f},{y:.2f}"
-
+    if from_zero:
+        top, bottom = max(known + [0]) or 1, min(known + [0])
+    else:
+        top, bottom = max(known or [0]), min(known or [0])
+        if top == bottom:
+            base, span, top, bottom = base - span / 2, 0, bottom + 1, bottom
+    count = len(numbers)
     segments, segment = [], []
     for i, n in enumerate(numbers):
         if n is None:
             segments, segment = segments + ([segment] if segment else []), []
         else:
-            segment.append(point(i, n))
-    if segment:
-        segments.append(segment)
-    shapes = [f'<line x1="0" y1="36" x2="100" y2="36" stroke="{GREY}" stroke-width="0.3"/>']
-    shapes += [f'<polyline points="{" ".join(seg)}" fill="none" stroke="{BLUE}" stroke-width="0.8"/>' for seg in segments]
-    shapes += [f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="0.9" fill="{BLUE}"/>' for seg in segments for p in seg]
+            x = (i + 0.5) / count * 100
+            y = base - (n - bottom) / ((top - bottom) or 1) * span
+            segment.append(f"{x:.2f},{y:.2f}")
+    return segments + ([segment] if segment else [])
+
+
+def _line_shapes(segments: list[list[str]], width: float, dot: float) -> list[str]:
+    shapes = [f'<polyline points="{" ".join(seg)}" fill="none" stroke="{BLUE}" stroke-width="{width}"/>' for seg in segments]
+    return shapes + [f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="{dot}" fill="{BLUE}"/>' for seg in segments for p in seg]
+
+
+def sparkline_svg(values: Sequence, *, title: str) -> str:
+    """A small line of ``values`` (oldest first) without axes, for a card; ``title`` (the periods
+    and values in words) is what a screen reader and a hovering pointer get."""
+    segments = _line_segments([_number(v) for v in values], base=18, span=16, from_zero=False)  # the change, not the size
+    return (f'<svg class="shequ-sparkline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 20" preserveAspectRatio="none" '
+            f'role="img" aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>{"".join(_line_shapes(segments, 1.5, 1.6))}</svg>')
+
+
+def line_html(labels: Sequence[str], values: Sequence, texts: Sequence[str], *, title: str) -> str:
+    """A line over periods (``labels``) from zero up, a dot at each period; under it the periods
+    and their values as printed (``texts``). A blank value breaks the line."""
+    segments = _line_segments([_number(v) for v in values], base=36, span=32)
+    shapes = [f'<line x1="0" y1="36" x2="100" y2="36" stroke="{GREY}" stroke-width="0.3"/>', *_line_shapes(segments, 0.8, 0.9)]
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 40" preserveAspectRatio="none">{"".join(shapes)}</svg>')
     periods = "".join(f"<td>{html.escape(str(label))}</td>" for label in labels)
     printed = "".join(f"<td>{html.escape(text)}</td>" for text in texts)

@@ -44,6 +44,8 @@ KPI_STYLE = """<style>
 .shequ-kpi .value .num{white-space:nowrap}
 .shequ-kpi .value .num.long{font-size:17px}
 .shequ-kpi .value .unit{font-size:14px;font-weight:normal;color:#555;white-space:nowrap}
+.shequ-kpi .compare{font-size:12px;color:#616161;margin-top:2px}
+.shequ-kpi .shequ-sparkline{display:block;width:100%;height:22px;margin-top:4px}
 </style>"""
 
 
@@ -94,11 +96,47 @@ class KpiCards(View):
             out.append((key, ind.label(s.lang), s.format(key, values[key]), ind.description_zh if s.lang == "zh" else ind.description_en))
         return out
 
+    compare = param.String(default="", doc="""
+        An area (a region reference) whose value is printed under each card (a village's page:
+        its township), or "".""")
+
+    trend = param.Integer(default=0, doc="""
+        Periods of a sparkline under each value (the period and those before it, same kind); 0: none.""")
+
+    def extras(self, keys: list[str]) -> dict[str, str]:
+        """``{key: HTML}`` under each card's value: the ``compare`` area's value and the sparkline."""
+        from .charts import display_number
+        from .svg_charts import sparkline_svg
+
+        s = self.data_store
+        out = dict.fromkeys(keys, "")
+        if self.compare:
+            values = s.indicator_values(keys, region=self.compare)
+            area = s.sdk.region(self.compare).name
+            for key in keys:
+                if key in values:
+                    line = s.t("kpi.compare", area=area, value=s.format(key, values[key]))
+                    out[key] += f'<div class="compare">{html.escape(line)}</div>'
+        if self.trend > 1:
+            long = s.trend_frame(keys, length=self.trend)
+            for key, rows in long.groupby("indicator", sort=False):
+                if key not in out or len(rows) < 2:
+                    continue
+                rows = rows.sort_values("period_start")
+                ind = s.indicator(key)
+                values = [None if _missing(v) else (int(v) if ind.value_type == "count" and ind.denominator is None else v)
+                          for v in rows["value"]]
+                words = s.pick("，", ", ").join(f"{p} {s.format(key, v)}" for p, v in zip(rows["period"], values))
+                out[key] += sparkline_svg([display_number(ind, v) for v in values], title=f"{ind.label(s.lang)}{s.pick('：', ': ')}{words}")
+        return out
+
     def html(self) -> str:
         s = self.data_store
+        items = self.items()
+        extras = self.extras([key for key, *_ in items]) if (self.compare or self.trend > 1) and items else {}
         cards = [f'<div class="shequ-kpi" data-key="{html.escape(key)}" title="{html.escape(description)}">'
                  f'<div class="label">{html.escape(label)}</div>'
-                 f'<div class="value">{kpi_value_html(text)}</div></div>' for key, label, text, description in self.items()]
+                 f'<div class="value">{kpi_value_html(text)}</div>{extras.get(key, "")}</div>' for key, label, text, description in items]
         if not cards:
             return f'<div class="shequ-kpis-empty">{html.escape(s.t("no_data"))}</div>'
         return (f'{KPI_STYLE}<div class="shequ-kpis" data-region="{html.escape(s.region)}" data-period="{html.escape(s.period)}">'
@@ -382,6 +420,9 @@ class PluginViews(View):
         return pn.panel(self.cards, defer_load=True, sizing_mode="stretch_width")
 
 
+SPARK_PERIODS = 5  # a village page's cards: the period and the four before it
+
+
 class VillagePage(View):
     """A village's page: its headline indicators, associations, honours, recent records and the
     plugins' ``village`` views. Shown on the township dashboard when ``data_store.village`` is set."""
@@ -472,6 +513,40 @@ class VillagePage(View):
 
         return v.cached(("reference_names", info.name, info.foreign_key), compute)
 
+    @staticmethod
+    def matching(df: pd.DataFrame, query: str) -> pd.DataFrame:
+        """The rows of ``df`` with ``query`` in any cell as shown (case ignored); all for a blank query."""
+        query = (query or "").strip().casefold()
+        if not query or df.empty:
+            return df
+        hit = [False] * len(df)
+        for col in df.columns:
+            hit = [h or (not _missing(x) and query in str(x).casefold()) for h, x in zip(hit, df[col].astype(object))]
+        return df[hit]
+
+    def recent_section(self, recent: list, query: str = "") -> pn.Column:
+        """近期记录: per table its count this year and its rows, newest first, ten at a time; with a
+        ``query``, only the rows holding it (sensitive tables, shown by count only, are left out)."""
+        v = self.store()
+        query = (query or "").strip()
+        parts = []
+        for rt, n, df in recent:
+            if df is None:
+                if not query:
+                    parts.append(pn.pane.HTML(f'<div class="shequ-recent-sensitive"><b>{html.escape(v.t("recent.count", table=rt.label(v.lang), count=n))}</b> '
+                                              f'<span style="color:#777">（{html.escape(v.t("recent.sensitive"))}）</span></div>'))
+                continue
+            rows = self.matching(df, query)
+            if query and rows.empty:
+                continue
+            head_text = (v.t("recent.found", table=rt.label(v.lang), count=n, found=len(rows), query=query) if query
+                         else v.t("recent.count", table=rt.label(v.lang), count=n))
+            parts.append(pn.pane.HTML(f"<div><b>{html.escape(head_text)}</b></div>"))
+            parts.append(paged_table(rows, css_class=f"shequ-recent shequ-recent-{rt.key}", page=self.recent_rows, lang=v.lang))
+        if not parts:
+            parts.append(message(v.t("recent.none_found", query=query)))
+        return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-recent-records"])
+
     def _page(self, village: str, **_):
         s = self.data_store
         if not village:
@@ -488,7 +563,8 @@ class VillagePage(View):
         labels = {"name": v.pick("名称", "Name"), "type_key": v.pick("类型", "Type"), "founded": v.pick("成立日期", "Founded"),
                   "dissolved": v.pick("撤销日期", "Dissolved"), "leader_name": v.pick("负责人", "Leader"),
                   "leader_phone": v.pick("负责人电话", "Leader's phone")}
-        parts = [pn.Row(back, head), KpiCards(data_store=v),
+        compare = s.ref(region.township_id) if region.township_id and s.in_scope(region.township_id) else ""
+        parts = [pn.Row(back, head), KpiCards(data_store=v, compare=compare, trend=SPARK_PERIODS),
                  pn.pane.HTML(f"<h3>{html.escape(counted(v.t('associations'), len(assoc), v.lang))}</h3>"),
                  table_pane(assoc, css_class="shequ-associations", labels=labels) if len(assoc) else message(v.t("none"))]
         hon = self.honours()
@@ -498,14 +574,11 @@ class VillagePage(View):
         recent = self.recent()
         if not recent:
             parts.append(message(v.t("none")))
-        for rt, n, df in recent:
-            head_text = v.t("recent.count", table=rt.label(v.lang), count=n)
-            if df is None:
-                parts.append(pn.pane.HTML(f'<div class="shequ-recent-sensitive"><b>{html.escape(head_text)}</b> '
-                                          f'<span style="color:#777">（{html.escape(v.t("recent.sensitive"))}）</span></div>'))
-            else:
-                parts.append(pn.pane.HTML(f"<div><b>{html.escape(head_text)}</b></div>"))
-                parts.append(paged_table(df, css_class=f"shequ-recent shequ-recent-{rt.key}", page=self.recent_rows, lang=v.lang))
+        else:
+            search = pn.widgets.TextInput(placeholder=v.t("recent.search"), css_classes=["shequ-recent-search"], sizing_mode="stretch_width",
+                                          max_width=420, min_height=40)
+            parts += [search, pn.panel(pn.bind(lambda query: self.recent_section(recent, query), query=search.param.value_input),
+                                       sizing_mode="stretch_width")]
         specs = views_for("village")
         if specs:
             parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('village_views'))}</h3>"))
