@@ -141,6 +141,13 @@ def test_on_a_desktop_in_english_nothing_is_clipped_and_the_header_follows(app_p
     chart = page.locator(".shequ-view-sanitation-collection_trend canvas").first.bounding_box()
     assert chart["width"] > 600  # stretched to its box, not a fixed 560 px
     whole_page_shot(page, ui, "township-desktop.png", 1366)
+    page.set_viewport_size({"width": 1920, "height": 1080})  # a large monitor: more cards a row, still nothing sideways
+    page.wait_for_timeout(500)
+    assert page.evaluate(SIDEWAYS) == {"page": 0, "main": 0}
+    wide = page.locator(".shequ-village-table").first.bounding_box()
+    assert wide["width"] > table["width"] and wide["width"] <= 1920
+    tops = page.locator(".shequ-township .shequ-kpi").evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert tops.count(tops[0]) >= 8  # a row of eight or more cards
     page.set_viewport_size({"width": 1366, "height": 768})
 
     page.locator(".shequ-lang button", has_text="English").click()
@@ -179,6 +186,20 @@ def test_the_village_page_and_the_address_back_and_forth(app_page, served, ui):
     assert "248000.00" in text and "金额(分)" not in text and "24800000" not in text
     runs = page.locator(".shequ-recent-sanitation_collection_run tbody tr td:first-child").all_inner_texts()
     assert runs[0] == "2010-12-31" and runs == sorted(runs, reverse=True)
+    # each figure beside the township's, with its trend
+    card = page.locator(".shequ-village-page .shequ-kpi[data-key='stability.mediation_cases']")
+    expect(card.locator(".compare")).to_have_text("茅草街镇：36 件")
+    expect(card.locator("svg.shequ-sparkline")).to_be_visible()
+    page.locator(".shequ-village-name").scroll_into_view_if_needed()
+    ui.save_screenshot(page, "township-village.png")
+    # a search keeps the rows that hold the words
+    number = households[0][:4]
+    page.locator(".shequ-recent-search input").fill(number)
+    expect(page.locator(".shequ-recent-records").first).to_contain_text(f"含“{number}”")
+    found = stars.all_inner_texts()
+    assert found and len(found) < 20 and all(number in row for row in found), found
+    page.locator(".shequ-recent-search input").fill("")
+    expect(stars).to_have_count(10)
 
     page.go_back()  # the address says the township: so does the page
     expect(page.locator(".shequ-village-table")).to_be_visible()
