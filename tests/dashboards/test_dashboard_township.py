@@ -176,11 +176,24 @@ def test_the_village_table_freezes_the_name_and_charts_stretch_to_their_box(demo
     from shequ_sdk.ui.views import _to_panel
 
     store = DataStore(sdk=demo_sdk, region="南县", period="2010")
-    built = VillageTable(data_store=store)._build()
-    box = built.objects[1]
+    view = VillageTable(data_store=store)
+    built = view._build()
+    box = built.objects[2]
     assert "shequ-village-table-box" in box.css_classes and box.styles["overflow-x"] == "auto"
     table = box.objects[0]
     assert table.frozen_columns == ["region_name"] and table.layout != "fit_data_table"  # not as wide as its data
+    # a change of period or area updates the same grid in place, with the new figures
+    households = dict(zip(table.value["region_name"], table.value["core.households"]))
+    store.period = "2010Q4"
+    assert box.objects[0] is table and "core.households" in table.value
+    store.region = "茅草街镇"
+    assert box.objects[0] is table and set(table.value["region_name"]) < set(households)
+    assert table.pagination is None and "茅草街镇" in view._csv.filename and "南县" not in view._csv.filename
+    store.region = "新尚村社区"  # a village has no table of villages: a note instead
+    assert not box.visible and not view._controls.visible and len(built.objects[0].objects) == 1
+    assert store.t("no_villages") in page_text(built.objects[0])
+    store.region = "南县"
+    assert box.visible and box.objects[0] is table and len(table.value) == len(households)
     for chart in (store.indicator_trend("sanitation.collection_rate"), store.indicator_by_village("core.households")):
         pane = _to_panel(chart)
         plots = list(pane.object.select({"type": Plot}))

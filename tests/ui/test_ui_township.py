@@ -150,6 +150,17 @@ def test_on_a_desktop_in_english_nothing_is_clipped_and_the_header_follows(app_p
     assert tops.count(tops[0]) >= 8  # a row of eight or more cards
     page.set_viewport_size({"width": 1366, "height": 768})
 
+    # a period change redraws the figures in place: the page, its cards' box and the village
+    # table's box are the same elements as before (marked here), with the new year's values
+    kept = [".shequ-app", ".shequ-kpi-cards", ".shequ-village-table"]
+    for css in kept:
+        page.locator(css).first.evaluate("e => { e.dataset.shequMark = 'before'; }")
+    page.locator(".shequ-period select").select_option(label="2009年")
+    expect(page.locator(".shequ-township .shequ-kpis[data-period='2009']")).to_be_visible()
+    assert [page.locator(css).first.evaluate("e => e.dataset.shequMark || ''") for css in kept] == ["before"] * 3
+    page.locator(".shequ-period select").select_option(label="2010年")
+    expect(page.locator(".shequ-township .shequ-kpis[data-period='2010']")).to_be_visible()
+
     page.locator(".shequ-lang button", has_text="English").click()
     expect(page.locator(".shequ-title")).to_contain_text("Township dashboard")
     expect(page.locator("#header .title").last).to_contain_text("Township dashboard")

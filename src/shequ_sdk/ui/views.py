@@ -225,17 +225,28 @@ class VillageTable(View):
         name = s.region.replace("/", "_")
         return f"{name}_{s.period}_{s.pick('各村核心指标', 'villages')}.{ext}"
 
-    def _build(self, **_):
+    def _build(self):
+        """The table's box, built once (after the first paint when deferred): later changes of
+        area, period, language or data update the same grid and buttons in place."""
         import io
 
         s = self.data_store
-        if s.region_obj.kind in ("village", "community"):
-            return message(s.t("no_villages"))
-        df = self.frame()
-        if df.empty:
-            return message(s.t("no_villages"))
-        shown = grid_frame(df)
-        many = len(shown) > 25
+        self._note = pn.Column(sizing_mode="stretch_width")
+        self._table = None
+        self._box = pn.Column(sizing_mode="stretch_width", css_classes=["shequ-village-table-box"],
+                              styles={"overflow-x": "auto", "max-width": "100%"})
+        self._csv = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.csv_bytes()), filename="", label="", color="light",
+                                            css_classes=["shequ-download-csv"])
+        self._xlsx = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.xlsx_bytes()), filename="", label="", color="light",
+                                             css_classes=["shequ-download-xlsx"])
+        self._hint = pn.pane.HTML("")
+        self._controls = pn.Row(self._csv, self._xlsx, self._hint, styles={"flex-wrap": "wrap"}, stylesheets=[HIDE_IN_PRINT])
+        self._refresh()
+        s.param.watch(self._refresh, list(self._deps()))
+        return pn.Column(self._note, self._controls, self._box, sizing_mode="stretch_width")
+
+    def _grid(self, shown: pd.DataFrame):
+        s = self.data_store
         # the columns fit their data and the grid scrolls sideways inside its own box, the
         # village's name frozen at the left; the page itself never scrolls sideways
         table = pn.widgets.Tabulator(
@@ -243,9 +254,8 @@ class VillageTable(View):
             sizing_mode="stretch_width", layout="fit_data_fill", selectable=False, frozen_columns=["region_name"],
             widths={key: INDICATOR_COLUMN_WIDTH for key in s.headline_keys()},
             configuration={"columnDefaults": {"headerWordWrap": True}},  # long titles wrap in their column
-            pagination="local" if many else None, page_size=25 if many else None,
             stylesheets=[".tabulator-cell[tabulator-field='region_name']{color:#0d47a1;cursor:pointer;text-decoration:underline}"],
-            css_classes=["shequ-village-table"],
+            css_classes=["shequ-village-table"], **self._paging(shown),
         )
 
         def open_village(event):
@@ -253,17 +263,37 @@ class VillageTable(View):
             s.village = s.ref(int(row["region_id"]))
 
         table.on_click(open_village, column="region_name")
-        csv = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.csv_bytes()), filename=self.filename("csv"),
-                                      label=s.t("download_csv"), color="light", css_classes=["shequ-download-csv"])
-        xlsx = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.xlsx_bytes()), filename=self.filename("xlsx"),
-                                       label=s.t("download_xlsx"), color="light", css_classes=["shequ-download-xlsx"])
-        hint = pn.pane.HTML(f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>')
-        box = pn.Column(table, sizing_mode="stretch_width", css_classes=["shequ-village-table-box"],
-                        styles={"overflow-x": "auto", "max-width": "100%"})
-        return pn.Column(pn.Row(csv, xlsx, hint, styles={"flex-wrap": "wrap"}, stylesheets=[HIDE_IN_PRINT]), box, sizing_mode="stretch_width")
+        return table
+
+    @staticmethod
+    def _paging(shown: pd.DataFrame) -> dict:
+        many = len(shown) > 25
+        return {"pagination": "local" if many else None, "page_size": 25 if many else None}
+
+    def _refresh(self, *_events) -> None:
+        s = self.data_store
+        df = None if s.region_obj.kind in ("village", "community") else self.frame()
+        empty = df is None or df.empty
+        self._note.objects = [message(s.t("no_villages"))] if empty else []
+        self._controls.visible = self._box.visible = not empty
+        if empty:
+            return
+        shown = grid_frame(df)
+        if self._table is None:
+            self._table = self._grid(shown)
+            self._box.objects = [self._table]
+        else:  # the same grid, new rows (and columns, titles and formats when the period's kind or the language changed)
+            self._table.param.update(value=shown, titles=self.titles(), formatters=self.formatters(),
+                                     widths={key: INDICATOR_COLUMN_WIDTH for key in s.headline_keys()}, **self._paging(shown))
+        self._csv.param.update(filename=self.filename("csv"), label=s.t("download_csv"))
+        self._xlsx.param.update(filename=self.filename("xlsx"), label=s.t("download_xlsx"))
+        self._hint.object = f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>'
 
     def __panel__(self):
-        return pn.panel(pn.bind(self._build, **self._deps()), defer_load=self.defer, sizing_mode="stretch_width")
+        def build():  # no parameters: evaluated once
+            return self._build()
+
+        return pn.panel(build, defer_load=self.defer, sizing_mode="stretch_width")
 
 
 def _missing(value) -> bool:
