@@ -5,6 +5,7 @@
 measured in the same run the same way, is the least any typer command line pays: a fresh
 interpreter that imports typer. Each figure is the median of ``--runs`` fresh processes, after one
 warm-up run (which writes the command cache, as a first ``shequ`` call on a machine does).
+The command measured is the console script's own entry point (``shequ_sdk.launch:main``).
 Prints one JSON line per measurement::
 
     {"name": "cli_help", "value": 480.0, "unit": "ms", "baseline": 100.0, "ratio": 4.8, ...}
@@ -24,7 +25,7 @@ import tempfile
 import time
 
 TARGET_RATIO = 1.5
-SHEQU = [sys.executable, "-c", "import sys; from shequ_sdk.cli import main; main(sys.argv[1:])"]
+SHEQU = [sys.executable, "-c", "import sys; from shequ_sdk.launch import main; main(sys.argv[1:])"]  # the console script
 
 
 def _wall(argv: list[str], env: dict) -> float:

@@ -77,3 +77,44 @@ def test_importing_the_cli_does_not_import_rich_console():
     code = "import sys, shequ_sdk.cli; print(sorted(m for m in ('rich.console', 'rich.table', 'rich.markup') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
+
+
+LAUNCH = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in %r if m in sys.modules)) + "\\n"))
+from shequ_sdk.launch import main
+main(sys.argv[1:])
+""" % (("typer", "click", "rich", "rich.console", *HEAVY),)
+
+
+def launch(cache, *args: str, columns: str = "100"):
+    """The ``shequ`` console script (``shequ_sdk.launch:main``) in a fresh process: (code, stdout, modules loaded)."""
+    env = {**os.environ, "SHEQU_CACHE_DIR": str(cache), "COLUMNS": columns}
+    done = subprocess.run([sys.executable, "-c", LAUNCH, *args], env=env, capture_output=True, text=True, timeout=120)
+    loaded = json.loads(done.stderr.rsplit("LOADED ", 1)[1])
+    return done.returncode, done.stdout, loaded
+
+
+def test_a_help_screen_seen_before_is_printed_again_without_typer_click_or_rich(cache):
+    code, first, loaded = launch(cache, "--help")
+    assert code == 0 and "typer" in loaded and " lock " in first and " finance " in first
+    code, again, loaded = launch(cache, "--help")
+    assert code == 0 and again == first and loaded == []  # the same bytes, from Python's start alone
+    assert launch(cache)[1] == first  # `shequ` alone is `shequ --help`
+    # a command's help is remembered on its own; another width is another screen
+    code, lock, _ = launch(cache, "lock", "--help")
+    assert code == 0 and "grant" in lock and launch(cache, "lock", "--help")[1:] == (lock, [])
+    code, narrow, loaded = launch(cache, "lock", "--help", columns="60")
+    assert code == 0 and "typer" in loaded and max(map(len, narrow.splitlines())) <= 60 < max(map(len, lock.splitlines()))
+    # a mistake is never remembered: it is refused each time, with exit code 2
+    for _ in range(2):
+        code, out, loaded = launch(cache, "nosuch", "--help")
+        assert code == 2 and "typer" in loaded
+    assert len(list((cache / "help").iterdir())) == 3
+
+
+def test_the_console_script_is_the_launcher():
+    from importlib.metadata import entry_points
+
+    (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "shequ"]
+    assert script.value == "shequ_sdk.launch:main"

@@ -155,7 +155,7 @@ def test_make_dist_builds_every_distribution_with_its_version(dist):
             names = z.namelist()
             entry_points = z.read(f"{stem}.dist-info/entry_points.txt").decode()
         if project["name"] == "shequ-sdk":
-            assert "[pytest11]\nshequ_sdk = shequ_sdk.testing" in entry_points and "shequ = shequ_sdk.cli:main" in entry_points
+            assert "[pytest11]\nshequ_sdk = shequ_sdk.testing" in entry_points and "shequ = shequ_sdk.launch:main" in entry_points
             continue
         (plugin,) = project["entry-points"]["shequ_sdk"]
         assert f"[shequ_sdk]\n{plugin} = " in entry_points

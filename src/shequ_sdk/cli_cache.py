@@ -85,3 +85,48 @@ def save(commands: list[dict], key: Optional[str] = None) -> None:
         os.replace(tmp, target)
     except OSError:
         pass
+
+
+# -- help screens, as printed ---------------------------------------------------------------------
+# A help screen depends on nothing but what is installed (the fingerprint), the words asked for
+# and how the output is shown: whether it is a terminal, the terminal sizes rich reads (from
+# stdin, stdout and stderr) and the variables rich, typer and click read. With those in the key,
+# printing the remembered text is printing what typer would print.
+HELP_DIR = "help"
+_SHOWN_BY = ("COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "CLICOLOR", "TTY_", "TERMINAL_WIDTH",
+             "TYPER_", "_TYPER_", "SHEQU_", "LANG", "LC_", "PYTHONIOENCODING", "JUPYTER_", "JPY_")
+
+
+def _terminal_size(fd: int):
+    try:
+        return list(os.get_terminal_size(fd))
+    except (OSError, ValueError):
+        return None
+
+
+def help_key(args: list[str], stream) -> str:
+    try:
+        tty = bool(stream.isatty())
+    except (AttributeError, ValueError):
+        tty = False
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith(_SHOWN_BY))
+    shown = [tty, getattr(stream, "encoding", None), [_terminal_size(fd) for fd in (0, 1, 2)], env]
+    return hashlib.sha256(json.dumps([fingerprint(), list(args), shown], ensure_ascii=False).encode()).hexdigest()
+
+
+def load_help(key: str) -> Optional[str]:
+    try:
+        return (cache_dir() / HELP_DIR / f"{key}.txt").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
+def save_help(key: str, text: str) -> None:
+    target = cache_dir() / HELP_DIR / f"{key}.txt"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        pass
