@@ -802,13 +802,17 @@ class BatchForm(pn.viewable.Viewer):
 
 class TableEntry(pn.viewable.Viewer):
     """Enter or correct the records of one table for the village and quarter: the generated
-    form, its save button, and the records already on file (click one to correct it)."""
+    form, its save button, and the records already on file (click one to correct it). The
+    toggle 逐条录入 / 表格录入 (``mode``) switches to a grid of many new rows
+    (:class:`~shequ_sdk.ui.grid.GridEntry`), built when first shown."""
 
     store = param.ClassSelector(class_=DataStore)
 
     table = param.String()
 
     max_rows = param.Integer(default=200, doc="""Records listed at most.""")
+
+    mode = param.Selector(default="form", objects=["form", "grid"], doc="""逐条录入 (form) or 表格录入 (grid).""")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -822,6 +826,27 @@ class TableEntry(pn.viewable.Viewer):
         self.new_button.on_click(lambda _e: self.form.new())
         self.list_holder = pn.Column(sizing_mode="stretch_width")
         self._refresh_list()
+        self.grid = None  # the GridEntry, once the grid is first shown
+        self.mode_switch = pn.widgets.RadioButtonGroup(options={t("entry.mode_form", self.lang): "form", t("entry.mode_grid", self.lang): "grid"},
+                                                       value=self.mode, color="primary", variant="outline", css_classes=["shequ-entry-mode"],
+                                                       stylesheets=[BUTTON_CSS])
+        self.mode_switch.link(self, value="mode")
+        self.mode_holder = pn.Column(sizing_mode="stretch_width")
+        self.param.watch(lambda _e: self._show_mode(), "mode")
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        if self.mode_switch.value != self.mode:
+            self.mode_switch.value = self.mode
+        if self.mode == "grid":
+            if self.grid is None:
+                from .grid import GridEntry
+
+                self.grid = GridEntry(store=self.store, table=self.table, defaults=self.period_defaults())
+                self.grid.on_saved.append(lambda _n: self._refresh_list())
+            self.mode_holder.objects = [self.grid]
+        else:
+            self.mode_holder.objects = [pn.Row(self.new_button), self.batch]
 
     def period_defaults(self) -> dict:
         """A new record's period column: the chosen quarter, or its year for yearly tables."""
@@ -884,4 +909,4 @@ class TableEntry(pn.viewable.Viewer):
         self.list_holder.objects = [head, table]
 
     def __panel__(self):
-        return pn.Column(pn.Row(self.new_button), self.batch, self.list_holder, sizing_mode="stretch_width")
+        return pn.Column(self.mode_switch, self.mode_holder, self.list_holder, sizing_mode="stretch_width")
