@@ -210,3 +210,13 @@ def test_the_entry_app_offers_the_grid_and_guards_its_unsaved_rows(demo_sdk):
     assert app.unsaved()
     english = TableEntry(store=DataStore(sdk=demo_sdk, region=VILLAGE, period="2010Q4", lang="en"), table=RUNS)
     assert list(english.mode_switch.options) == ["One by one", "Grid"]
+
+
+def test_an_amount_is_pasted_under_its_label_in_yuan_never_in_fen(demo_sdk):
+    grid = grid_of(demo_sdk, "finance_ledger_entry")
+    assert grid.paste("记账日期\t金额(分)\n2010-11-02\t100") == 0  # 100 fen would be read as 100 yuan
+    message = grid.paste_message.object
+    assert "第 1 行第 2 列「金额(分)」不是本表的列" in message
+    columns = message.split("本表的列：")[1]
+    assert "金额（元）" in columns and "(分)" not in columns
+    assert grid.paste("记账日期\t金额\n2010-11-02\t100") == 1 and grid.frame().loc[0, "amount_fen"] == "100"

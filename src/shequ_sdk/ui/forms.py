@@ -244,6 +244,21 @@ def problems_with_unread(store: DataStore, rt: RecordTable, rows: list[dict], un
     return found
 
 
+def message_html(text: str, ok: bool) -> str:
+    """A save's outcome as the entry pages show it: green when done, red when refused."""
+    colour, kind = ("#1b5e20", "ok") if ok else ("#b00020", "error")
+    return f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
+
+
+def summary_html(items: list[str], lang: str = "zh") -> str:
+    """The list of a refused save's problems at the top of the page (``items``: ``<li>`` HTML);
+    its count is the number of items."""
+    n = len(items)
+    return (f'<div class="shequ-problem-summary" data-count="{n}" role="alert" style="border-left:4px solid #c62828;'
+            f'background:#fdecea;padding:6px 12px;margin:4px 0"><b class="shequ-problem-count">'
+            f'{html.escape(t("entry.invalid", lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
+
+
 class FieldInput:
     """One column's widget and the error line under it."""
 
@@ -687,9 +702,7 @@ class BatchForm(pn.viewable.Viewer):
                     fi.widget.param.watch(lambda _e: self.save(), "enter_pressed")
 
     def _say(self, text: str, ok: bool) -> None:
-        colour = "#1b5e20" if ok else "#b00020"
-        kind = "ok" if ok else "error"
-        self.message.object = f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
+        self.message.object = message_html(text, ok)
 
     def save(self) -> int:
         """Validate and write; returns the number of rows written (0 when refused).
@@ -770,12 +783,9 @@ class BatchForm(pn.viewable.Viewer):
             label = (f"{form.title} · " if many and form.title else "") + (field_label(fi.info, self.lang).rstrip(" *") if fi else "")
             line = f"{label}：{text}" if label and self.lang == "zh" else (f"{label}: {text}" if label else text)
             items.append(f"<li>{jump_link(form.form_id, name, line) if fi else html.escape(line)}</li>")
-        n = len(shown)
-        self.summary.object = (f'<div class="shequ-problem-summary" data-count="{n}" role="alert" style="border-left:4px solid #c62828;'
-                               f'background:#fdecea;padding:6px 12px;margin:4px 0"><b class="shequ-problem-count">'
-                               f'{html.escape(t("entry.invalid", self.lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
-        self._say(t("entry.invalid", self.lang, n=n), False)
-        return n
+        self.summary.object = summary_html(items, self.lang)
+        self._say(t("entry.invalid", self.lang, n=len(items)), False)
+        return len(items)
 
     def dirty(self) -> bool:
         """Whether any field holds input that is not saved."""

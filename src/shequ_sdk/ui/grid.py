@@ -34,8 +34,8 @@ from ..fields import FieldInfo
 from ..plugins import registry
 from ..records import write
 from ..values import ParseError
-from .forms import (BUTTON_CSS, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, problem_text, problems_with_unread,
-                    read_typed, write_mode, yes_no_options)
+from .forms import (_FEN_UNIT, BUTTON_CSS, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
+                    problem_text, problems_with_unread, read_typed, summary_html, write_mode, yes_no_options)
 from .i18n import t
 from .store import DataStore
 
@@ -69,6 +69,11 @@ def _key(text: str) -> str:
     """A header cell as it is compared with the column labels: full-width folded, no spaces, no
     required mark, lower case."""
     return "".join(unicodedata.normalize("NFKC", text).split()).rstrip("*").lower()
+
+
+def _refused(key: str, **fmt) -> InputError:
+    """A paste refused, in both languages."""
+    return InputError(t(key, "zh", **fmt), t(key, "en", **fmt))
 
 
 class GridEntry(pn.viewable.Viewer):
@@ -234,8 +239,9 @@ class GridEntry(pn.viewable.Viewer):
     def read_paste(self, text: str) -> list[dict[str, str]]:
         """Rows ``{column: text}`` from lines copied in Excel: cells separated by tabs (a cell
         holding a tab or a line break comes quoted, as Excel copies it). The first line is a header
-        when any of its cells is a column's label (with or without ``*`` and the unit, in Chinese
-        or English): its cells then name the columns of the lines below, a blank header cell
+        when any of its cells is a column's label (with or without ``*``, in Chinese or English;
+        an amount's label in 元 or without unit — ``金额(分)`` is refused, as its cells would be
+        read as 元): its cells then name the columns of the lines below, a blank header cell
         skipping its column. Without a header the cells fill the columns in the grid's order.
         Blank lines are skipped, blank cells left as they are. Raises
         :class:`~shequ_sdk.errors.InputError` naming the line and column when a header cell is no
@@ -247,8 +253,9 @@ class GridEntry(pn.viewable.Viewer):
         labels: dict[str, str] = {}
         for c in self.columns.values():
             info = c.info
+            # a money column by its label in 元 or without unit, never in 分: a cell read as 元 under a 分 header would be 100 times too much
             for text_ in (c.title, field_label(info, "zh"), field_label(info, "en"), info.label_zh, info.label_en):
-                labels.setdefault(_key(text_), c.name)
+                labels.setdefault(_key(_FEN_UNIT.sub("", text_)), c.name)
         order = list(self.columns)
         line_no, first = lines[0]
         wide_key = "grid.paste_wide"
@@ -257,11 +264,12 @@ class GridEntry(pn.viewable.Viewer):
             for col, cell in enumerate(first, start=1):
                 name = labels.get(_key(cell)) if cell else ""
                 if name is None:
-                    names = "、".join(c.label for c in self.columns.values()) if self.lang == "zh" else ", ".join(c.label for c in self.columns.values())
-                    raise InputError(t("grid.paste_unknown", "zh", line=line_no, col=col, text=cell, columns=names),
-                                     t("grid.paste_unknown", "en", line=line_no, col=col, text=cell, columns=names))
+                    labels_zh = "、".join(field_label(c.info, "zh").removesuffix(" *") for c in self.columns.values())
+                    labels_en = ", ".join(field_label(c.info, "en").removesuffix(" *") for c in self.columns.values())
+                    raise InputError(t("grid.paste_unknown", "zh", line=line_no, col=col, text=cell, columns=labels_zh),
+                                     t("grid.paste_unknown", "en", line=line_no, col=col, text=cell, columns=labels_en))
                 if name and name in order:
-                    raise InputError(t("grid.paste_twice", "zh", line=line_no, col=col, text=cell), t("grid.paste_twice", "en", line=line_no, col=col, text=cell))
+                    raise _refused("grid.paste_twice", line=line_no, col=col, text=cell)
                 order.append(name)
             lines = lines[1:]
             wide_key = "grid.paste_wide_header"
@@ -270,8 +278,7 @@ class GridEntry(pn.viewable.Viewer):
             while cells and not cells[-1]:
                 cells = cells[:-1]  # trailing empty cells are no columns
             if len(cells) > len(order):
-                fmt = dict(line=n, n=len(cells), k=len(order), col=len(order) + 1)
-                raise InputError(t(wide_key, "zh", **fmt), t(wide_key, "en", **fmt))
+                raise _refused(wide_key, line=n, n=len(cells), k=len(order), col=len(order) + 1)
             rows.append({name: cell for name, cell in zip(order, cells) if name and cell})
         return rows
 
@@ -384,20 +391,16 @@ class GridEntry(pn.viewable.Viewer):
         for grid_row, cells in by_row.items():
             df.loc[df[ROW] == grid_row, PROBLEMS] = "；".join(cells) if self.lang == "zh" else "; ".join(cells)
         self._set(df)
-        n = len(items)
-        lis = "".join(f'<li class="shequ-grid-problem" data-row="{r}">{html.escape(line)}</li>' for r, _, line in items)
-        self.summary.object = (f'<div class="shequ-problem-summary" data-count="{n}" role="alert" style="border-left:4px solid #c62828;'
-                               f'background:#fdecea;padding:6px 12px;margin:4px 0"><b class="shequ-problem-count">'
-                               f'{html.escape(t("entry.invalid", self.lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{lis}</ol></div>')
-        self._say(t("entry.invalid", self.lang, n=n), False)
-        return n
+        self.summary.object = summary_html([f'<li class="shequ-grid-problem" data-row="{r}">{html.escape(line)}</li>' for r, _, line in items],
+                                           self.lang)
+        self._say(t("entry.invalid", self.lang, n=len(items)), False)
+        return len(items)
 
     def _say(self, text: str, ok: bool, pane: Optional[pn.pane.HTML] = None) -> None:
         """A message under the grid (or in ``pane``); the other message pane is emptied."""
-        colour, kind = ("#1b5e20", "ok") if ok else ("#b00020", "error")
         other = self.message if pane is self.paste_message else self.paste_message
         other.object = ""
-        (pane or self.message).object = f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
+        (pane or self.message).object = message_html(text, ok)
 
     # -- a locked quarter ----------------------------------------------------------------------
     @property
