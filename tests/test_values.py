@@ -106,3 +106,14 @@ def test_the_spreadsheet_cells_read_with_the_same_parser():
     for bad, fn in (("三百", cell_int), ("12.345", cell_money), ("2011-02-30", cell_date), ("1,2", cell_int)):
         with pytest.raises(CellError):
             fn(bad)
+
+
+def test_a_date_and_time_as_typed():
+    from shequ_sdk.values import parse_datetime
+
+    assert parse_datetime("2011-04-06 10:30") == dt.datetime(2011, 4, 6, 10, 30)
+    assert parse_datetime("2011年4月6日 ９:05:01") == dt.datetime(2011, 4, 6, 9, 5, 1)
+    assert parse_datetime("2011/4/6") == dt.datetime(2011, 4, 6)
+    for bad in ("2011-04-06 25:00", "昨天", "2011-02-30 10:00"):
+        with pytest.raises(ParseError):
+            parse_datetime(bad)

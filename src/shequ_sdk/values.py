@@ -12,6 +12,7 @@ Accepted
     money     the above in 元: ``¥1,234.50``, ``1234.5元``, ``24.8万元``, ``24.8万``, ``(12.00)``
               (accounting negative); at most two decimals (fen)
     dates     ``2011-04-06``, ``2011.4.6``, ``2011/4/6``, ``2011年4月6日``, ``20110406``
+    times     a date as above, then ``10:30`` or ``10:30:15`` (:func:`parse_datetime`)
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Any, Iterable, Optional
 
 from .errors import InputError
 
-__all__ = ["ParseError", "parse_number", "parse_int", "parse_money_fen", "parse_money_yuan", "parse_date", "units_of",
-           "fen_to_yuan_text"]
+__all__ = ["ParseError", "parse_number", "parse_int", "parse_money_fen", "parse_money_yuan", "parse_date", "parse_datetime",
+           "units_of", "fen_to_yuan_text"]
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -237,3 +238,31 @@ def parse_date(value: Any, *, serials: bool = True) -> dt.date:
             return excel_serial_to_date(float(s))
         raise ParseError(value, *_DATE_REASON)
     return _real_date(value, int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+_TIME = re.compile(r"[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DATETIME_REASON = ("应为日期和时间，如 2011-04-06 10:30 或 2011年4月6日 10:30", "expected a date and time such as 2011-04-06 10:30")
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    """A date and time as typed: a date as :func:`parse_date` reads it, then ``10:30`` or
+    ``10:30:15`` (midnight when no time is given); a datetime passes through."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    if not isinstance(value, str):
+        raise ParseError(value, *_DATETIME_REASON)
+    s = unicodedata.normalize("NFKC", value).strip()
+    m = _TIME.search(s)
+    day = s[: m.start()] if m else s
+    try:
+        date = parse_date(day, serials=False)
+    except ParseError:
+        raise ParseError(value, *_DATETIME_REASON) from None
+    if m is None:
+        return dt.datetime.combine(date, dt.time())
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ParseError(value, f"不是有效的时间：{hour}:{minute:02d}:{second:02d}", f"not a real time of day: {hour}:{minute:02d}:{second:02d}")
+    return dt.datetime.combine(date, dt.time(hour, minute, second))

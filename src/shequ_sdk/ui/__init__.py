@@ -16,6 +16,7 @@ from .app import App, load_extensions
 from .charts import bar_chart, html_table, status_heatmap, table_pane, trend_chart, village_bars
 from .entry import EntryApp, ImportPanel, RecordsPanel
 from .forms import BatchForm, FieldInput, RecordForm, TableEntry, field_label, yuan_to_fen
+from .grid import GridEntry
 from .i18n import STRINGS, t
 from .store import DataStore, data_years, default_period, region_refs
 from .township import TownshipDashboard
@@ -23,7 +24,7 @@ from .views import KpiCards, PluginView, PluginViews, View, VillagePage, Village
 
 __all__ = [
     "App", "TownshipDashboard", "EntryApp", "DataStore", "View", "KpiCards", "VillageTable", "VillagePage", "PluginView",
-    "PluginViews", "RecordsPanel", "ImportPanel", "RecordForm", "BatchForm", "TableEntry", "FieldInput", "error_card", "render_view",
+    "PluginViews", "RecordsPanel", "ImportPanel", "RecordForm", "BatchForm", "TableEntry", "GridEntry", "FieldInput", "error_card", "render_view",
     "views_for", "status_heatmap", "trend_chart", "village_bars", "bar_chart", "html_table", "table_pane", "field_label",
     "yuan_to_fen", "t", "STRINGS", "data_years", "default_period", "region_refs", "load_extensions",
 ]

@@ -46,7 +46,8 @@ from ..models import Region
 from ..plugins import registry
 from ..records import validate_rows, write
 from ..registry import RecordTable
-from ..values import ParseError, fen_to_yuan_text, parse_date, parse_int, parse_money_fen, parse_number, units_of
+from ..values import (ParseError, fen_to_yuan_text, parse_date, parse_datetime, parse_int, parse_money_fen, parse_number,
+                      units_of)
 from .i18n import t
 from .store import DataStore
 
@@ -179,6 +180,85 @@ def fk_options(session: Session, info: FieldInfo, region: Region, lang: str = "z
     return out
 
 
+def choice_options(info: FieldInfo, lang: str = "zh") -> dict[str, Any]:
+    """``{label: code}`` of a field with ``choices``, as its list shows them."""
+    return {(zh if lang == "zh" else en): code for code, (zh, en) in info.choices.items()}
+
+
+def yes_no_options(lang: str = "zh") -> dict[str, bool]:
+    """``{是: True, 否: False}``: the labels of a yes/no field."""
+    return {t("entry.yes", lang): True, t("entry.no", lang): False}
+
+
+def read_typed(info: FieldInfo, text: Any, options: Optional[dict[str, Any]] = None) -> tuple[bool, Any]:
+    """``(present, value)`` of what was typed into a field, for the write path: the one reader of
+    the form's text boxes and the grid's cells. Blank is ``(False, None)``; a value that is not
+    text (a list's choice) passes through; ``options`` (``{label: value}``, a list's entries)
+    reads the text as one of its labels; numbers, amounts and dates are read by
+    :mod:`shequ_sdk.values`. What cannot be read raises :class:`~shequ_sdk.values.ParseError`,
+    whose message names the text as typed (it is never altered)."""
+    v = text.strip() if isinstance(text, str) else text
+    if v is None or v == "":
+        return False, None
+    if not isinstance(v, str):
+        return True, v
+    if options is not None:
+        if v in options:
+            return True, options[v]
+        labels = [label for label in options if label]
+        if len(labels) <= 8:
+            raise ParseError(v, "应为下列之一：" + "、".join(labels), "expected one of: " + ", ".join(labels))
+        raise ParseError(v, "不在下拉列表中，请从列表中选择", "not in the list: pick one from it")
+    units = units_of(info.label_zh, info.name)
+    if info.money:
+        return True, parse_money_fen(v)
+    if info.python_type is int:
+        return True, parse_int(v, units=units)
+    if info.python_type is float:
+        return True, float(parse_number(v, units=units))
+    if info.python_type is dt.date:
+        return True, parse_date(v, serials=False)
+    if info.python_type is dt.datetime:
+        return True, parse_datetime(v)
+    return True, v
+
+
+def write_mode(rt: RecordTable, rows: list[dict]) -> str:
+    """How the entry pages write ``rows``: by natural key (a record already on file is corrected)
+    when the table has one or a row names its record, else as new records."""
+    return "upsert" if rt.natural_key or any("id" in r for r in rows) else "insert"
+
+
+def problems_with_unread(store: DataStore, rt: RecordTable, rows: list[dict], unread: dict[int, list[tuple[str, str]]]) -> list[Problem]:
+    """Every problem of a batch in which some values could not be read (``unread``: by 1-based
+    row, ``(field, message)``): those messages, then the field checks, row rules and cross-field
+    rules on what did read — nothing is written. A rule's complaint about a field that could not
+    be read is left out: the field's own message says it."""
+    found = [Problem(text, text, row=k, field=name) for k, problems in unread.items() for name, text in problems]
+    with store.sdk.transaction() as s:
+        _, checked = validate_rows(s, rt, rows, mode=write_mode(rt, rows))
+    for p in checked:
+        if p.row in unread and p.field in {name for name, _ in unread[p.row]}:
+            continue
+        found.append(p)
+    return found
+
+
+def message_html(text: str, ok: bool) -> str:
+    """A save's outcome as the entry pages show it: green when done, red when refused."""
+    colour, kind = ("#1b5e20", "ok") if ok else ("#b00020", "error")
+    return f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
+
+
+def summary_html(items: list[str], lang: str = "zh") -> str:
+    """The list of a refused save's problems at the top of the page (``items``: ``<li>`` HTML);
+    its count is the number of items."""
+    n = len(items)
+    return (f'<div class="shequ-problem-summary" data-count="{n}" role="alert" style="border-left:4px solid #c62828;'
+            f'background:#fdecea;padding:6px 12px;margin:4px 0"><b class="shequ-problem-count">'
+            f'{html.escape(t("entry.invalid", lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
+
+
 class FieldInput:
     """One column's widget and the error line under it."""
 
@@ -214,15 +294,14 @@ class FieldInput:
         if self.fk_options is not None:
             return pn.widgets.Select(options={blank: None, **self.fk_options}, **common)
         if info.choices:
-            options = {blank: None}  # a required choice starts blank: the write path reports it if left so
-            options.update({(zh if lang == "zh" else en): code for code, (zh, en) in info.choices.items()})
-            return pn.widgets.Select(options=options, **common)
+            # a required choice starts blank: the write path reports it if left so
+            return pn.widgets.Select(options={blank: None, **choice_options(info, lang)}, **common)
         if info.money:
             return TypedText(placeholder=t("entry.money_hint", lang), **common)
         tp = info.python_type
         if tp is bool:
             if self.default is None and not info.required:
-                return pn.widgets.Select(options={blank: None, t("entry.yes", lang): True, t("entry.no", lang): False}, **common)
+                return pn.widgets.Select(options={blank: None, **yes_no_options(lang)}, **common)
             # a Checkbox has no description (tooltip) parameter: its note goes into the label
             label_with_note = f"{common['label']}（{common['description']}）" if "description" in common else common["label"]
             return pn.widgets.Checkbox(**{**{k: v for k, v in common.items() if k != "description"}, "label": label_with_note})
@@ -280,26 +359,10 @@ class FieldInput:
 
     def value(self) -> tuple[bool, Any]:
         """``(present, value)`` for the write path; raises :class:`FieldValueError` for a bad amount."""
-        w, info = self.widget, self.info
-        v = w.value
-        if isinstance(v, str):
-            v = v.strip()
-        if v is None or v == "":
-            if self.secret is not None:
-                return True, self.secret
-            return False, None
-        if not isinstance(v, str):
-            return True, v
-        # what was typed is read by the shared parser or refused as typed, never altered
-        if info.money:
-            return True, parse_money_fen(v)
-        if info.python_type is int and self.fk_options is None:
-            return True, parse_int(v, units=units_of(info.label_zh, info.name))
-        if info.python_type is float:
-            return True, float(parse_number(v, units=units_of(info.label_zh, info.name)))
-        if info.python_type is dt.date:
-            return True, parse_date(v, serials=False)
-        return True, v
+        present, value = read_typed(self.info, self.widget.value)  # a Select's choice passes through as chosen
+        if not present and self.secret is not None:
+            return True, self.secret
+        return present, value
 
     def show(self, text: Optional[str]) -> None:
         """Add a message under the field (``None`` clears them): a field may have several
@@ -639,9 +702,7 @@ class BatchForm(pn.viewable.Viewer):
                     fi.widget.param.watch(lambda _e: self.save(), "enter_pressed")
 
     def _say(self, text: str, ok: bool) -> None:
-        colour = "#1b5e20" if ok else "#b00020"
-        kind = "ok" if ok else "error"
-        self.message.object = f'<div class="shequ-save-{kind}" role="status" style="color:{colour};font-weight:600">{html.escape(text)}</div>'
+        self.message.object = message_html(text, ok)
 
     def save(self) -> int:
         """Validate and write; returns the number of rows written (0 when refused).
@@ -665,17 +726,10 @@ class BatchForm(pn.viewable.Viewer):
             self._say(t("entry.nothing", self.lang), False)
             return 0
         rt = self.forms[0].rt
-        mode = "upsert" if rt.natural_key or any("id" in r for r in rows) else "insert"
+        mode = write_mode(rt, rows)
         actor = getattr(self.store.sdk, "user", None)
-        if unread:
-            found = [(owners[k - 1], Problem(text, text, row=k, field=name)) for k, problems in unread.items() for name, text in problems]
-            with self.store.sdk.transaction() as s:  # nothing is written: the rest of the rows is checked, to report it all now
-                _, checked = validate_rows(s, rt, rows, mode=mode)
-            for p in checked:
-                if p.row in unread and p.field in {name for name, _ in unread[p.row]}:
-                    continue  # the field's value could not be read: that is its message
-                found.append((self._owner(owners, p), p))
-            self._report(found)
+        if unread:  # nothing is written: the rest of the rows is checked, to report it all now
+            self._report([(self._owner(owners, p), p) for p in problems_with_unread(self.store, rt, rows, unread)])
             return 0
         try:
             with self.store.sdk.transaction() as s:
@@ -729,12 +783,9 @@ class BatchForm(pn.viewable.Viewer):
             label = (f"{form.title} · " if many and form.title else "") + (field_label(fi.info, self.lang).rstrip(" *") if fi else "")
             line = f"{label}：{text}" if label and self.lang == "zh" else (f"{label}: {text}" if label else text)
             items.append(f"<li>{jump_link(form.form_id, name, line) if fi else html.escape(line)}</li>")
-        n = len(shown)
-        self.summary.object = (f'<div class="shequ-problem-summary" data-count="{n}" role="alert" style="border-left:4px solid #c62828;'
-                               f'background:#fdecea;padding:6px 12px;margin:4px 0"><b class="shequ-problem-count">'
-                               f'{html.escape(t("entry.invalid", self.lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
-        self._say(t("entry.invalid", self.lang, n=n), False)
-        return n
+        self.summary.object = summary_html(items, self.lang)
+        self._say(t("entry.invalid", self.lang, n=len(items)), False)
+        return len(items)
 
     def dirty(self) -> bool:
         """Whether any field holds input that is not saved."""
@@ -761,13 +812,17 @@ class BatchForm(pn.viewable.Viewer):
 
 class TableEntry(pn.viewable.Viewer):
     """Enter or correct the records of one table for the village and quarter: the generated
-    form, its save button, and the records already on file (click one to correct it)."""
+    form, its save button, and the records already on file (click one to correct it). The
+    toggle 逐条录入 / 表格录入 (``mode``) switches to a grid of many new rows
+    (:class:`~shequ_sdk.ui.grid.GridEntry`), built when first shown."""
 
     store = param.ClassSelector(class_=DataStore)
 
     table = param.String()
 
     max_rows = param.Integer(default=200, doc="""Records listed at most.""")
+
+    mode = param.Selector(default="form", objects=["form", "grid"], doc="""逐条录入 (form) or 表格录入 (grid).""")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -781,6 +836,27 @@ class TableEntry(pn.viewable.Viewer):
         self.new_button.on_click(lambda _e: self.form.new())
         self.list_holder = pn.Column(sizing_mode="stretch_width")
         self._refresh_list()
+        self.grid = None  # the GridEntry, once the grid is first shown
+        self.mode_switch = pn.widgets.RadioButtonGroup(options={t("entry.mode_form", self.lang): "form", t("entry.mode_grid", self.lang): "grid"},
+                                                       value=self.mode, color="primary", variant="outline", css_classes=["shequ-entry-mode"],
+                                                       stylesheets=[BUTTON_CSS])
+        self.mode_switch.link(self, value="mode")
+        self.mode_holder = pn.Column(sizing_mode="stretch_width")
+        self.param.watch(lambda _e: self._show_mode(), "mode")
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        if self.mode_switch.value != self.mode:
+            self.mode_switch.value = self.mode
+        if self.mode == "grid":
+            if self.grid is None:
+                from .grid import GridEntry
+
+                self.grid = GridEntry(store=self.store, table=self.table, defaults=self.period_defaults())
+                self.grid.on_saved.append(lambda _n: self._refresh_list())
+            self.mode_holder.objects = [self.grid]
+        else:
+            self.mode_holder.objects = [pn.Row(self.new_button), self.batch]
 
     def period_defaults(self) -> dict:
         """A new record's period column: the chosen quarter, or its year for yearly tables."""
@@ -843,4 +919,4 @@ class TableEntry(pn.viewable.Viewer):
         self.list_holder.objects = [head, table]
 
     def __panel__(self):
-        return pn.Column(pn.Row(self.new_button), self.batch, self.list_holder, sizing_mode="stretch_width")
+        return pn.Column(self.mode_switch, self.mode_holder, self.list_holder, sizing_mode="stretch_width")
