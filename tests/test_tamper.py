@@ -364,6 +364,29 @@ def test_lock_exceptions_granted_and_revoked_through_the_sdk_replay_clean(demo, 
                                                                ("edited", "period_exception", eid, "revoked_by")}
 
 
+def test_exception_requests_asked_and_decided_through_the_sdk_replay_clean_and_a_direct_edit_is_named(demo, cli):
+    import datetime as dt
+
+    from shequ_sdk import locks
+
+    day = dt.date(2011, 6, 1)  # 2010Q4 is locked by then
+    with demo.transaction() as s:
+        granted = locks.request_exception(s, None, "南洲村", "2010Q4", "12月凭证漏录", today=day).id
+        refused = locks.request_exception(s, None, "新尚村社区", "2010Q4", "补录", today=day).id
+    with demo.transaction() as s:
+        locks.grant_request(s, None, granted, day + dt.timedelta(days=30), today=day)
+        locks.refuse_request(s, None, refused, "凭证已齐")
+    code, report, out = verify(cli, demo.url)
+    assert code == 0, out[:2000]
+    # a refusal turned into a grant, and a reason rewritten, behind the log's back
+    raw_execute(demo.url, "UPDATE period_exception_request SET status = 'granted' WHERE id = ?", (refused,))
+    raw_execute(demo.url, "UPDATE period_exception_request SET reason = '另有原因' WHERE id = ?", (granted,))
+    code, report, _ = verify(cli, demo.url)
+    assert code == 1
+    assert kinds(report, "core.audit_replay") == {("status", "period_exception_request", refused, "status"),
+                                                   ("edited", "period_exception_request", granted, "reason")}
+
+
 def test_users_changed_through_the_sdk_replay_clean(sdk, cli, places):
     """User changes log themselves (auth.user_audit_values); the replay follows them, password
     changes included (as a digest), and names a direct edit of any audited field."""

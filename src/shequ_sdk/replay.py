@@ -3,7 +3,7 @@ entries, must be what the table holds.
 
 The chain (:func:`shequ_sdk.audit.verify_chain`) proves the log was not changed; this proves the
 tables were not changed behind the log's back. For each audited table (every registered record
-table that is not ``derived``, the period-lock exceptions, and the users through
+table that is not ``derived``, the period-lock exceptions and the requests for them, and the users through
 :func:`shequ_sdk.auth.user_audit_values`) the entries of each record are applied in ``seq`` order:
 
 - ``insert`` (or a first entry without ``old``, such as ``lock.exception`` granting one) sets
@@ -66,10 +66,10 @@ class Target:
 
 
 def targets() -> list[Target]:
-    """The audited tables: record tables (not derived), period-lock exceptions, users, settings, regions."""
+    """The audited tables: record tables (not derived), period-lock exceptions and requests, users, settings, regions."""
     from .auth import USER_AUDITED, USER_TABLE_KEY, user_audit_values
     from .config import SETTING_AUDITED, SETTING_TABLE_KEY
-    from .locks import PeriodException
+    from .locks import ExceptionRequest, PeriodException
     from .models import Region, Setting, User
     from .regions import REGION_TABLE_KEY
     from .plugins import registry
@@ -86,6 +86,8 @@ def targets() -> list[Target]:
             sensitive={n: f.sensitive for n, f in infos.items() if f.sensitive}, bulk=True))
     out.append(Target(key=PeriodException.__tablename__, table=PeriodException.__table__, label_zh="期间锁定例外",
                       label_en="Period-lock exceptions", columns=[c.name for c in PeriodException.__table__.columns]))
+    out.append(Target(key=ExceptionRequest.__tablename__, table=ExceptionRequest.__table__, label_zh="例外申请",
+                      label_en="Exception requests", columns=[c.name for c in ExceptionRequest.__table__.columns]))
     out.append(Target(key=USER_TABLE_KEY, table=User.__table__, label_zh="用户", label_en="Users", columns=list(USER_AUDITED),
                       view=user_audit_values, before_auditing=True))
     out.append(Target(key=SETTING_TABLE_KEY, table=Setting.__table__, label_zh="配置项", label_en="Settings",
