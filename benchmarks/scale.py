@@ -28,7 +28,6 @@ touched). SQLite: a file in ``--work-dir`` (``--sqlite``, the default without ``
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
