@@ -8,7 +8,7 @@ UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo $(PYTHON) -m uv)
 DEMO_DB ?= demo.db
 PORT ?= 5006
 
-.PHONY: demo test sync bench bench-ui serve clean uv-bootstrap dist
+.PHONY: demo test sync bench bench-ui bench-load bench-scale serve clean uv-bootstrap dist
 
 # plain pip first (venv, pyenv, python.org builds); Debian's own Python refuses it (PEP 668)
 uv-bootstrap:
@@ -53,6 +53,17 @@ bench: .venv/.synced
 # benchmarks/.data/. BENCH_UI_ARGS e.g. "--runs 3 --only township"
 bench-ui: .venv/.synced
 	$(UV) run --no-sync python benchmarks/ui_bench.py $(BENCH_UI_ARGS)
+
+# N concurrent Chromium sessions changing period and area on /township against
+# shequ serve --num-procs 2 (docs/performance.md). BENCH_LOAD_ARGS e.g.
+# "--pg postgresql+psycopg://…/postgres" or "--sessions 3 --interactions 4" (a smoke run)
+bench-load: .venv/.synced
+	$(UV) run --no-sync python benchmarks/load.py $(BENCH_LOAD_ARGS)
+
+# 1, 2, then 4 counties in one database: one county's indicators and dashboard data after each
+# step, and the growth (docs/performance.md). BENCH_SCALE_ARGS e.g. "--pg postgresql+psycopg://…/postgres --runs 5"
+bench-scale: .venv/.synced
+	$(UV) run --no-sync python benchmarks/scale.py $(BENCH_SCALE_ARGS)
 
 # wheels and sdists of shequ-sdk and of every plugin in plugins/, into dist/ (docs/plugins.md
 # "Installing": an outside plugin depends on dist/shequ_sdk-*.whl; a site installs the wheels it needs)

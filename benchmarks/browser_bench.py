@@ -24,6 +24,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Optional
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,15 +49,28 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen:
+def start_server(db: Path | str, port: int, num_procs: int = 1, log: Optional[Path] = None) -> subprocess.Popen:
+    """``shequ serve`` of ``db`` (a file or a database URL) on ``port``, ready when it returns.
+    ``log``: where its stderr goes (a long run would fill a pipe nobody reads)."""
     script = Path(sys.executable).with_name("shequ")
     cmd = [str(script)] if script.exists() else [sys.executable, "-c", "import sys\nfrom shequ_sdk.cli import main\nmain(sys.argv[1:])"]
-    proc = subprocess.Popen([*cmd, "serve", "--db", str(db), "--port", str(port), "--dashboards", str(ROOT / "dashboards")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "BOKEH_LOG_LEVEL": "error"})
+    procs = ["--num-procs", str(num_procs)] if num_procs != 1 else []
+    err = open(log, "wb") if log is not None else subprocess.PIPE
+    try:
+        proc = subprocess.Popen([*cmd, "serve", "--db", str(db), "--port", str(port), "--dashboards", str(ROOT / "dashboards"), *procs],
+                                stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT, env={**os.environ, "BOKEH_LOG_LEVEL": "error"})
+    finally:
+        if log is not None:
+            err.close()
+
+    def errors() -> str:
+        text = log.read_bytes() if log is not None else proc.stderr.read()
+        return text.decode(errors="replace")[-2000:]
+
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"shequ serve exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+            raise RuntimeError(f"shequ serve exited: {errors()}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/liveness", timeout=2):
                 return proc

@@ -242,6 +242,25 @@ def _rows(page, css: str, n: int) -> None:
         raise TimeoutError(f"{css}: fewer than {n} within {TIMEOUT_MS / 1000:.0f} s ({type(exc).__name__})") from exc
 
 
+def township_url(base: str, region: str = TOWNSHIP, period: str = PERIOD) -> str:
+    return f"{base}/township?" + urllib.parse.urlencode({"region": region, "period": period})
+
+
+def year_label(period: str) -> str:
+    """The period select's label of a year (``2009`` → ``2009年``)."""
+    return f"{period}年"
+
+
+def period_kpis(period: str) -> str:
+    """The KPI cards once they show ``period``'s figures."""
+    return f".shequ-kpis[data-period='{period}'] .shequ-kpi"
+
+
+def area_kpis(label: str) -> str:
+    """The KPI cards once they show the figures of the area select's option ``label`` (``南县 · 南洲镇``)."""
+    return f".shequ-kpis[data-region$='{label.split(' · ')[-1]}'] .shequ-kpi"
+
+
 class Clock:
     """Seconds since :meth:`start`; :meth:`lap` records one under a name."""
 
@@ -264,7 +283,7 @@ def township_pass(browser, base: str, f: Facts, out: dict) -> None:
     try:
         page = ctx.new_page()
         clock = Clock(out)
-        page.goto(f"{base}/township?" + urllib.parse.urlencode({"region": TOWNSHIP, "period": PERIOD}), wait_until="commit", timeout=TIMEOUT_MS)
+        page.goto(township_url(base), wait_until="commit", timeout=TIMEOUT_MS)
         _visible(page, ".shequ-kpi")
         _visible(page, ".shequ-heatmap")
         clock.lap("township_first_view")
@@ -284,13 +303,13 @@ def township_pass(browser, base: str, f: Facts, out: dict) -> None:
         _visible(page, f".shequ-kpis[data-region$='{TOWNSHIP}'][data-period='{PERIOD}'] .shequ-kpi")
 
         clock.start()
-        page.locator(".shequ-period select").select_option(label=f"{OTHER_PERIOD}年")
-        _visible(page, f".shequ-kpis[data-period='{OTHER_PERIOD}'] .shequ-kpi")
+        page.locator(".shequ-period select").select_option(label=year_label(OTHER_PERIOD))
+        _visible(page, period_kpis(OTHER_PERIOD))
         clock.lap("township_period_change")
 
         clock.start()
         page.locator(".shequ-area select").select_option(label=OTHER_AREA)
-        _visible(page, f".shequ-kpis[data-region$='{OTHER_AREA.split(' · ')[-1]}'] .shequ-kpi")
+        _visible(page, area_kpis(OTHER_AREA))
         clock.lap("township_area_change")
     finally:
         ctx.close()
@@ -425,7 +444,7 @@ def bench_township(browser, app: str, base: str, f: Facts, runs: int, log=print)
     try:
         page = probe.new_page()
         started = time.perf_counter()
-        page.goto(f"{app}/township?" + urllib.parse.urlencode({"region": TOWNSHIP, "period": PERIOD}), wait_until="commit", timeout=TIMEOUT_MS)
+        page.goto(township_url(app), wait_until="commit", timeout=TIMEOUT_MS)
         _visible(page, ".shequ-kpi")
         _visible(page, ".shequ-heatmap")
         cold = time.perf_counter() - started

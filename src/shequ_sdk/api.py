@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from . import db as dbmod
@@ -292,29 +292,36 @@ class Shequ:
         """Fill an empty database with the demo: the seed articles' places and figures."""
         self._populate(PopulateContext(session=None, mode="demo", seed=2010, years=DEMO_YEARS, today=DEMO_TODAY), progress)
 
-    def generate(self, options: GenerateOptions, progress=None) -> GenerateReport:
+    def generate(self, options: GenerateOptions, progress=None, *, add: bool = False) -> GenerateReport:
         """Fill an empty database with a synthetic county through every plugin's ``populate``.
 
         One transaction: an interrupted or failed run leaves no generated rows. ``progress``
         receives ``(plugin, stage, done, total)``; the SDK adds the stages
         ``demo.PLUGIN_START`` and ``demo.PLUGIN_END`` around each plugin.
+
+        ``add``: add the county beside those already in the database (it needs a name and a
+        region code of its own, ``options.county`` and ``options.county_code``, and usually
+        another seed); the plugins then populate only the regions this run creates.
         """
         _check_options(options)
         years = tuple(range(options.last_year - options.years + 1, options.last_year + 1))
         today = dt.date(options.last_year + 1, 3, 31)
         started = time.perf_counter()
         ctx = PopulateContext(session=None, mode="synthetic", seed=options.seed, years=years, today=today, options=options)
-        self._populate(ctx, progress)
+        self._populate(ctx, progress, add=add)
         return GenerateReport(seconds=time.perf_counter() - started, plugins=dict(ctx.timings))
 
-    def _populate(self, ctx: PopulateContext, progress) -> None:
+    def _populate(self, ctx: PopulateContext, progress, add: bool = False) -> None:
         if self.user is not None and self.user.role != "admin":
             from .errors import PermissionDenied
 
             raise PermissionDenied(f"用户 {self.user.username} 不能生成数据（规则：只有管理员或本机单用户可以生成演示或模拟数据）",
                                    f"user {self.user.username} may not generate data (rule: only an administrator or the local user does)")
         with self.transaction() as s:
-            if s.execute(select(Region.id).limit(1)).first() is not None:
+            if add:
+                _check_new_county(s, ctx.options)
+                ctx.region_floor = s.execute(select(func.max(Region.id))).scalar() or 0
+            elif s.execute(select(Region.id).limit(1)).first() is not None:
                 raise InputError("数据库已有数据，请换一个新文件", "the database already holds data; use a new file")
             ctx.session = s
             if progress is not None:
@@ -324,8 +331,6 @@ class Shequ:
     def row_counts(self) -> dict[str, int]:
         """``{table key: rows}`` for the region table and every registered record table — of the
         user's scope (its regions and the rows of those regions) for a scoped user."""
-        from sqlalchemy import func
-
         from .auth import scope_ids
 
         out = {}
@@ -491,6 +496,20 @@ def _mask_problem_values(reg, problems: list[Problem], role) -> None:
             p.value = mask(p.value, info.sensitive)
 
 
+def _check_new_county(session: Session, options: GenerateOptions) -> None:
+    """A county added beside others needs a name and a region code that no region has yet."""
+    taken = session.execute(select(Region.name, Region.code).where(
+        (Region.kind == "county") & ((Region.name == options.county) | (Region.code == options.county_code)))).first()
+    if taken is not None:
+        raise InputError(f"数据库已有县 {taken[0]}（代码 {taken[1]}）：新增的县需要另起名称和区划代码（--county、--county-code）",
+                         f"the database already has county {taken[0]} (code {taken[1]}): an added county needs its own name and code "
+                         "(--county, --county-code)")
+    clash = session.execute(select(Region.code).where(Region.code.like(f"{options.county_code}%")).limit(1)).first()
+    if clash is not None:
+        raise InputError(f"区划代码 {clash[0]} 已被使用：请换一个县代码（--county-code）",
+                         f"region code {clash[0]} is taken: choose another county code (--county-code)")
+
+
 def _check_options(options: GenerateOptions) -> None:
     # the synthetic county's 12-digit region codes hold township 100+i (< 600) and village 200+j (< 1000)
     limits = {"townships": (1, 499), "villages_per_township": (1, 799), "households_per_village": (1, 10_000), "years": (1, 50),
@@ -499,3 +518,7 @@ def _check_options(options: GenerateOptions) -> None:
         value = getattr(options, name)
         if not isinstance(value, int) or not lo <= value <= hi:
             raise InputError(f"生成参数 {name} 应为 {lo}–{hi} 之间的整数，收到 {value!r}", f"generate option {name} must be an integer from {lo} to {hi}, got {value!r}")
+    if not (isinstance(options.county_code, str) and len(options.county_code) == 6 and options.county_code.isdigit()):
+        raise InputError(f"县区划代码应为 6 位数字，收到 {options.county_code!r}", f"the county code must be 6 digits, got {options.county_code!r}")
+    if not (isinstance(options.county, str) and options.county.strip()):
+        raise InputError("县名称不能为空", "the county needs a name")

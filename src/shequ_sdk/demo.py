@@ -39,6 +39,7 @@ class PopulateContext:
     rng: random.Random = field(default_factory=random.Random)
     progress: Callable[[str, str, int, int], None] = lambda plugin, stage, done, total: None
     _villages: Optional[list[Region]] = None
+    region_floor: int = 0  # regions with a larger id are this run's (a county added beside others: ``add``)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per plugin, shared by every for_plugin copy
 
     def for_plugin(self, name: str) -> "PopulateContext":
@@ -50,14 +51,17 @@ class PopulateContext:
 
     @property
     def villages(self) -> list[Region]:
-        """Every village and community in the database, in creation order."""
-        return list(self.session.exec(select(Region).where(Region.kind.in_(("village", "community"))).order_by(Region.id)).scalars())
+        """Every village and community this run populates (the whole database unless a county is
+        added beside others), in creation order."""
+        return list(self.session.exec(select(Region).where(Region.kind.in_(("village", "community")), Region.id > self.region_floor)
+                                      .order_by(Region.id)).scalars())
 
     def region(self, name_or_code: str) -> Region:
         return find_region(self.session, name_or_code)
 
     def regions(self, kind: str) -> list[Region]:
-        return list(self.session.exec(select(Region).where(Region.kind == kind).order_by(Region.id)).scalars())
+        """The regions of ``kind`` this run populates, in creation order."""
+        return list(self.session.exec(select(Region).where(Region.kind == kind, Region.id > self.region_floor).order_by(Region.id)).scalars())
 
     def households(self, region: Region) -> list[int]:
         """Ids of the households in ``region``, in order."""

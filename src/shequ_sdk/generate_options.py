@@ -21,3 +21,5 @@ class GenerateOptions:
     years: int = 10
     seed: int = 42
     last_year: int = 2020
+    county: str = "模拟县"  # the county's name: another county added to the same database needs its own
+    county_code: str = "439901"  # its 6-digit region code; townships and villages extend it to 12 digits

@@ -4,6 +4,7 @@ behind, and the command refuses to overwrite data."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -169,3 +170,61 @@ def test_cli_failure_leaves_no_file(cli, tmp_path, exploding):
     code, out, err = cli("generate", "--db", str(path), *TINY_ARGS, "--quiet")
     assert code == 3 and "simulated crash" in err
     assert not path.exists() and not Path(str(path) + "-wal").exists()
+
+
+# -- a second county beside the first ----------------------------------------------------------
+
+def test_a_county_added_beside_another_leaves_the_first_as_it_was(backend_url, tmp_path):
+    """``add=True``: the plugins populate only the new county's regions, so the first county's
+    rows (and so its figures) are exactly those of a database holding it alone."""
+    alone, _ = generated(tmp_path / "alone.db")
+    both, _ = generated(backend_url)
+    try:
+        second = GenerateOptions(**{**TINY.__dict__, "seed": 8, "county": "模拟二县", "county_code": "439902"})
+        both.generate(second, add=True)
+        first_rows, all_rows = dump(alone), dump(both)
+        for table, rows in first_rows.items():
+            assert all_rows[table][:len(rows)] == rows, f"{table}: the first county's rows changed"
+        assert len(all_rows["region"]) == 2 * len(first_rows["region"])
+        with Session(both.engine) as s:
+            added = s.execute(select(Region).where(Region.name == "模拟二县")).scalar_one()
+            villages = s.execute(select(Region.id).where(Region.county_id == added.id, Region.kind.in_(("village", "community")))).scalars().all()
+        assert len(villages) == 3
+        # the plugins wrote rows for the new county's villages
+        tables = {rt.model.__table__.name: rt.model.__table__ for rt in registry().tables.values()}
+        with Session(both.engine) as s:
+            for table in ("household", "finance_posting", "sanitation_collection_run"):
+                tbl = tables[table]
+                assert s.execute(select(tbl.c.id).where(tbl.c.region_id.in_(villages)).limit(1)).first() is not None, table
+        as_of = dt.date(TINY.last_year + 1, 3, 31)
+        year = str(TINY.last_year)
+        assert alone.indicator_values("模拟县", year, as_of=as_of) == both.indicator_values("模拟县", year, as_of=as_of)
+    finally:
+        alone.close()
+        both.close()
+
+
+def test_an_added_county_needs_its_own_name_and_code(tmp_path):
+    sdk, _ = generated(tmp_path / "a.db")
+    try:
+        with pytest.raises(shequ_sdk.InputError, match="--county"):
+            sdk.generate(TINY, add=True)
+        with pytest.raises(shequ_sdk.InputError, match="--county-code"):
+            sdk.generate(GenerateOptions(**{**TINY.__dict__, "county": "模拟二县"}), add=True)
+        with pytest.raises(shequ_sdk.InputError, match="6 digits"):
+            sdk.generate(GenerateOptions(**{**TINY.__dict__, "county": "模拟二县", "county_code": "4399"}), add=True)
+    finally:
+        sdk.close()
+
+
+def test_cli_adds_a_county(cli, tmp_path):
+    path = tmp_path / "two.db"
+    assert cli("generate", "--db", str(path), *TINY_ARGS, "--quiet")[0] == 0
+    code, out, err = cli("generate", "--db", str(path), *TINY_ARGS, "--add", "--county", "模拟二县", "--county-code", "439902",
+                         "--seed", "5", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["options"]["county"] == "模拟二县" and summary["options"]["add"] is True
+    assert summary["rows"]["region"] == 10
+    code, out, err = cli("generate", "--db", str(path), *TINY_ARGS, "--add", "--force")
+    assert code == 2 and "--add" in err

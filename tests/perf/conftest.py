@@ -41,7 +41,7 @@ def check_line(m, name: str | None = None, unit: str | None = None) -> dict:
     value to baseline (when there is a baseline) and a boolean ``met``."""
     line = json.loads(m.line())
     assert set(line) == FIELDS
-    assert isinstance(line["value"], (int, float)) and line["unit"] in ("ms", "s", "MB", "KB", "B")
+    assert isinstance(line["value"], (int, float)) and line["unit"] in ("ms", "s", "MB", "KB", "B", "count")
     if name is not None:
         assert line["name"] == name
     if unit is not None:

@@ -104,6 +104,10 @@ def generate_cmd(
     years: int = typer.Option(_DEFAULTS.years, "--years", min=1, max=50, help="年数 / years of records"),
     last_year: int = typer.Option(_DEFAULTS.last_year, "--last-year", min=1950, max=2100, help="最后一年 / last year of records"),
     seed: int = typer.Option(_DEFAULTS.seed, "--seed", help="随机种子：同一种子生成同一数据库 / seed: the same seed gives the same database"),
+    county: str = typer.Option(_DEFAULTS.county, "--county", help="县名称 / the county's name"),
+    county_code: str = typer.Option(_DEFAULTS.county_code, "--county-code", help="县的 6 位区划代码 / the county's 6-digit region code"),
+    add: bool = typer.Option(False, "--add", help="在已有数据旁再加一个县（另起 --county、--county-code，最好另选 --seed）/ "
+                                                  "add the county beside those already in the database (own --county, --county-code; usually another --seed)"),
     force: bool = typer.Option(False, "--force", help="替换已有数据库 / replace an existing database"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 摘要 / print a JSON summary"),
     quiet: bool = typer.Option(False, "--quiet", help="不显示进度 / no progress display"),
@@ -114,21 +118,24 @@ def generate_cmd(
     from ..plugins import registry, state
 
     url = resolve_url(db)
-    created = _prepare_target(url, force)
+    if add and force:
+        climod.fail("--add 与 --force 不能同时使用 / --add and --force exclude each other")
+    created = None if add else _prepare_target(url, force)
     options = GenerateOptions(townships=townships, villages_per_township=villages_per_township,
-                              households_per_village=households_per_village, years=years, seed=seed, last_year=last_year)
+                              households_per_village=households_per_village, years=years, seed=seed, last_year=last_year,
+                              county=county, county_code=county_code)
     sdk = None
     try:
         climod.warn_failed_plugins()
-        sdk = Shequ(url, create=True)
+        sdk = Shequ(url, create=not add)
         if quiet or as_json:
-            report = sdk.generate(options)
+            report = sdk.generate(options, add=add)
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=climod.err.rich, transient=False) as progress:
-                report = sdk.generate(options, progress=ProgressDisplay(progress))
+                report = sdk.generate(options, progress=ProgressDisplay(progress), add=add)
         counts = sdk.row_counts()
     except BaseException:
         if sdk is not None:
@@ -144,12 +151,13 @@ def generate_cmd(
             "db": url, "seconds": round(report.seconds, 3), "plugins": {k: round(v, 3) for k, v in report.plugins.items()},
             "failed_plugins": dict(state().failures), "rows": counts, "total_rows": sum(counts.values()),
             "options": {"townships": townships, "villages_per_township": villages_per_township,
-                        "households_per_village": households_per_village, "years": years, "last_year": last_year, "seed": seed},
+                        "households_per_village": households_per_village, "years": years, "last_year": last_year, "seed": seed,
+                        "county": county, "county_code": county_code, "add": add},
         }, ensure_ascii=False))
         return
     from rich.table import Table
 
-    t = Table(title=f"模拟县 / synthetic county · {url}")
+    t = Table(title=f"{county} / synthetic county · {url}")
     t.add_column("数据表 table")
     t.add_column("名称 label")
     t.add_column("插件 plugin")

@@ -22,6 +22,8 @@ def serve_cmd(
     behind_proxy: bool = typer.Option(False, "--behind-proxy", help="在 HTTPS 反向代理之后：信任其 X-Forwarded-For/-Proto（代理须是唯一入口）/ behind an HTTPS reverse proxy: trust its X-Forwarded-For/-Proto (it must be the only way in)"),
     ssl_certfile: Optional[Path] = typer.Option(None, "--ssl-certfile", help="直接提供 HTTPS：证书文件 / serve HTTPS: certificate file"),
     ssl_keyfile: Optional[Path] = typer.Option(None, "--ssl-keyfile", help="直接提供 HTTPS：私钥文件 / serve HTTPS: private key file"),
+    num_procs: int = typer.Option(1, "--num-procs", min=1, max=64,
+                                  help="工作进程数（共用一个端口；仅类 Unix 系统）/ worker processes sharing the port (POSIX only)"),
 ):
     """启动看板服务 / Serve every dashboard in dashboards/ (township dashboard, data entry…)."""
     from ..auth import login_required
@@ -38,6 +40,6 @@ def serve_cmd(
                 climod.fail(f"文件不存在：{f} / no such file: {f}")
         serve(s, port=port, address=address, directory=dashboards, show=show, allow_origin=allow_origin, behind_proxy=behind_proxy,
               ssl_certfile=str(ssl_certfile) if ssl_certfile else None, ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-              announce=lambda text: climod.out.print(text, highlight=False, soft_wrap=True))
+              num_procs=num_procs, announce=lambda text: climod.out.print(text, highlight=False, soft_wrap=True))
     finally:
         s.close()

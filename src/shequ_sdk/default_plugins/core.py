@@ -188,20 +188,21 @@ def populate(ctx):
                                 "awarded_by": body, "year": year, "level": level}])
         return
     opts = ctx.options
-    county = create_region(session=ctx.session, name="模拟县", kind="county", code="439901", kind_label="县", synthetic=True)
+    code = opts.county_code
+    county = create_region(session=ctx.session, name=opts.county, kind="county", code=code, kind_label="县", synthetic=True)
     used: set[str] = set()
     total = opts.townships * opts.villages_per_township
     done = 0
     for ti in range(opts.townships):
         t = create_region(session=ctx.session, name=_fresh(ctx, used, "镇"), kind="township", parent=county, kind_label="镇", synthetic=True,
-                          code=f"439901{100 + ti:03d}000")
+                          code=f"{code}{100 + ti:03d}000")
         for vi in range(opts.villages_per_township):
             kind = "community" if vi == 0 else "village"
             seg = 1 + vi if kind == "community" else 200 + vi
             v = create_region(session=ctx.session, name=_fresh(ctx, used, "社区" if kind == "community" else "村"), kind=kind,
-                              parent=t, synthetic=True, code=f"439901{100 + ti:03d}{seg:03d}")
+                              parent=t, synthetic=True, code=f"{code}{100 + ti:03d}{seg:03d}")
             n = max(1, int(ctx.rng.gauss(opts.households_per_village, opts.households_per_village * 0.15)))
-            _households(ctx, v, n, "439901")
+            _households(ctx, v, n, code)
             done += 1
             ctx.progress("core", "地区与住户", done, total)
 

@@ -335,7 +335,8 @@ def allowed_origins(address: str, port: int, extra: Optional[list[str]] = None) 
 
 def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, show: bool = False, threaded: bool = False,
           allow_origin: Optional[list[str]] = None, dashboards: Optional[list[Dashboard]] = None, announce: Callable[[str], None] = print,
-          warm: bool = True, behind_proxy: bool = False, ssl_certfile: Optional[str] = None, ssl_keyfile: Optional[str] = None):
+          warm: bool = True, behind_proxy: bool = False, ssl_certfile: Optional[str] = None, ssl_keyfile: Optional[str] = None,
+          num_procs: int = 1):
     """Serve the dashboards of ``directory`` on ``address:port``; blocks unless ``threaded``.
 
     ``warm`` builds each page once before serving, so the first visitor does not wait for
@@ -343,18 +344,28 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
     reverse proxy (the only way in), so login limits count the visitor's address and cookies
     are ``Secure`` over HTTPS. ``ssl_certfile``/``ssl_keyfile`` serve HTTPS directly. Returns
     the server (a thread when ``threaded``; call ``.stop()`` then ``.join()``).
+
+    ``num_procs`` > 1 forks that many worker processes sharing the port (Bokeh's ``num_procs``;
+    POSIX only, not with ``threaded``): see :func:`_prepare_workers`.
     """
+    from ..errors import InputError
+
+    if not isinstance(num_procs, int) or num_procs < 1:
+        raise InputError(f"进程数应为正整数，收到 {num_procs!r}", f"the number of processes must be a positive integer, got {num_procs!r}")
+    if num_procs > 1 and (threaded or os.name != "posix"):
+        raise InputError("多进程服务只能在前台、类 Unix 系统上运行", "several processes are served only in the foreground, on a POSIX system")
     login = login_required(sdk, address)  # before importing Panel: a refused address fails at once
     import panel as pn
 
     dashboards = dashboards if dashboards is not None else load_dashboards(directory)
-    apps = build_apps(sdk, dashboards, login=login, **session_defaults(sdk))
+    defaults = session_defaults(sdk)
+    apps = build_apps(sdk, dashboards, login=login, **defaults)
     pn.config.index_titles = {d.slug: f"{d.title_zh} · {d.title_en}" for d in dashboards}
     origins = allowed_origins(address, port, allow_origin)
     scheme = "https" if ssl_certfile else "http"
     url = f"{scheme}://{address}:{port}/"
     announce(f"看板地址 / dashboards: {url}  （" + "，".join(f"{d.title_zh} {url}{d.name}" for d in dashboards) + "）"
-             + ("；需要登录 / login required" if login else ""))
+             + ("；需要登录 / login required" if login else "") + (f"；{num_procs} 个进程 / {num_procs} processes" if num_procs > 1 else ""))
     sys.stdout.flush()
     extra: dict[str, Any] = {}
     if login:
@@ -371,9 +382,63 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
     from .sync_web import sync_patterns
 
     extra["extra_patterns"] = public_patterns(sdk) + sync_patterns(sdk)  # the public portal, and village pushes (signed, no login)
+    if num_procs > 1:
+        if warm and not login:
+            prewarm(sdk, dashboards, defaults)
+        warm = False  # Panel's warm-up runs the apps inside Bokeh, and Bokeh refuses to fork after that
+        extra["num_procs"] = num_procs
+        _prepare_workers(sdk)
     return pn.serve(apps, port=port, address=address, websocket_origin=origins, show=show, threaded=threaded, start=True,
                     title={d.name: d.title_zh for d in dashboards}, index=str(INDEX_TEMPLATE), liveness=True, verbose=False,
                     warm=warm and not login, **extra)
+
+
+def prewarm(sdk, dashboards: list[Dashboard], params: dict) -> None:
+    """Build each page once outside any Bokeh session (imports, first queries), before the
+    workers are forked: they start with it all loaded. A page that fails is logged, not fatal."""
+    for d in dashboards:
+        try:
+            obj = d.create(sdk=sdk, **params)
+            if hasattr(obj, "__panel__"):
+                obj.__panel__()
+        except Exception as exc:  # noqa: BLE001  (the page shows its own error card when visited)
+            log.warning("warming %s failed: %s", d.slug, exc)
+
+
+_WORKERS: dict[str, Any] = {}
+
+
+def _prepare_workers(sdk) -> None:
+    """Before Bokeh forks the workers: no database connection may be shared across the fork.
+
+    The parent's pooled connections are closed now, and each worker drops whatever pool it
+    inherited (``engine.dispose(close=False)``, as SQLAlchemy advises after ``fork``), so every
+    worker opens its own connections (SQLite in WAL mode takes several processes). A worker also
+    ends itself once the parent is gone: Tornado's parent only waits for its workers, and a
+    ``kill`` of it alone would otherwise leave them serving."""
+    _WORKERS["engine"] = sdk.engine
+    _WORKERS["parent"] = os.getpid()
+    if not _WORKERS.get("hooked"):
+        os.register_at_fork(after_in_child=_after_fork_in_worker)
+        _WORKERS["hooked"] = True
+    sdk.engine.dispose()
+
+
+def _after_fork_in_worker() -> None:
+    engine, parent = _WORKERS.get("engine"), _WORKERS.get("parent")
+    if engine is None or os.getppid() != parent:
+        return  # a fork of something else (not of the serving process's workers)
+    engine.dispose(close=False)
+
+    def watch() -> None:
+        import signal
+
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        log.warning("the serving process %s is gone: this worker stops", parent)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="shequ-parent-watch", daemon=True).start()
 
 
 def login_required(sdk, address: str) -> bool:

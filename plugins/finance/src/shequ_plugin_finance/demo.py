@@ -32,7 +32,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from shequ_sdk import Association, AssociationMember, Period, Region, config
+from shequ_sdk import Association, AssociationMember, Period, config
 
 from . import deadlines, workflow
 from .models import ASSOCIATION_TYPE, BOARDS, BOARDS_FOR_KIND, CHARTS, DIRECTIONS, LedgerEntry, Posting, PostingItem, Query
@@ -84,7 +84,7 @@ def populate(ctx) -> None:
     else:
         _synthetic(ctx)
     # the disclosure schedule of every year of data, stored once (reads never write it)
-    for county in ctx.session.execute(select(Region).where(Region.parent_id.is_(None))).scalars():
+    for county in ctx.regions("county"):
         deadlines.refresh(ctx.session, county, dt.date(min(ctx.years), 1, 1), dt.date(max(ctx.years), 12, 31))
 
 
