@@ -66,16 +66,16 @@ def main(argv: Optional[list[str]] = None) -> None:
         return None
     from .cli import main as cli_main
 
-    copy = _Copy(sys.stdout)
+    copy, shown = _Copy(sys.stdout), False
     sys.stdout = copy
     try:
         cli_main(args)
+        shown = True
     except SystemExit as exc:
-        if exc.code in (0, None) and copy.parts:
-            cli_cache.save_help(key, "".join(copy.parts))
+        shown = exc.code in (0, None)  # a mistake (exit 2) is never remembered
         raise
     finally:
         sys.stdout = copy.inner
-    if copy.parts:
-        cli_cache.save_help(key, "".join(copy.parts))
+        if shown and copy.parts:
+            cli_cache.save_help(key, "".join(copy.parts))
     return None

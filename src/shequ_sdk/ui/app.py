@@ -63,6 +63,7 @@ class App(pn.viewable.Viewer):
         super().__init__(**params)
         self._layout = None
         self._template = None
+        self._link_problems: list = []  # (name, value, error) of the address's values that name nothing
 
     # -- parts a subclass provides ----------------------------------------------------------
     def controls(self) -> list:
@@ -167,7 +168,7 @@ class App(pn.viewable.Viewer):
         from .serving import message_card
 
         cards = []
-        for name, value, exc in getattr(self, "_link_problems", []):
+        for name, value, exc in self._link_problems:
             shown = value.replace("\x00", "") or "（空）"
             if isinstance(exc, ShequError) and name in ("region", "village"):
                 zh, en = f"{exc.zh}（来自链接）。", f"{exc.en} (from the link)."
@@ -187,9 +188,7 @@ class App(pn.viewable.Viewer):
                 from .urlstate import parse_query
 
                 given = parse_query(pn.state.location.search)
-                problems: list = []
-                self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given}, problems)
-                self._link_problems = problems
+                self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given}, self._link_problems)
             tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1",
                                                 meta_viewport="width=device-width, initial-scale=1",  # phones: no 980 px desktop page
                                                 raw_css=[PRINT_CSS])

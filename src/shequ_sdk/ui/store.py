@@ -333,14 +333,6 @@ class DataStore(pn.viewable.Viewer):
             self.param.update(**applied)
         return applied
 
-    def sync_url(self, location, names: dict[str, str]) -> None:
-        """Keep ``names`` (``{param: query name}``) in step with the page URL, tolerating bad values."""
-        from urllib.parse import parse_qs
-
-        query = {k: v[-1] for k, v in parse_qs((location.search or "").lstrip("?")).items()}
-        self.apply({param_name: query[q] for param_name, q in names.items() if q in query})
-        location.sync(self, names, on_error=lambda mapped: self.apply(mapped))
-
     # -- caching ----------------------------------------------------------------------------
     def _cached(self, key: tuple, compute, versioned: bool = True):
         if self._cache_version != self.version:
