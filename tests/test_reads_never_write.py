@@ -51,6 +51,7 @@ def test_every_read_command_and_call_leaves_the_database_as_it_was(demo, cli, tm
         ("lock", "status", "--region", VILLAGE, "--period", "2010Q4"),
         ("config", "show", "finance.quarterly_due_day", "--region", VILLAGE),
         ("verify",),
+        ("analytics", "status"),
     ):
         code, out, err = cli(*args, "--db", demo.url)
         assert code in (0, 1), (args, out, err)  # check exits 1 when it finds problems: still a read

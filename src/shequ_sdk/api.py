@@ -327,6 +327,30 @@ class Shequ:
             if progress is not None:
                 ctx.progress = progress
             populate(s, ctx)
+            # the stored indicator cells, in the same transaction: a new database answers from them at once
+            from . import analytics
+
+            step = None if progress is None else (lambda done, total: progress("analytics", "指标汇总 / indicator cells", done, total))
+            if add:
+                analytics.refresh(s, progress=step)
+            else:
+                analytics.rebuild(s, progress=step)
+
+    def rebuild_analytics(self, progress=None) -> dict:
+        """Recompute every stored indicator cell from the raw tables (``shequ analytics rebuild``).
+        ``progress(done, total)`` after each period. Returns ``{"periods", "parts", "cells"}``."""
+        from . import analytics
+
+        with self.transaction() as s:
+            return analytics.rebuild(s, progress=progress)
+
+    def refresh_analytics(self, progress=None) -> dict:
+        """Recompute the stored cells that writes made stale (``shequ analytics refresh``; ``shequ
+        serve`` does it in the background). Returns ``{"parts", "cells", "marks"}``."""
+        from . import analytics
+
+        with self.transaction() as s:
+            return analytics.refresh(s, progress=progress)
 
     def row_counts(self) -> dict[str, int]:
         """``{table key: rows}`` for the region table and every registered record table — of the

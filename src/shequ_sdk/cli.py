@@ -386,3 +386,4 @@ from .commands import publish as _publish_command  # noqa: E402,F401  registers 
 from .commands import config_cmd as _config_commands  # noqa: E402,F401  registers `shequ config set|show`
 from .commands import sync as _sync_commands  # noqa: E402,F401  registers `shequ sync export|import|register-key|status` and `shequ village init`
 from .commands import regions as _regions_commands  # noqa: E402,F401  registers `shequ regions import-geo`
+from .commands import analytics_cmd as _analytics_commands  # noqa: E402,F401  registers `shequ analytics rebuild|refresh|status`

@@ -215,6 +215,9 @@ def all_tables():
     from .sync import SYNC_TABLES
 
     tables += [m.__table__ for m in SYNC_TABLES]  # offline-village sync state (shequ_sdk.sync)
+    from .analytics import TABLES as CELL_TABLES
+
+    tables += [m.__table__ for m in CELL_TABLES]  # the stored indicator cells (shequ_sdk.analytics)
     tables += [t.model.__table__ for t in registry().tables.values() if t.model.__table__ not in tables]
     return tables
 

@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from . import analytics
 from .errors import InputError, NotFoundError
 from .models import Region
 from .period import Period
@@ -90,6 +91,14 @@ class IndicatorQuery:
         statement an indicator sends is compiled once per process."""
         return RegionValues(values)
 
+    @property
+    def last_day(self) -> dt.date:
+        """The period's last day that has happened: ``min(end, as_of)``. ``col <= q.last_day``
+        beside the period filter on the same ``col`` is what ``col <= q.as_of`` means there, but
+        its statement is the same on every day after the period ended, so the part is stored in
+        the aggregate layer instead of computed live (docs/plugins.md)."""
+        return min(self.period.end, self.as_of)
+
     def in_period(self, date_col) -> ColumnElement:
         return and_(date_col >= self.start, date_col <= self.end)
 
@@ -135,11 +144,11 @@ def part_rows(session: Session, part) -> Iterable[tuple[int, Any]]:
     return part.items() if isinstance(part, RegionValues) else session.execute(part).columns("region_id", "value")
 
 
-def _rolled(session: Session, stmt, groups: dict[int, Any]) -> dict[int, Any]:
+def _rolled(rows: Iterable[tuple[int, Any]], groups: dict[int, Any]) -> dict[int, Any]:
     """Σ ``value`` per group of a part's per-region rows, as SQL's ``SUM`` would: NULLs skipped,
     a group with no value left out; rows of regions outside the area (``groups``) are dropped."""
     out: dict[int, Any] = {}
-    for rid, value in part_rows(session, stmt):
+    for rid, value in rows:
         g = groups.get(rid)
         if g is None or value is None:
             continue
@@ -156,6 +165,7 @@ def compute(
     level: Optional[str] = None,
     as_of: Optional[dt.date] = None,
     parts: bool = False,
+    cells: bool = True,
 ) -> dict[int, dict[str, Any]]:
     """Indicator values for ``region``'s area in ``period``.
 
@@ -190,14 +200,19 @@ def compute(
     from .db import is_read_only
 
     read_only = is_read_only(session.get_bind())
+    chosen = [ind for ind in chosen if period.kind in ind.period_kinds]
+    stored = analytics.stored_parts(session, region, period, as_of, chosen) if cells else {}
     for ind in chosen:
-        if period.kind not in ind.period_kinds:
-            continue
-        if ind.prepare is not None and not read_only:
+        num_cells = stored.get(analytics.part_name(ind.key, "n"))
+        den_cells = stored.get(analytics.part_name(ind.key, "d")) if ind.denominator else {}
+        if ind.prepare is not None and not read_only and (num_cells is None or den_cells is None):
             # a read-only database (read-only media) keeps the derived rows as last stored
             ind.prepare(session, q)
-        nums = _rolled(session, ind.numerator(q), groups)
-        dens = _rolled(session, ind.denominator(q), groups) if ind.denominator else {}
+        nums = _rolled(num_cells.items() if num_cells is not None else part_rows(session, ind.numerator(q)), groups)
+        if not ind.denominator:
+            dens = {}
+        else:
+            dens = _rolled(den_cells.items() if den_cells is not None else part_rows(session, ind.denominator(q)), groups)
         for gid, values in out.items():
             if parts:
                 values[ind.key] = (nums.get(gid), dens.get(gid) if ind.denominator else None)

@@ -29,7 +29,7 @@ from pydantic_core import SchemaValidator, core_schema
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
-from . import audit, locks, references
+from . import analytics, audit, locks, references
 from .auth import check_stored, check_write
 from .errors import BatchError, InputError, Problem
 from .fields import FieldInfo, describe_model
@@ -598,7 +598,8 @@ def write(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a bulk batch allocates millions of small objects: collections only slow it down
     try:
-        return _write(session, rt, rows, mode, today, return_ids, start_row, actor, sync)
+        with analytics.precise(session, rt.model.__table__.name):  # the batch reports its regions itself (_changed)
+            return _write(session, rt, rows, mode, today, return_ids, start_row, actor, sync)
     except _INTEGRITY_ERRORS as exc:
         # a unique or foreign-key constraint the checks above cannot see (a stored duplicate)
         detail = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -652,7 +653,9 @@ def _changed(session: Session, rt: RecordTable, region_ids: list) -> None:
     """Tell the plugins which regions' rows of ``rt`` this batch changed (``records_changed``)."""
     from .plugins import notify_changed
 
-    notify_changed(session, rt.key, region_ids if "region_id" in rt.model.__table__.c else None)
+    ids = region_ids if "region_id" in rt.model.__table__.c else None
+    analytics.touched(session, rt.model.__table__.name, ids)  # stored indicator cells of these regions are stale
+    notify_changed(session, rt.key, ids)
 
 
 def _check_references(session: Session, rt: RecordTable, rows: list, start_row: int) -> None:

@@ -135,7 +135,17 @@ def step_refused(sdk, village, amount: int, offset: int):
     sdk.write("sanitation_collection_run", [good, {**good, "trip": 2, "amount_kg": -1}], today=AS_OF)
 
 
-STEPS = [step_household, step_run, step_ledger, step_correct_run, step_board, step_exception, step_refused]
+def step_refresh(sdk, village, amount: int, offset: int):
+    """The stored indicator cells brought up to date (what ``shequ serve`` does in the background):
+    from here on the figures come from the cells until the next write makes them stale again."""
+    from shequ_sdk import analytics
+
+    sdk.refresh_analytics()
+    with sdk.reading() as s:
+        assert analytics.status(s)["dirty"] == 0
+
+
+STEPS = [step_household, step_run, step_ledger, step_correct_run, step_board, step_exception, step_refused, step_refresh]
 
 steps = st.lists(st.tuples(st.sampled_from(STEPS), st.integers(0, 3), st.integers(1, 3000), st.integers(0, 99),
                            st.integers(0, 5), st.sampled_from(PERIODS)), min_size=1, max_size=4)
@@ -171,6 +181,10 @@ def test_indicators_equal_a_fresh_recompute_after_any_writes(bench, county):
     # every kind of step once, at every kind of area, so no corner is left to chance; then Hypothesis
     check([(step, i, 1200 + i, 10 + i, i % (len(areas) + 1), PERIODS[i % len(PERIODS)]) for i, step in enumerate(STEPS)])
     assert written == {s.__name__ for s in STEPS} - {"step_refused"}, (written, refusals)
+    with county.reading() as s:  # the generated county was built with its cells, and the refresh stored them
+        from shequ_sdk import analytics
+
+        assert analytics.status(s)["cells"] > 0
     assert {kind for _, kind in checked} == {"county", "township", "village"}
     assert any(r.startswith("step_refused") for r in refusals)
 

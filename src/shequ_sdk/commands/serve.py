@@ -24,6 +24,8 @@ def serve_cmd(
     ssl_keyfile: Optional[Path] = typer.Option(None, "--ssl-keyfile", help="直接提供 HTTPS：私钥文件 / serve HTTPS: private key file"),
     num_procs: int = typer.Option(1, "--num-procs", min=1, max=64,
                                   help="工作进程数（共用一个端口；仅类 Unix 系统）/ worker processes sharing the port (POSIX only)"),
+    refresh_every: float = typer.Option(5.0, "--refresh-every", min=0,
+                                        help="每隔几秒在后台更新写入后过期的指标汇总（0 不更新）/ seconds between background refreshes of stale indicator cells (0: never)"),
 ):
     """启动看板服务 / Serve every dashboard in dashboards/ (township dashboard, data entry…)."""
     from ..auth import login_required
@@ -40,6 +42,6 @@ def serve_cmd(
                 climod.fail(f"文件不存在：{f} / no such file: {f}")
         serve(s, port=port, address=address, directory=dashboards, show=show, allow_origin=allow_origin, behind_proxy=behind_proxy,
               ssl_certfile=str(ssl_certfile) if ssl_certfile else None, ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-              num_procs=num_procs, announce=lambda text: climod.out.print(text, highlight=False, soft_wrap=True))
+              num_procs=num_procs, refresh_every=refresh_every, announce=lambda text: climod.out.print(text, highlight=False, soft_wrap=True))
     finally:
         s.close()

@@ -140,19 +140,21 @@ def _snapshot(engine) -> Iterator:
 
 
 def run_verifiers(sdk, progress: Optional[Callable[[int], None]] = None, saved_head: Optional[tuple[int, str]] = None,
-                  on_total: Optional[Callable[[int], None]] = None) -> Verification:
+                  on_total: Optional[Callable[[int], None]] = None, full: bool = False) -> Verification:
     """Run every verification on an open :class:`~shequ_sdk.api.Shequ`.
 
     The chain is recomputed once (the core verifier ``core.audit_chain`` reports its problems),
     the replay (``core.audit_replay``) once; ``saved_head`` adds ``core.audit_head``. A verifier
     that raises is reported as a problem of its own (a broken check is not a pass).
     ``on_total`` receives the number of entries and rows to read, ``progress`` each step.
+    ``full``: verifiers that sample (the stored indicator cells) check everything.
     """
     from .. import replay as replaymod
     from ..audit import head, verify_chain
     from ..plugins import registry
 
     with _snapshot(sdk.engine) as session:
+        session.info["shequ.verify_full"] = full
         if on_total is not None:
             on_total(head(session)[0] + replaymod.row_total(session))
         chain = verify_chain(session, progress=progress)
@@ -199,13 +201,14 @@ def _problem_json(p: Problem) -> dict:
 @app.command("verify")
 def verify_cmd(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
                head_file: Optional[Path] = typer.Option(None, "--head-file", help="与此前保存的链尾比对 / compare with a saved head (file from --save-head, or 'seq N HASH')"),
-               save_head: Optional[Path] = typer.Option(None, "--save-head", help="校验通过后把链尾写入此文件 / write the head to this file when everything passed")):
+               save_head: Optional[Path] = typer.Option(None, "--save-head", help="校验通过后把链尾写入此文件 / write the head to this file when everything passed"),
+               full: bool = typer.Option(False, "--full", help="核对全部指标汇总，而非抽样 / recompute every stored indicator cell, not a sample")):
     """校验审计日志哈希链、按日志重放核对各表、已公开数据的指纹 / Verify the audit chain, replay it against the tables, check published fingerprints; exit 1 if anything was altered."""
     saved = read_head(head_file) if head_file is not None else None
     sdk = climod._open(db)
     try:
         with _progress_bar(not as_json) as (on_total, advance):
-            found = run_verifiers(sdk, progress=advance, saved_head=saved, on_total=on_total)
+            found = run_verifiers(sdk, progress=advance, saved_head=saved, on_total=on_total, full=full)
     finally:
         sdk.close()
     chain, replayed, results = found.chain, found.replay, found.results

@@ -249,6 +249,10 @@ def register_verifiers(register):
 
     register(Verifier(key="core.sync_packages", label_zh="同步包导入与审计日志对应", label_en="Imported sync packages tie to the audit log",
                       check=package_verifier))
+    from ..analytics import cells_verifier
+
+    register(Verifier(key="core.indicator_cells", label_zh="指标汇总与原始数据一致（抽样，--full 全部）",
+                      label_en="Stored indicator cells equal a recompute (a sample; --full: all)", check=cells_verifier))
 
 
 @hookimpl

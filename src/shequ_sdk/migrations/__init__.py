@@ -513,10 +513,24 @@ def upgrade(db, *, dry_run: bool = False, empty_ok: bool = False) -> MigrateResu
             st = status(conn)
             if st.behind:
                 raise InputError(f"迁移后仍缺少版本 {st.missing}", f"still missing {st.missing} after the upgrade")
+            _cells_stale(conn)
         return result
     finally:
         engine.dispose()
         result.seconds = time.perf_counter() - started
+
+
+def _cells_stale(conn: Connection) -> None:
+    """A migration may change data in bulk behind the write path: every stored indicator part is
+    marked stale (computed live, then recomputed by the next refresh)."""
+    from sqlalchemy.orm import Session
+
+    from .. import analytics
+
+    with Session(bind=conn) as session:  # joins the migration's transaction: committed with it
+        if analytics._active(session):
+            analytics.invalidate_all(session)
+            session.commit()
 
 
 # -- drift and new revisions ---------------------------------------------------------------------

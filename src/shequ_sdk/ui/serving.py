@@ -336,7 +336,7 @@ def allowed_origins(address: str, port: int, extra: Optional[list[str]] = None) 
 def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, show: bool = False, threaded: bool = False,
           allow_origin: Optional[list[str]] = None, dashboards: Optional[list[Dashboard]] = None, announce: Callable[[str], None] = print,
           warm: bool = True, behind_proxy: bool = False, ssl_certfile: Optional[str] = None, ssl_keyfile: Optional[str] = None,
-          num_procs: int = 1):
+          num_procs: int = 1, refresh_every: float = 5.0):
     """Serve the dashboards of ``directory`` on ``address:port``; blocks unless ``threaded``.
 
     ``warm`` builds each page once before serving, so the first visitor does not wait for
@@ -347,6 +347,9 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
 
     ``num_procs`` > 1 forks that many worker processes sharing the port (Bokeh's ``num_procs``;
     POSIX only, not with ``threaded``): see :func:`_prepare_workers`.
+
+    ``refresh_every``: seconds between background refreshes of the stored indicator cells that
+    writes made stale (:class:`shequ_sdk.analytics.Refresher`, in this process only; 0: none).
     """
     from ..errors import InputError
 
@@ -388,9 +391,33 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
         warm = False  # Panel's warm-up runs the apps inside Bokeh, and Bokeh refuses to fork after that
         extra["num_procs"] = num_procs
         _prepare_workers(sdk)
-    return pn.serve(apps, port=port, address=address, websocket_origin=origins, show=show, threaded=threaded, start=True,
-                    title={d.name: d.title_zh for d in dashboards}, index=str(INDEX_TEMPLATE), liveness=True, verbose=False,
-                    warm=warm and not login, **extra)
+    refresher = None
+    if refresh_every > 0:
+        from ..analytics import Refresher
+
+        refresher = Refresher(sdk.engine, every=refresh_every)  # in this process only: forked workers do not inherit threads
+        refresher.start()
+    try:
+        server = pn.serve(apps, port=port, address=address, websocket_origin=origins, show=show, threaded=threaded, start=True,
+                          title={d.name: d.title_zh for d in dashboards}, index=str(INDEX_TEMPLATE), liveness=True, verbose=False,
+                          warm=warm and not login, **extra)
+    except BaseException:
+        if refresher is not None:
+            refresher.stop()
+        raise
+    if refresher is not None:
+        if not threaded:
+            refresher.stop()  # the server has ended
+        else:
+            stop = server.stop
+
+            def stop_both(*args, **kwargs):
+                refresher.stop()
+                return stop(*args, **kwargs)
+
+            server.stop = stop_both
+            server.refresher = refresher
+    return server
 
 
 def prewarm(sdk, dashboards: list[Dashboard], params: dict) -> None:

@@ -78,47 +78,11 @@ def region_refs(sdk) -> dict[int, str]:
 
 
 def data_years(sdk) -> tuple[int, int, Optional[dt.date]]:
-    """``(first year, last year, latest day)`` of the data in the registered record tables.
+    """``(first year, last year, latest day)`` of the data (:func:`shequ_sdk.analytics.data_years`)."""
+    from ..analytics import data_years as years
 
-    One ``MIN``/``MAX`` per table on its date or period column. The first year is the median
-    of the tables' first years: founding dates (an association set up in 1985) would otherwise
-    stretch every selector over decades without records. Falls back to this year.
-    """
-    reg = registry()
-    firsts: list[int] = []
-    hi: Optional[int] = None
-    latest: Optional[dt.date] = None
-    today = dt.date.today()
     with Session(sdk.engine) as s:
-        for rt in reg.tables.values():
-            tbl = rt.model.__table__
-            name = rt.date_field or rt.period_field
-            if not name:
-                continue
-            col = tbl.c[name]
-            first, last = s.execute(select(func.min(col), func.max(col))).one()
-            if first is None:
-                continue
-            if rt.date_field:
-                first, last = _as_date(first), min(_as_date(last), today)  # a planned date is not data yet
-                years = (first.year, last.year)
-                latest = max(latest, last) if latest else last
-            else:
-                years = (int(str(first)[:4]), int(str(last)[:4]))
-            firsts.append(years[0])
-            hi = years[1] if hi is None else max(hi, years[1])
-    if not firsts:
-        return today.year, today.year, None
-    firsts.sort()
-    return firsts[(len(firsts) - 1) // 2], hi, latest
-
-
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+        return years(s)
 
 
 def default_period(sdk, span: Optional[tuple[int, int, Optional[dt.date]]] = None) -> str:

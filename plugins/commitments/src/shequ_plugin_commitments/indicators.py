@@ -49,11 +49,11 @@ def withdrawn(q):
 
 
 def complaints(q):
-    return q.count(Q, Q.received_on <= q.as_of, date=Q.received_on)
+    return q.count(Q, Q.received_on <= q.last_day, date=Q.received_on)
 
 
 def upheld(q):
-    return q.count(Q, Q.received_on <= q.as_of, Q.outcome.in_(UPHELD), date=Q.received_on)
+    return q.count(Q, Q.received_on <= q.last_day, Q.outcome.in_(UPHELD), date=Q.received_on)
 
 
 def _replies(q) -> tuple[dict[int, int], dict[int, int]]:

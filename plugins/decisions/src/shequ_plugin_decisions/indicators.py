@@ -24,7 +24,7 @@ def _day(q):
 
 
 def major_matters(q):
-    return q.count(M, M.proposed_on <= q.as_of, date=M.proposed_on)
+    return q.count(M, M.proposed_on <= q.last_day, date=M.proposed_on)
 
 
 def four_done(q):
@@ -72,7 +72,7 @@ def disclosures_due(q):
 
 
 def _payments_due(q):
-    return (P.due_on <= q.as_of,)
+    return (P.due_on <= q.last_day,)
 
 
 def income_due(q):

@@ -66,7 +66,7 @@ def _schedule(q, kinds, setting_key: str, per: int):
     F, C = SpecialFamily, FamilyContact
     logged = (
         select(C.family_id.label("family_id"), func.count().label("n"))
-        .where(q.in_scope(C.region_id), C.kind.in_(kinds), q.in_period(C.contact_date), C.contact_date <= q.as_of)
+        .where(q.in_scope(C.region_id), C.kind.in_(kinds), q.in_period(C.contact_date), C.contact_date <= q.last_day)
         .group_by(C.family_id)
         .subquery()
     )
@@ -117,16 +117,16 @@ def family_doctor_signed(q):
 
 
 def services(q):
-    return q.count(FamilyService, FamilyService.service_date <= q.as_of, date=FamilyService.service_date)
+    return q.count(FamilyService, FamilyService.service_date <= q.last_day, date=FamilyService.service_date)
 
 
 def service_attendees(q):
-    return q.sum(FamilyService, FamilyService.attendees, FamilyService.service_date <= q.as_of, date=FamilyService.service_date)
+    return q.sum(FamilyService, FamilyService.attendees, FamilyService.service_date <= q.last_day, date=FamilyService.service_date)
 
 
 def home_visits(q):
     C = FamilyContact
-    return q.count(C, C.kind.in_(HOME_VISIT_KINDS), C.contact_date <= q.as_of, date=C.contact_date)
+    return q.count(C, C.kind.in_(HOME_VISIT_KINDS), C.contact_date <= q.last_day, date=C.contact_date)
 
 
 visits_num, visits_den = schedule_rate(HOME_VISIT_KINDS, "family_planning.home_visits_per_year", PER_YEAR)

@@ -19,7 +19,7 @@ M = MediationCase
 
 
 def _accepted(q):
-    return (M.status != "rejected", M.registered_on <= q.as_of)
+    return (M.status != "rejected", M.registered_on <= q.last_day)
 
 
 def mediation_cases(q):
@@ -27,11 +27,11 @@ def mediation_cases(q):
 
 
 def mediation_success(q):
-    return q.count(M, M.status == "success", M.registered_on <= q.as_of, date=M.registered_on)
+    return q.count(M, M.status == "success", M.registered_on <= q.last_day, date=M.registered_on)
 
 
 def agreement_amount(q):
-    return q.sum(M, M.amount_fen, M.status == "success", M.registered_on <= q.as_of, date=M.registered_on)
+    return q.sum(M, M.amount_fen, M.status == "success", M.registered_on <= q.last_day, date=M.registered_on)
 
 
 def followed_up(q):
@@ -40,7 +40,7 @@ def followed_up(q):
 
 
 def _closed(q):
-    return (M.status.in_(CONCLUDED_STATUS), M.closed_on <= q.as_of)
+    return (M.status.in_(CONCLUDED_STATUS), M.closed_on <= q.last_day)
 
 
 def closed_cases(q):
@@ -67,15 +67,15 @@ def closed_on_time(q):
 
 
 def patrols(q):
-    return q.count(Patrol, Patrol.patrol_date <= q.as_of, date=Patrol.patrol_date)
+    return q.count(Patrol, Patrol.patrol_date <= q.last_day, date=Patrol.patrol_date)
 
 
 def patrol_person_hours(q):
-    return q.sum(Patrol, Patrol.participants * Patrol.hours, Patrol.patrol_date <= q.as_of, date=Patrol.patrol_date)
+    return q.sum(Patrol, Patrol.participants * Patrol.hours, Patrol.patrol_date <= q.last_day, date=Patrol.patrol_date)
 
 
 def patrol_issues(q):
-    return q.sum(Patrol, Patrol.issues_found, Patrol.patrol_date <= q.as_of, date=Patrol.patrol_date)
+    return q.sum(Patrol, Patrol.issues_found, Patrol.patrol_date <= q.last_day, date=Patrol.patrol_date)
 
 
 INDICATORS = (

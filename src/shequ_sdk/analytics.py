@@ -1,0 +1,666 @@
+"""The aggregate layer: every indicator part's value per region and period, stored and kept fresh.
+
+The engine (:mod:`shequ_sdk.indicators`) sums each part's per-region rows to the requested area.
+This module stores those rows — ``indicator_cell``: one row per period, part and region with a
+value (regions without one have no row) — so a reading of a whole county and period is one
+indexed read of the cells instead of one statement per part over the raw tables.
+
+Which parts are stored. A part is stored when its value depends on the data only:
+
+- it is SQL (a part worked out in Python, :meth:`IndicatorQuery.per_region`, is computed live);
+- its indicator has no ``prepare`` (derived rows brought in step at read time);
+- the period ended before today: the quarter still running is computed live (its data and its
+  "last day so far" change daily);
+- it does not depend on "today": the statement built for ``as_of`` and for ``as_of`` ten years
+  later compile to the same SQL with the same parameters. Statuses such as 未到期 (a due date
+  compared with today) differ, so they are computed live, over the raw tables, on every read —
+  correct on any day without keying cells by the date, which would make every cell stale at
+  midnight.
+
+The decision and the tables a part reads (found in its compiled statement) are worked out once
+per process and period kind (:func:`plan`). ``indicator_built`` records which parts were built
+for which period, with a fingerprint of their SQL: a plugin whose SQL changed is computed live
+until the next refresh.
+
+Freshness. Every write in a session is noticed (:func:`touched` from the validated write path
+with the exact regions; session events for everything else: ORM objects with their region, DML
+statements as "every region"), and before the session commits the parts that read the written
+tables are marked dirty for those regions (``indicator_dirty``). A read uses a part's cells only
+when it was built for the period and is not dirty anywhere in the area; otherwise that part is
+computed live. So answers are always as fresh as the raw data; a write costs one small insert.
+:func:`refresh` then recomputes the dirty cells (the regions concerned, every built period) —
+run by ``shequ serve`` in the background a few seconds after writes, by ``shequ analytics
+refresh``, and after ``shequ demo`` / ``shequ generate`` / ``shequ migrate``. Reads never write.
+
+A direct database edit bypasses all of this; ``shequ verify`` recomputes a sample of cells (or
+all, ``--full``) and names every difference (:func:`check`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import threading
+import weakref
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Optional
+
+from sqlalchemy import Column, Integer, String, delete, event, func, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Field, Session, SQLModel
+
+from .period import Period
+
+ALL_REGIONS = 0  # ``indicator_dirty.region_id`` for "every region" (no region has id 0)
+FUTURE = dt.timedelta(days=3653)  # the second "today" a part is built for, to find parts that depend on it
+
+
+class IndicatorCell(SQLModel, table=True):
+    """One part's value for one region and period (``part``: ``<indicator key>#n`` or ``#d``)."""
+
+    __tablename__ = "indicator_cell"
+    period: str = Field(primary_key=True, max_length=16)
+    part: str = Field(primary_key=True, max_length=200)
+    region_id: int = Field(primary_key=True, index=True)
+    value: str = Field(max_length=80)  # typed text: i:12, d:12.50, f:0.5 (see encode)
+
+
+class IndicatorBuilt(SQLModel, table=True):
+    """A part whose cells hold every region's value for a period, built from SQL of this fingerprint."""
+
+    __tablename__ = "indicator_built"
+    period: str = Field(primary_key=True, max_length=16)
+    part: str = Field(primary_key=True, max_length=200)
+    fingerprint: str = Field(max_length=64)
+
+
+class IndicatorDirty(SQLModel, table=True):
+    """A part whose cells of ``region_id`` (0: every region) are stale, in every period."""
+
+    __tablename__ = "indicator_dirty"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    part: str = Field(max_length=200, index=True)
+    region_id: int = Field(index=True)
+
+
+class IndicatorPart(SQLModel, table=True):
+    """The tables a stored part reads (comma-separated), found in its SQL when it was built."""
+
+    __tablename__ = "indicator_part"
+    part: str = Field(primary_key=True, max_length=200)
+    tables: str
+
+
+TABLES = (IndicatorCell, IndicatorBuilt, IndicatorDirty, IndicatorPart)
+_OWN = {m.__tablename__ for m in TABLES}
+
+
+# -- values -----------------------------------------------------------------------------------------
+
+def encode(value) -> str:
+    """A part's value as typed text, so it reads back as the type the SQL gave."""
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int):
+        return f"i:{value}"
+    if isinstance(value, Decimal):
+        return f"d:{value}"
+    if isinstance(value, float):
+        return f"f:{value!r}"
+    raise TypeError(f"an indicator part's value must be a number, not {type(value).__name__}")
+
+
+def decode(text: str):
+    kind, raw = text[:1], text[2:]
+    if kind == "i":
+        return int(raw)
+    if kind == "d":
+        return Decimal(raw)
+    return float(raw)
+
+
+def part_name(key: str, which: str) -> str:
+    return f"{key}#{which}"
+
+
+# -- plans: which parts are stored, and what they read -------------------------------------------------
+
+class Plan:
+    """How one part is stored: its SQL's fingerprint and the tables it reads."""
+
+    __slots__ = ("fingerprint", "tables")
+
+    def __init__(self, fingerprint: str, tables: frozenset[str]):
+        self.fingerprint = fingerprint
+        self.tables = tables
+
+
+_plans: dict[tuple, Optional[Plan]] = {}
+_plans_lock = threading.Lock()
+
+
+def _compiled(session, stmt) -> tuple[str, tuple]:
+    c = stmt.compile(dialect=session.get_bind().dialect)
+    return str(c), tuple(sorted((k, repr(v)) for k, v in c.params.items()))
+
+
+def _tables(stmt) -> frozenset[str]:
+    from sqlalchemy import Table
+    from sqlalchemy.sql import visitors
+
+    return frozenset(el.name for el in visitors.iterate(stmt) if isinstance(el, Table))
+
+
+def _statement(ind, which: str, q):
+    fn = ind.numerator if which == "n" else ind.denominator
+    return fn(q)
+
+
+def plan(session, ind, which: str, period: Period, as_of: dt.date) -> Optional[Plan]:
+    """The part's :class:`Plan`, or ``None`` when it is computed live (see the module's text).
+    Only periods that ended before ``as_of`` are stored; worked out once per process and kind."""
+    if period.end >= as_of:
+        return None  # a period still running (or ending today): its figures move with every day
+    key = (ind.key, which, period.kind, session.get_bind().dialect.name)
+    with _plans_lock:
+        if key in _plans:
+            return _plans[key]
+    found = _make_plan(session, ind, which, period, as_of)
+    with _plans_lock:
+        _plans[key] = found
+    return found
+
+
+def _make_plan(session, ind, which, period, as_of) -> Optional[Plan]:
+    from .indicators import IndicatorQuery, RegionValues
+    from .models import Region
+
+    if ind.prepare is not None or (which == "d" and ind.denominator is None) or period.kind not in ind.period_kinds:
+        return None
+    root = session.execute(select(Region).where(Region.kind == "county").limit(1)).scalar_one_or_none()
+    if root is None:
+        return None
+    now = IndicatorQuery(period=period, scope_region=root, as_of=as_of, session=session)
+    later = IndicatorQuery(period=period, scope_region=root, as_of=as_of + FUTURE, session=session)
+    a, b = _statement(ind, which, now), _statement(ind, which, later)
+    if isinstance(a, RegionValues) or isinstance(b, RegionValues):
+        return None
+    ca, cb = _compiled(session, a), _compiled(session, b)
+    if ca != cb:
+        return None  # depends on "today": computed live
+    return Plan(hashlib.sha256(ca[0].encode()).hexdigest()[:32], _tables(a))
+
+
+def reset_plans() -> None:
+    """Forget the plans (tests that register plugins at run time)."""
+    with _plans_lock:
+        _plans.clear()
+
+
+def dependencies(session) -> dict[str, set[str]]:
+    """``{table name: {part, …}}``: which stored parts read each table, as recorded when they
+    were built (``indicator_part``; the SQL those cells came from, so never out of step with them)."""
+    out: dict[str, set[str]] = {}
+    for part, tables in session.execute(select(IndicatorPart.part, IndicatorPart.tables)):
+        for t in tables.split(","):
+            if t:
+                out.setdefault(t, set()).add(part)
+    return out
+
+
+def _record_tables(session, found: dict[str, set[str]]) -> None:
+    """Keep ``indicator_part`` in step: ``found`` is ``{part: tables}`` of parts just built."""
+    if not found:
+        return
+    session.execute(delete(IndicatorPart).where(IndicatorPart.part.in_(sorted(found))))
+    session.execute(IndicatorPart.__table__.insert(), [{"part": p, "tables": ",".join(sorted(t))} for p, t in sorted(found.items())])
+
+
+# -- noticing writes -----------------------------------------------------------------------------------
+
+_PENDING = "shequ.analytics_pending"  # session.info: {(table, region id or 0)}
+_PRECISE = "shequ.analytics_precise"  # session.info: inside a validated write, which reports its regions
+
+
+def touched(session, table: str, region_ids: Optional[Iterable]) -> None:
+    """Note that ``table``'s rows of ``region_ids`` (``None``: any region) changed in ``session``."""
+    pending = session.info.setdefault(_PENDING, set())
+    if region_ids is None:
+        pending.add((table, ALL_REGIONS))
+    else:
+        pending.update((table, int(r)) for r in region_ids if r is not None)
+
+
+class precise:
+    """Inside, DML statements on ``table`` are not noted as "every region": the caller reports
+    the regions it wrote (:func:`touched`). Other tables' statements still are."""
+
+    def __init__(self, session, table: str):
+        self.session, self.table = session, table
+
+    def __enter__(self):
+        self.session.info.setdefault(_PRECISE, []).append(self.table)
+
+    def __exit__(self, *exc):
+        self.session.info[_PRECISE].remove(self.table)
+
+
+def _region_of(obj) -> Optional[int]:
+    from .models import Region
+
+    if isinstance(obj, Region):
+        return obj.id
+    return getattr(obj, "region_id", None)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _after_flush(session, flush_context) -> None:
+    from sqlalchemy import inspect as sa_inspect
+
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(obj), "__tablename__", None)
+        if not table or table in _OWN:
+            continue
+        rids = {_region_of(obj)}
+        hist = sa_inspect(obj).attrs.region_id.history if hasattr(obj, "region_id") else None
+        if hist is not None:
+            rids.update(hist.deleted or ())  # a row moved to another region changes both
+        touched(session, table, None if None in rids else rids)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _on_execute(state) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name and name not in _OWN and name not in state.session.info.get(_PRECISE, ()):
+        touched(state.session, name, None)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        mark_dirty(session, pending)
+
+
+_HAS_TABLES: "weakref.WeakSet" = weakref.WeakSet()  # engines whose database has the cell tables
+
+
+def _active(session) -> bool:
+    """Whether this database stores cells at all (a database never built pays one small read)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    engine = session.get_bind()
+    if engine not in _HAS_TABLES:
+        if not sa_inspect(session.connection()).has_table(IndicatorPart.__tablename__):
+            return False  # not migrated yet
+        _HAS_TABLES.add(engine)
+    return session.execute(select(IndicatorPart.part).limit(1)).first() is not None
+
+
+def mark_dirty(session, pending: Iterable[tuple[str, int]]) -> int:
+    """Mark the stored parts reading each ``(table, region)`` dirty for that region; how many marks."""
+    pending = set(pending)
+    if not pending or not _active(session):
+        return 0
+    deps = dependencies(session)
+    rows = {(part, rid) for table, rid in pending for part in deps.get(table, ())}
+    if not rows:
+        return 0
+    wide = {part for part, rid in rows if rid == ALL_REGIONS}
+    rows = {(p, r) for p, r in rows if r == ALL_REGIONS or p not in wide}
+    session.execute(IndicatorDirty.__table__.insert(), [{"part": p, "region_id": r} for p, r in sorted(rows)])
+    return len(rows)
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+def stored_parts(session, region, period: Period, as_of: dt.date, indicators) -> dict[str, dict[int, Any]]:
+    """``{part: {region id: value}}`` of the parts of ``indicators`` whose stored cells answer
+    ``period`` in ``region``'s area: built for the period, same SQL, not dirty in the area."""
+    from .regions import scope_condition
+    from .models import Region
+
+    built = dict(session.execute(select(IndicatorBuilt.part, IndicatorBuilt.fingerprint).where(IndicatorBuilt.period == str(period))).all())
+    if not built:
+        return {}
+    area = select(Region.id).where(scope_condition(region))
+    dirty = set(session.execute(select(IndicatorDirty.part).where(
+        (IndicatorDirty.region_id == ALL_REGIONS) | IndicatorDirty.region_id.in_(area)).distinct()).scalars())
+    pending = session.info.get(_PENDING)
+    if pending:  # written in this very session, not committed yet
+        deps = dependencies(session)
+        dirty.update(p for table, _ in pending for p in deps.get(table, ()))
+    usable = set()
+    for ind in indicators:
+        for which in ("n", "d") if ind.denominator is not None else ("n",):
+            name = part_name(ind.key, which)
+            if name in dirty or name not in built:
+                continue
+            p = plan(session, ind, which, period, as_of)
+            if p is not None and p.fingerprint == built[name]:
+                usable.add(name)
+    if not usable:
+        return {}
+    out: dict[str, dict[int, Any]] = {name: {} for name in usable}
+    rows = session.execute(select(IndicatorCell.part, IndicatorCell.region_id, IndicatorCell.value)
+                           .where(IndicatorCell.period == str(period), IndicatorCell.region_id.in_(area)))
+    for part, rid, value in rows:
+        bucket = out.get(part)
+        if bucket is not None:
+            bucket[rid] = decode(value)
+    return out
+
+
+# -- building ------------------------------------------------------------------------------------------
+
+def data_years(session) -> tuple[int, int, Optional[dt.date]]:
+    """``(first year, last year, latest day)`` of the data in the registered record tables.
+
+    One ``MIN``/``MAX`` per table on its date or period column. The first year is the median
+    of the tables' first years: founding dates (an association set up in 1985) would otherwise
+    stretch every selector over decades without records. Falls back to this year.
+    """
+    from .plugins import registry
+
+    firsts: list[int] = []
+    hi: Optional[int] = None
+    latest: Optional[dt.date] = None
+    today = dt.date.today()
+    for rt in registry().tables.values():
+        name = rt.date_field or rt.period_field
+        if not name:
+            continue
+        col = rt.model.__table__.c[name]
+        first, last = session.execute(select(func.min(col), func.max(col))).one()
+        if first is None:
+            continue
+        if rt.date_field:
+            first, last = _as_date(first), min(_as_date(last), today)  # a planned date is not data yet
+            years = (first.year, last.year)
+            latest = max(latest, last) if latest else last
+        else:
+            years = (int(str(first)[:4]), int(str(last)[:4]))
+        firsts.append(years[0])
+        hi = years[1] if hi is None else max(hi, years[1])
+    if not firsts:
+        return today.year, today.year, None
+    firsts.sort()
+    return firsts[(len(firsts) - 1) // 2], hi, latest
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def periods_to_build(session, as_of: dt.date) -> list[Period]:
+    """Every year, quarter and month from the data's first year that ended before ``as_of``."""
+    first, last, _ = data_years(session)
+    last = min(max(last, first), as_of.year)
+    out = []
+    for year in range(first, last + 1):
+        y = Period("year", year)
+        for p in (y, *y.subperiods("quarter"), *y.subperiods("month")):
+            if p.end < as_of:
+                out.append(p)
+    return out
+
+
+def _roots(session):
+    from .models import Region
+
+    return list(session.execute(select(Region).where(Region.kind == "county").order_by(Region.id)).scalars())
+
+
+def _query(session, period, scope_region, as_of):
+    from .indicators import IndicatorQuery
+
+    return IndicatorQuery(period=period, scope_region=scope_region, as_of=as_of, session=session)
+
+
+def _compute_part(session, ind, which, q) -> dict[int, Any]:
+    """``{region id: value}`` of one part over ``q``'s area (one query shared by a period's parts,
+    so what they memoise together is worked out once)."""
+    from .indicators import part_rows
+
+    return {int(rid): v for rid, v in part_rows(session, _statement(ind, which, q)) if v is not None}
+
+
+def _parts(session, period, as_of):
+    from .plugins import registry
+
+    for ind in registry().indicators.values():
+        for which in ("n", "d"):
+            p = plan(session, ind, which, period, as_of)
+            if p is not None:
+                yield ind, which, p
+
+
+def rebuild(session, *, as_of: Optional[dt.date] = None, periods: Optional[list[Period]] = None,
+            progress: Optional[Callable[[int, int], None]] = None) -> dict:
+    """Recompute every stored cell from the raw tables (in ``session``; the caller commits).
+    ``progress(done, total)`` after each period. Returns counts."""
+    as_of = as_of or dt.date.today()
+    periods = periods if periods is not None else periods_to_build(session, as_of)
+    roots = _roots(session)
+    session.execute(delete(IndicatorCell))
+    session.execute(delete(IndicatorBuilt))
+    session.execute(delete(IndicatorDirty))
+    session.execute(delete(IndicatorPart))
+    cells = built = 0
+    reads: dict[str, set[str]] = {}
+    for n, period in enumerate(periods, 1):
+        queries = [_query(session, period, root, as_of) for root in roots]
+        for ind, which, p in _parts(session, period, as_of):
+            reads.setdefault(part_name(ind.key, which), set()).update(p.tables)
+            rows = []
+            for q in queries:
+                rows += [{"period": str(period), "part": part_name(ind.key, which), "region_id": rid, "value": encode(v)}
+                         for rid, v in _compute_part(session, ind, which, q).items()]
+            if rows:
+                session.execute(IndicatorCell.__table__.insert(), rows)
+            session.execute(IndicatorBuilt.__table__.insert(), [{"period": str(period), "part": part_name(ind.key, which),
+                                                                 "fingerprint": p.fingerprint}])
+            cells += len(rows)
+            built += 1
+        if progress is not None:
+            progress(n, len(periods))
+    _record_tables(session, reads)
+    session.info.pop(_PENDING, None)  # what this session wrote before is in the cells now
+    return {"periods": len(periods), "parts": built, "cells": cells}
+
+
+def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Callable[[int, int], None]] = None) -> dict:
+    """Recompute the dirty cells (in ``session``; the caller commits): for each dirty part, the
+    regions concerned (a whole county when marked "every region" or more than 20 regions) in
+    every period it was built for. Marks made meanwhile stay for the next run."""
+    from .models import Region
+    from .plugins import registry
+    from .regions import scope_condition
+
+    as_of = as_of or dt.date.today()
+    marks = session.execute(select(IndicatorDirty.id, IndicatorDirty.part, IndicatorDirty.region_id)).all()
+    if not marks:
+        return {"parts": 0, "cells": 0, "marks": 0}
+    top = max(m[0] for m in marks)
+    by_part: dict[str, set[int]] = {}
+    for _, part, rid in marks:
+        by_part.setdefault(part, set()).add(rid)
+    inds = registry().indicators
+    gone = [part for part in by_part if part.rsplit("#", 1)[0] not in inds]
+    for model in (IndicatorCell, IndicatorBuilt, IndicatorPart):  # a plugin removed: its cells answer nothing
+        if gone:
+            session.execute(delete(model).where(model.part.in_(gone)))
+    # the work, grouped by (period, area) so the parts of one period share one query (and its memo)
+    work: dict[tuple[str, int], list[str]] = {}
+    regions: dict[int, Region] = {}
+    for part, rids in by_part.items():
+        if part in gone:
+            continue
+        if ALL_REGIONS in rids or len(rids) > 20:
+            scopes = _roots(session)
+        else:
+            scopes = list(session.execute(select(Region).where(Region.id.in_(rids))).scalars())
+        regions.update((r.id, r) for r in scopes)
+        for per in session.execute(select(IndicatorBuilt.period).where(IndicatorBuilt.part == part)).scalars():
+            for r in scopes:
+                work.setdefault((per, r.id), []).append(part)
+    cells = 0
+    reads: dict[str, set[str]] = {}
+    for n, ((per, rid), parts) in enumerate(sorted(work.items()), 1):
+        period, scope = Period.parse(per), regions[rid]
+        q = _query(session, period, scope, as_of)
+        area = select(Region.id).where(scope_condition(scope))
+        for part in parts:
+            key, which = part.rsplit("#", 1)
+            ind = inds[key]
+            p = plan(session, ind, which, period, as_of)
+            if p is None:  # no longer stored (its SQL now depends on today)
+                session.execute(delete(IndicatorCell).where(IndicatorCell.part == part, IndicatorCell.period == per))
+                session.execute(delete(IndicatorBuilt).where(IndicatorBuilt.part == part, IndicatorBuilt.period == per))
+                continue
+            session.execute(delete(IndicatorCell).where(IndicatorCell.part == part, IndicatorCell.period == per, IndicatorCell.region_id.in_(area)))
+            values = _compute_part(session, ind, which, q)
+            if values:
+                session.execute(IndicatorCell.__table__.insert(), [
+                    {"period": per, "part": part, "region_id": r, "value": encode(v)} for r, v in values.items()])
+            cells += len(values)
+            session.execute(IndicatorBuilt.__table__.update().where(IndicatorBuilt.part == part, IndicatorBuilt.period == per)
+                            .values(fingerprint=p.fingerprint))
+            reads.setdefault(part, set()).update(p.tables)
+        if progress is not None:
+            progress(n, len(work))
+    session.execute(delete(IndicatorDirty).where(IndicatorDirty.id <= top))
+    _record_tables(session, reads)
+    return {"parts": len(by_part), "cells": cells, "marks": len(marks)}
+
+
+def invalidate_all(session) -> int:
+    """Mark every built part dirty everywhere (after a migration changed data in bulk)."""
+    parts = list(session.execute(select(IndicatorBuilt.part).distinct()).scalars())
+    if parts:
+        session.execute(IndicatorDirty.__table__.insert(), [{"part": p, "region_id": ALL_REGIONS} for p in parts])
+    return len(parts)
+
+
+def status(session) -> dict:
+    return {
+        "periods": session.execute(select(func.count(func.distinct(IndicatorBuilt.period)))).scalar_one(),
+        "parts": session.execute(select(func.count(func.distinct(IndicatorBuilt.part)))).scalar_one(),
+        "cells": session.execute(select(func.count()).select_from(IndicatorCell)).scalar_one(),
+        "dirty": session.execute(select(func.count(func.distinct(IndicatorDirty.part)))).scalar_one(),
+    }
+
+
+# -- checking ------------------------------------------------------------------------------------------
+
+def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = None, seed: Optional[int] = None,
+          periods: Optional[Iterable[str]] = None) -> list:
+    """Recompute stored parts (a random ``sample`` of built (period, part) pairs, or all with
+    ``sample=None``) and name every region whose stored cell differs. Dirty parts are skipped
+    (they are computed live until the next refresh). ``periods``: only these (``"2010Q4"``…)."""
+    from .errors import Problem
+    from .models import Region
+    from .plugins import registry
+
+    as_of = as_of or dt.date.today()
+    pairs = session.execute(select(IndicatorBuilt.period, IndicatorBuilt.part)).all()
+    dirty = set(session.execute(select(IndicatorDirty.part).distinct()).scalars())
+    only = None if periods is None else {str(Period.parse(p)) for p in periods}
+    pairs = sorted((per, part) for per, part in pairs if part not in dirty and (only is None or per in only))
+    if sample is not None and len(pairs) > sample:
+        pairs = sorted(random.Random(seed).sample(pairs, sample))
+    inds = registry().indicators
+    names = dict(session.execute(select(Region.id, Region.name)).all())
+    roots = _roots(session)
+    by_period: dict[str, list[str]] = {}
+    for per, part in pairs:
+        by_period.setdefault(per, []).append(part)
+    problems = []
+    for per, parts in by_period.items():
+        period = Period.parse(per)
+        queries = [_query(session, period, root, as_of) for root in roots]  # shared by the period's parts
+        stored_rows: dict[str, dict[int, Any]] = {}
+        for part, rid, v in session.execute(select(IndicatorCell.part, IndicatorCell.region_id, IndicatorCell.value)
+                                            .where(IndicatorCell.period == per)):
+            stored_rows.setdefault(part, {})[rid] = decode(v)
+        for part in parts:
+            key, which = part.rsplit("#", 1)
+            ind = inds.get(key)
+            if ind is None or plan(session, ind, which, period, as_of) is None:
+                continue
+            fresh: dict[int, Any] = {}
+            for q in queries:
+                fresh.update(_compute_part(session, ind, which, q))
+            stored = stored_rows.get(part, {})
+            label = f"{ind.label_zh}（{'分子' if which == 'n' else '分母'}）"
+            label_en = f"{ind.label_en} ({'numerator' if which == 'n' else 'denominator'})"
+            for rid in sorted(set(fresh) | set(stored)):
+                a, b = stored.get(rid), fresh.get(rid)
+                if a != b:
+                    where = names.get(rid, f"#{rid}")
+                    problems.append(Problem(
+                        f"指标汇总与原始数据不符：{label} · {per} · {where}：存 {a if a is not None else '无'}，重算 {b if b is not None else '无'}",
+                        f"stored indicator cell differs from the raw data: {label_en} · {per} · {where}: stored {a}, recomputed {b}",
+                        table="indicator_cell", field=part, value=per,
+                        extra={"period": per, "part": part, "region_id": rid, "stored": str(a), "recomputed": str(b)}))
+    return problems
+
+
+def cells_verifier(session) -> list:
+    """``core.indicator_cells`` for ``shequ verify``: a sample, or every cell with ``--full``."""
+    return check(session, sample=None if session.info.get("shequ.verify_full") else 40)
+
+
+# -- background refresh -------------------------------------------------------------------------------
+
+def refresh_if_stale(engine, as_of: Optional[dt.date] = None) -> Optional[dict]:
+    """One refresh in its own transaction when some cells are stale; ``None`` when none are, or
+    when another process is refreshing (PostgreSQL: an advisory lock; SQLite: the write lock)."""
+    from .db import transaction
+
+    with Session(engine) as peek:
+        if not _active(peek) or peek.execute(select(IndicatorDirty.id).limit(1)).first() is None:
+            return None
+    with transaction(engine) as session:
+        if engine.dialect.name == "postgresql":
+            got = session.execute(select(func.pg_try_advisory_xact_lock(0x5E0C_E11))).scalar_one()
+            if not got:
+                return None
+        return refresh(session, as_of=as_of)
+
+
+class Refresher(threading.Thread):
+    """``shequ serve``'s background refresh: every ``every`` seconds, the stale cells are
+    recomputed (:func:`refresh_if_stale`), so a figure written a moment ago is read from the
+    cells again within seconds. Reads in between compute those parts live, so nothing waits."""
+
+    def __init__(self, engine, every: float = 5.0):
+        super().__init__(name="shequ-analytics-refresh", daemon=True)
+        self.engine, self.every = engine, every
+        self.stopped = threading.Event()
+        self.runs: list[dict] = []  # what each refresh did (for tests and the log)
+
+    def run(self) -> None:
+        import logging
+
+        log = logging.getLogger("shequ_sdk.analytics")
+        while not self.stopped.wait(self.every):
+            try:
+                done = refresh_if_stale(self.engine)
+            except Exception as exc:  # noqa: BLE001 — a busy database or a lost connection: next time
+                log.warning("refreshing the stored indicator cells failed (retried in %.0f s): %s", self.every, exc)
+                continue
+            if done:
+                self.runs.append(done)
+                log.info("refreshed %s stored indicator parts (%s cells)", done["parts"], done["cells"])
+
+    def stop(self) -> None:
+        self.stopped.set()

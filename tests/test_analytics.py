@@ -1,0 +1,218 @@
+"""The aggregate layer (``shequ_sdk.analytics``): stored indicator cells answer exactly what the
+raw tables answer, every kind of write makes the cells it affects stale at once, a refresh
+brings them back, and a database edited behind the SDK's back is found by ``shequ verify``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select, text
+
+from shequ_sdk import Period, analytics, indicators
+from shequ_sdk.analytics import IndicatorBuilt, IndicatorCell, IndicatorDirty
+from shequ_sdk.models import Region
+
+VILLAGE, TOWNSHIP, COUNTY = "南洲村", "茅草街镇", "南县"
+PERIODS = ("2010", "2010Q4", "2010-11", "2009Q2")
+
+
+def both(sdk, region, period, level=None):
+    """(from cells where fresh, from the raw tables only) for one area and period."""
+    with sdk.reading() as s:
+        r = s.get(Region, sdk.region(region).id)
+        p = Period.parse(period)
+        return (indicators.compute(s, region=r, period=p, level=level, parts=True),
+                indicators.compute(s, region=r, period=p, level=level, parts=True, cells=False))
+
+
+def stored_share(sdk, period) -> tuple[int, int]:
+    """(parts answered from cells, parts asked) for the county in ``period``."""
+    with sdk.reading() as s:
+        county = s.get(Region, sdk.region(COUNTY).id)
+        p = Period.parse(period)
+        chosen = [i for i in sdk.registry.indicators.values() if p.kind in i.period_kinds]
+        got = analytics.stored_parts(s, county, p, dt.date.today(), chosen)
+        asked = sum(2 if i.denominator else 1 for i in chosen)
+        return len(got), asked
+
+
+def test_the_demo_is_built_with_cells_that_equal_the_raw_tables(demo):
+    with demo.reading() as s:
+        assert s.execute(select(func.count()).select_from(IndicatorCell)).scalar_one() > 1000
+        assert s.execute(select(func.count()).select_from(IndicatorDirty)).scalar_one() == 0
+    for region in (VILLAGE, TOWNSHIP, COUNTY):
+        for period in PERIODS:
+            cached, live = both(demo, region, period, level="village")
+            assert cached == live, (region, period)
+    used, asked = stored_share(demo, "2010Q4")
+    assert used >= asked // 2, (used, asked)  # most parts come from the cells
+
+
+def test_parts_that_depend_on_today_are_computed_live_and_the_rest_stored(demo):
+    reg = demo.registry.indicators
+    with demo.reading() as s:
+        closed = Period.parse("2010Q4")
+        today = dt.date.today()
+        # 'overdue' compares a due date with today: its value for 2010Q4 changes as days pass
+        assert analytics.plan(s, reg["commitments.overdue"], "n", closed, today) is None
+        # patrols of an ended quarter are what they are, on any later day
+        stored = analytics.plan(s, reg["stability.patrols"], "n", closed, today)
+        assert stored is not None and "stability_patrol" in stored.tables
+        # the same part for a quarter still running is live: its last day moves with today
+        running = Period.containing(today, "quarter")
+        assert analytics.plan(s, reg["stability.patrols"], "n", running, today) is None
+        # a finance part brings its schedule in step at read time (prepare): always live
+        assert analytics.plan(s, reg["finance.overdue_boards"], "n", closed, today) is None
+
+
+def test_a_validated_write_is_seen_at_once_and_a_refresh_stores_it(demo):
+    village = demo.region(VILLAGE)
+    before, _ = both(demo, VILLAGE, "2010Q4")
+    patrols = before[village.id]["stability.patrols"][0] or 0
+    demo.write("stability_patrol", [{"region_id": village.id, "patrol_date": "2010-11-20", "team": "测试巡逻队",
+                                     "participants": 3, "hours": 2.5, "issues_found": 1}])
+    with demo.reading() as s:
+        marks = s.execute(select(IndicatorDirty.part, IndicatorDirty.region_id)).all()
+    assert ("stability.patrols#n", village.id) in marks  # exactly this village's cells of the parts reading the table
+    assert {r for _, r in marks} == {village.id}
+    for region in (VILLAGE, TOWNSHIP, COUNTY):
+        cached, live = both(demo, region, "2010Q4")
+        assert cached == live
+    after, _ = both(demo, VILLAGE, "2010Q4")
+    assert after[village.id]["stability.patrols"][0] == patrols + 1
+    done = demo.refresh_analytics()
+    assert done["marks"] == len(marks) and done["cells"] > 0
+    with demo.reading() as s:
+        assert s.execute(select(func.count()).select_from(IndicatorDirty)).scalar_one() == 0
+        assert analytics.check(s, sample=None) == []
+    used, asked = stored_share(demo, "2010Q4")
+    assert used >= asked // 2
+    cached, live = both(demo, COUNTY, "2010Q4", level="village")
+    assert cached == live and cached[village.id]["stability.patrols"][0] == patrols + 1
+
+
+def test_writes_outside_the_record_path_mark_their_tables_stale(demo):
+    """A setting (ORM object with its region) and a statement on a whole table (a workflow step)."""
+    from shequ_sdk import config
+
+    village = demo.region(VILLAGE)
+    with demo.transaction() as s:
+        config.set_value(s, "finance.quarterly_due_day", 25, village)
+    with demo.transaction() as s:
+        s.execute(analytics.IndicatorPart.__table__.select())  # a read changes nothing
+        from shequ_plugin_stability.models import Patrol
+
+        s.execute(Patrol.__table__.update().where(Patrol.__table__.c.region_id == village.id).values(issues_found=Patrol.__table__.c.issues_found + 1))
+    with demo.reading() as s:
+        marks = set(s.execute(select(IndicatorDirty.part, IndicatorDirty.region_id)).all())
+    assert ("stability.patrol_issues#n", analytics.ALL_REGIONS) in marks  # a statement names no region: all of them
+    for region in (VILLAGE, COUNTY):
+        cached, live = both(demo, region, "2010")
+        assert cached == live
+
+
+def test_an_uncommitted_write_is_seen_by_its_own_session(demo):
+    village = demo.region(VILLAGE)
+    from shequ_sdk import records
+
+    with demo.transaction() as s:
+        r = s.get(Region, village.id)
+        p = Period.parse("2010Q4")
+        first = indicators.compute(s, region=r, period=p, keys=["stability.patrols"])[r.id]["stability.patrols"]
+        records.write(session=s, table=demo.registry.tables["stability_patrol"],
+                      rows=[{"region_id": village.id, "patrol_date": "2010-12-01", "team": "夜巡队", "participants": 2, "hours": 1.0}])
+        second = indicators.compute(s, region=r, period=p, keys=["stability.patrols"])[r.id]["stability.patrols"]
+        assert second == first + 1
+
+
+def cells_check(sdk) -> list:
+    """What ``shequ verify --full`` names for the stored indicator cells (``core.indicator_cells``)."""
+    with sdk.reading() as s:
+        return analytics.check(s, sample=None, periods=["2010", "2010Q4", "2010-11"])
+
+
+def test_verify_names_a_database_edited_behind_the_sdk(demo, cli):
+    village = demo.region(VILLAGE)
+    assert cells_check(demo) == []
+    with demo.transaction() as s:  # a direct SQL edit: no validation, no audit, no marks
+        s.execute(text("UPDATE stability_patrol SET participants = participants + 7 WHERE region_id = :r AND patrol_date < '2011-01-01'"),
+                  {"r": village.id})
+    problems = cells_check(demo)
+    assert problems and {p.extra["part"] for p in problems} == {"stability.patrol_person_hours#n"}
+    assert {p.extra["region_id"] for p in problems} == {village.id}
+    code, out, err = cli("verify", "--full", "--db", demo.url)
+    assert code == 1
+    assert "core.indicator_cells" in out and "巡逻人时" in out and VILLAGE in out
+    code, out, err = cli("analytics", "rebuild", "--db", demo.url)
+    assert code == 0 and "已重算" in out
+    assert cells_check(demo) == []  # the cells now hold what the (edited) tables say; the replay still names the edit
+    with demo.transaction() as s:  # a stored cell changed by hand
+        s.execute(text("UPDATE indicator_cell SET value = 'i:999' WHERE part = 'stability.patrols#n' AND region_id = :r AND period = '2010Q4'"),
+                  {"r": village.id})
+    problems = cells_check(demo)
+    assert len(problems) == 1 and "存 999" in problems[0].message_zh
+
+
+def test_the_cli_reports_status_and_refreshes(demo, cli):
+    code, out, err = cli("analytics", "status", "--db", demo.url)
+    assert code == 0 and "0 个部分待更新" in out
+    demo.write("stability_patrol", [{"region_id": demo.region(VILLAGE).id, "patrol_date": "2010-10-03", "team": "日巡队",
+                                     "participants": 4, "hours": 3.0}])
+    code, out, err = cli("analytics", "status", "--db", demo.url)
+    assert code == 0 and "0 个部分待更新" not in out
+    code, out, err = cli("analytics", "refresh", "--db", demo.url)
+    assert code == 0 and "已更新" in out, out + err
+    code, out, err = cli("analytics", "refresh", "--db", demo.url)
+    assert code == 0 and "已是最新" in out
+
+
+def test_a_database_without_cells_computes_everything_live(sdk):
+    """An empty database (never built) pays one small read per commit and stores nothing."""
+    from shequ_sdk.regions import create_region
+
+    with sdk.transaction() as s:
+        county = create_region(session=s, name="测试县", kind="county")
+        assert analytics.status(s)["parts"] == 0
+    with sdk.reading() as s:
+        assert s.execute(select(func.count()).select_from(IndicatorBuilt)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(IndicatorDirty)).scalar_one() == 0
+        assert county.id is not None
+
+
+def test_the_servers_refresher_stores_a_write_within_seconds(demo):
+    import time
+
+    village = demo.region(VILLAGE)
+    refresher = analytics.Refresher(demo.engine, every=0.2)
+    refresher.start()
+    try:
+        demo.write("stability_patrol", [{"region_id": village.id, "patrol_date": "2010-09-09", "team": "联防队",
+                                         "participants": 5, "hours": 2.0}])
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with demo.reading() as s:
+                if analytics.status(s)["dirty"] == 0:
+                    break
+            time.sleep(0.2)
+    finally:
+        refresher.stop()
+        refresher.join(timeout=120)
+    assert refresher.runs and refresher.runs[0]["marks"] > 0
+    assert analytics.refresh_if_stale(demo.engine) is None  # nothing left to do
+    cached, live = both(demo, VILLAGE, "2010Q3")
+    assert cached == live
+
+
+def test_a_migration_marks_every_stored_part_stale(demo):
+    from shequ_sdk.migrations import _cells_stale
+
+    with demo.engine.begin() as conn:
+        _cells_stale(conn)
+    with demo.reading() as s:
+        built = set(s.execute(select(IndicatorBuilt.part).distinct()).scalars())
+        marks = set(s.execute(select(IndicatorDirty.part, IndicatorDirty.region_id)).all())
+    assert built and marks == {(p, analytics.ALL_REGIONS) for p in built}
+    used, _ = stored_share(demo, "2010Q4")
+    assert used == 0  # everything is computed live until the refresh
+    cached, live = both(demo, COUNTY, "2010Q4", level="village")
+    assert cached == live
