@@ -8,7 +8,7 @@ UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo $(PYTHON) -m uv)
 DEMO_DB ?= demo.db
 PORT ?= 5006
 
-.PHONY: demo test sync bench bench-ui bench-load bench-scale serve clean uv-bootstrap dist
+.PHONY: demo test sync bench bench-ui bench-load bench-scale bench-analytics serve clean uv-bootstrap dist
 
 # plain pip first (venv, pyenv, python.org builds); Debian's own Python refuses it (PEP 668)
 uv-bootstrap:
@@ -64,6 +64,11 @@ bench-load: .venv/.synced
 # step, and the growth (docs/performance.md). BENCH_SCALE_ARGS e.g. "--pg postgresql+psycopg://…/postgres --runs 5"
 bench-scale: .venv/.synced
 	$(UV) run --no-sync python benchmarks/scale.py $(BENCH_SCALE_ARGS)
+
+# the stored indicator cells: reads from them vs hand SQL, a write's cost with them, refresh and
+# rebuild times (docs/performance.md#the-aggregate-layer). BENCH_ANALYTICS_ARGS e.g. "--townships 3 --years 2"
+bench-analytics: .venv/.synced
+	$(UV) run --no-sync python benchmarks/analytics_bench.py $(BENCH_ANALYTICS_ARGS)
 
 # wheels and sdists of shequ-sdk and of every plugin in plugins/, into dist/ (docs/plugins.md
 # "Installing": an outside plugin depends on dist/shequ_sdk-*.whl; a site installs the wheels it needs)
