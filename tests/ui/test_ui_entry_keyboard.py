@@ -68,6 +68,16 @@ def tab_to(page, css: str, *, back: bool = False, limit: int = 60, **kw) -> None
     assert target.count(), f"{css} {kw} not reached with {limit} presses of {'Shift+' if back else ''}Tab"
 
 
+# the focused element, inside the shadow roots, and the width of its outline
+FOCUS_OUTLINE = """() => { let e = document.activeElement; while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;
+  const c = getComputedStyle(e); return c.outlineStyle === 'none' ? 0 : parseFloat(c.outlineWidth); }"""
+
+
+def ring_seen(page) -> None:
+    """The focused control shows a focus ring of at least 2 px (not Bokeh's faint glow)."""
+    assert page.evaluate(FOCUS_OUTLINE) >= 2, "no visible focus ring"
+
+
 def sign_in(page, base: str, user: str) -> None:
     """The login page with the keyboard: the user name field has the focus."""
     page.goto(f"{base}/entry?village={VILLAGE}&quarter={QUARTER}")
@@ -84,6 +94,7 @@ def sign_in(page, base: str, user: str) -> None:
 def step(page, css: str, done: str) -> None:
     """A workflow button reached with Tab and pressed with Enter."""
     tab_to(page, f"{css} button")
+    ring_seen(page)
     page.keyboard.press("Enter")
     expect(page.locator(".shequ-step-ok")).to_contain_text(done)
 
@@ -104,10 +115,12 @@ def test_a_quarter_entered_with_the_keyboard_only_then_reviewed_approved_publish
 
         # 复制上季度: the focus then goes to the first field of the copied boards
         tab_to(page, ".shequ-copy-last-quarter button")
+        ring_seen(page)
         page.keyboard.press("Enter")
         expect(page.locator(".shequ-step-ok")).to_contain_text("已复制上季度 3 条公开记录")
         first = ".shequ-input-board-party-2011Q1-posted_on input"
         expect(focus_on(page, first)).to_have_count(1)
+        ring_seen(page)
 
         # the three boards: posted on, reviewer and review date typed; Enter in a field saves all three
         for board in BOARDS:
@@ -130,6 +143,7 @@ def test_a_quarter_entered_with_the_keyboard_only_then_reviewed_approved_publish
             lines = {b: len(s.execute(select(PostingItem.id).where(PostingItem.posting_id == posting[b])).all()) for b in BOARDS}
         assert set(posting) == set(BOARDS) and all(lines.values())  # last quarter's items came along
         tab_to(page, ".shequ-entry-tabs .bk-tab", has_text="录入记录")
+        ring_seen(page)
         page.keyboard.press("Enter")
         tab_to(page, ".shequ-entry-table select")
         choice = page.locator(".shequ-entry-table select")
@@ -186,6 +200,7 @@ def test_a_quarter_entered_with_the_keyboard_only_then_reviewed_approved_publish
 
         # 打印党务公开栏: the focus is on it once published
         expect(focus_on(page, ".shequ-print-party button")).to_have_count(1)
+        ring_seen(page)
         with page.expect_download(timeout=90_000) as download:
             page.keyboard.press("Enter")
         assert download.value.suggested_filename.endswith("党务公开栏.pdf")

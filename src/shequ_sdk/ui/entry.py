@@ -32,7 +32,7 @@ from ..period import Period
 from ..plugins import registry
 from ..registry import RecordTable
 from .app import App
-from .forms import BUTTON_CSS, TOUCH_CSS, TableEntry
+from .forms import BUTTON_CSS, FOCUS_RING, TOUCH_CSS, TableEntry
 from .i18n import LANGS, t
 from .keyboard import install as install_keyboard
 from .lock_requests import ExceptionRequestBox
@@ -458,7 +458,8 @@ class EntryApp(App):
         items.append((s.t("entry.records"), self.records_panel))
         items.append((s.t("entry.import"), self.import_panel))
         tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"],
-                       stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;}"])
+                       stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;} "
+                                    f":host .bk-header .bk-tab:focus-visible {{{FOCUS_RING}}}"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
         if notice is None:
             self.request_box = None

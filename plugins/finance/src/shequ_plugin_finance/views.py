@@ -488,7 +488,8 @@ def workflow_bar(store, batch):
 
     buttons = []
     for step, zh, en in allowed:
-        button = pn.widgets.Button(label=zh if zh_ui else en, color="light", css_classes=["shequ-step", f"shequ-step-{step}"])
+        button = pn.widgets.Button(label=zh if zh_ui else en, color="light", css_classes=["shequ-step", f"shequ-step-{step}"],
+                                   stylesheets=[BUTTON_CSS])
         if step == "publish":
             button.on_click(lambda _e: ask_publish())
         else:
