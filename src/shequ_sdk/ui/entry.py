@@ -32,8 +32,9 @@ from ..period import Period
 from ..plugins import registry
 from ..registry import RecordTable
 from .app import App
-from .forms import BUTTON_CSS, TOUCH_CSS, TableEntry
+from .forms import BUTTON_CSS, FOCUS_RING, TOUCH_CSS, TableEntry
 from .i18n import LANGS, t
+from .keyboard import install as install_keyboard
 from .lock_requests import ExceptionRequestBox
 from .store import DataStore
 from .views import PluginView, views_for
@@ -334,7 +335,10 @@ class EntryApp(App):
         if self._layout is None:
             denied = self.data_store.denied()
             main = [self.permission_card(denied)] if denied is not None else self.main()
-            self._layout = pn.Column(self.toolbar(), self.leave_prompt, self.heading(), *main, sizing_mode="stretch_width", css_classes=["shequ-app"])
+            # Enter/Space open a focused tab; the focus goes where a step sends it (keyboard.focus)
+            keys = install_keyboard(pn.state.curdoc)
+            self._layout = pn.Column(self.toolbar(), self.leave_prompt, self.heading(), *main, keys, sizing_mode="stretch_width",
+                                     css_classes=["shequ-app"])
         return self._layout
 
     def heading_text(self, lang: str) -> str:
@@ -454,7 +458,8 @@ class EntryApp(App):
         items.append((s.t("entry.records"), self.records_panel))
         items.append((s.t("entry.import"), self.import_panel))
         tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"],
-                       stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;}"])
+                       stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;} "
+                                    f":host .bk-header .bk-tab:focus-visible {{{FOCUS_RING}}}"])
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
         if notice is None:
             self.request_box = None

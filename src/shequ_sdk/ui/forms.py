@@ -56,8 +56,11 @@ FK_LABEL_COLUMNS = ("number", "case_no", "voucher_no", "name", "title", "obligat
 FK_DETAIL_COLUMNS = ("head_name", "name", "board", "period", "title", "mode", "stock_date", "post", "year")
 FK_LIMIT = 2000
 # touch targets of at least 40 px (a finger, not a mouse), 16 px text so a phone does not zoom in on focus
-BUTTON_CSS = ":host button {min-height: 40px; min-width: 88px;}"
-TOUCH_CSS = ":host input, :host select, :host textarea {min-height: 40px; font-size: 16px;} :host input[type=checkbox] {min-height: 24px; width: 24px;}"
+# and a focus ring that can be seen (Bokeh's is a pale glow, on a light button almost white on white)
+FOCUS_RING = "outline: 3px solid #0d47a1; outline-offset: 2px;"
+BUTTON_CSS = f":host button {{min-height: 40px; min-width: 88px;}} :host button:focus-visible {{{FOCUS_RING}}}"
+TOUCH_CSS = (":host input, :host select, :host textarea {min-height: 40px; font-size: 16px;} :host input[type=checkbox] {min-height: 24px; width: 24px;} "
+             f":host input:focus-visible, :host select:focus-visible, :host textarea:focus-visible {{{FOCUS_RING}}}")
 _FEN_UNIT = re.compile(r"\s*[（(]\s*(分|fen)\s*[)）]\s*$", re.IGNORECASE)
 
 

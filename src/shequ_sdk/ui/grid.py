@@ -37,6 +37,7 @@ from ..values import ParseError
 from .forms import (_FEN_UNIT, BUTTON_CSS, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
                     problem_text, problems_with_unread, read_typed, summary_html, write_mode, yes_no_options)
 from .i18n import t
+from .keyboard import focus as keyboard_focus
 from .store import DataStore
 
 ROW, PROBLEMS = "_row", "_problems"  # the grid's own columns: the row number as shown, and its problems
@@ -307,6 +308,8 @@ class GridEntry(pn.viewable.Viewer):
         self._set(df)
         self.paste_area.value = ""
         self._say(t("grid.pasted", self.lang, n=len(rows), first=start + 1, last=start + len(rows)), True, self.paste_message)
+        # with the keyboard, 保存 is otherwise every cell of the grid away (each cell is a Tab stop)
+        keyboard_focus(f"shequ-save-grid-{self.table}")
         return len(rows)
 
     # -- saving ------------------------------------------------------------------------------

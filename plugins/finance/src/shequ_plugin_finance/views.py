@@ -240,6 +240,7 @@ def workflow_bar(store, batch):
     import panel as pn
 
     from shequ_sdk.ui.forms import BUTTON_CSS
+    from shequ_sdk.ui.keyboard import focus as keyboard_focus
 
     from . import workflow
 
@@ -371,6 +372,8 @@ def workflow_bar(store, batch):
             refused(exc, "公开", "Publication")
             return 0
         after_change()
+        if prints.objects:  # the confirmation is gone: the focus goes to the first 打印公开栏
+            keyboard_focus(prints.objects[0].css_classes[-1])
         say(f"已公开 {len(ids)} 条记录" if zh_ui else f"Published: {len(ids)} posting(s)", True)
         return len(ids)
 
@@ -395,6 +398,10 @@ def workflow_bar(store, batch):
             refused(exc, "复制上季度", "Copy of last quarter")
             return 0
         after_change()
+        # the button is gone: the focus goes to the first field of the copied boards, not to the page's start
+        first = next(((f, name) for f in batch.forms for name, fi in f.inputs.items() if not fi.disabled), None)
+        if first is not None:
+            keyboard_focus(f"shequ-input-{first[0].form_id}-{first[1]}")
         items = sum(c["items"] for c in copied)
         say(f"已复制上季度 {len(copied)} 条公开记录（{items} 项公开事项）为草稿，请核对修改后保存，再审核、公开" if zh_ui
             else f"Copied {len(copied)} posting(s) ({items} items) from last quarter as drafts: check and edit them, then review "
@@ -481,7 +488,8 @@ def workflow_bar(store, batch):
 
     buttons = []
     for step, zh, en in allowed:
-        button = pn.widgets.Button(label=zh if zh_ui else en, color="light", css_classes=["shequ-step", f"shequ-step-{step}"])
+        button = pn.widgets.Button(label=zh if zh_ui else en, color="light", css_classes=["shequ-step", f"shequ-step-{step}"],
+                                   stylesheets=[BUTTON_CSS])
         if step == "publish":
             button.on_click(lambda _e: ask_publish())
         else:
