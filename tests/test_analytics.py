@@ -139,7 +139,9 @@ def test_verify_names_a_database_edited_behind_the_sdk(demo, cli):
                   {"r": village.id})
     problems = cells_check(demo)
     assert problems and {p.extra["part"] for p in problems} == {"stability.patrol_person_hours#n"}
-    assert {p.extra["region_id"] for p in problems} == {village.id}
+    # the village's cell, and the totals of its township and county
+    assert {p.extra["region_id"] for p in problems} == {village.id, village.township_id, village.county_id}
+    assert sum("（合计）" in p.message_zh for p in problems) == 2 * len(problems) // 3
     code, out, err = cli("verify", "--full", "--db", demo.url)
     assert code == 1
     assert "core.indicator_cells" in out and "巡逻人时" in out and VILLAGE in out

@@ -2,8 +2,9 @@
 
 The engine (:mod:`shequ_sdk.indicators`) sums each part's per-region rows to the requested area.
 This module stores those rows — ``indicator_cell``: one row per period, part and region with a
-value (regions without one have no row) — so a reading of a whole county and period is one
-indexed read of the cells instead of one statement per part over the raw tables.
+value (regions without one have no row) — and their sums per township and county
+(``indicator_total``), so a reading of an area and period is one indexed read of the stored
+values instead of one statement per part over the raw tables.
 
 Which parts are stored. A part is stored when its value depends on the data only:
 
@@ -46,7 +47,7 @@ import weakref
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Optional
 
-from sqlalchemy import Column, Integer, String, delete, event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
@@ -64,6 +65,17 @@ class IndicatorCell(SQLModel, table=True):
     part: str = Field(primary_key=True, max_length=200)
     region_id: int = Field(primary_key=True, index=True)
     value: str = Field(max_length=80)  # typed text: i:12, d:12.50, f:0.5 (see encode)
+
+
+class IndicatorTotal(SQLModel, table=True):
+    """One part's value summed over a township's or county's area (every region in it, the
+    township or county itself included), so a reading of one area is one row per part."""
+
+    __tablename__ = "indicator_total"
+    period: str = Field(primary_key=True, max_length=16)
+    part: str = Field(primary_key=True, max_length=200)
+    region_id: int = Field(primary_key=True)
+    value: str = Field(max_length=80)
 
 
 class IndicatorBuilt(SQLModel, table=True):
@@ -92,7 +104,7 @@ class IndicatorPart(SQLModel, table=True):
     tables: str
 
 
-TABLES = (IndicatorCell, IndicatorBuilt, IndicatorDirty, IndicatorPart)
+TABLES = (IndicatorCell, IndicatorTotal, IndicatorBuilt, IndicatorDirty, IndicatorPart)
 _OWN = {m.__tablename__ for m in TABLES}
 
 
@@ -318,9 +330,11 @@ def mark_dirty(session, pending: Iterable[tuple[str, int]]) -> int:
 
 # -- reading -------------------------------------------------------------------------------------------
 
-def stored_parts(session, region, period: Period, as_of: dt.date, indicators) -> dict[str, dict[int, Any]]:
+def stored_parts(session, region, period: Period, as_of: dt.date, indicators, total: bool = False) -> dict[str, dict[int, Any]]:
     """``{part: {region id: value}}`` of the parts of ``indicators`` whose stored cells answer
-    ``period`` in ``region``'s area: built for the period, same SQL, not dirty in the area."""
+    ``period`` in ``region``'s area: built for the period, same SQL, not dirty in the area.
+    ``total``: the area's one value per part (``{region.id: value}``, from ``indicator_total``
+    for a township or county) instead of each region's."""
     from .regions import scope_condition
     from .models import Region
 
@@ -346,8 +360,12 @@ def stored_parts(session, region, period: Period, as_of: dt.date, indicators) ->
     if not usable:
         return {}
     out: dict[str, dict[int, Any]] = {name: {} for name in usable}
-    rows = session.execute(select(IndicatorCell.part, IndicatorCell.region_id, IndicatorCell.value)
-                           .where(IndicatorCell.period == str(period), IndicatorCell.region_id.in_(area)))
+    if total and region.kind in ("township", "county"):
+        rows = session.execute(select(IndicatorTotal.part, IndicatorTotal.region_id, IndicatorTotal.value)
+                               .where(IndicatorTotal.period == str(period), IndicatorTotal.region_id == region.id))
+    else:
+        rows = session.execute(select(IndicatorCell.part, IndicatorCell.region_id, IndicatorCell.value)
+                               .where(IndicatorCell.period == str(period), IndicatorCell.region_id.in_(area)))
     for part, rid, value in rows:
         bucket = out.get(part)
         if bucket is not None:
@@ -443,6 +461,33 @@ def _parts(session, period, as_of):
                 yield ind, which, p
 
 
+def _areas(session) -> dict[int, tuple]:
+    """``{region id: (its township, its county)}``: the areas whose totals a region's value joins."""
+    from .models import Region
+
+    return {rid: tuple(a for a in (t, c) if a is not None)
+            for rid, t, c in session.execute(select(Region.id, Region.township_id, Region.county_id))}
+
+
+def _summed(values: dict[int, Any], areas: dict[int, tuple]) -> dict[int, Any]:
+    """Σ of ``values`` per township and county area, as the engine rolls a part up (NULLs skipped)."""
+    out: dict[int, Any] = {}
+    for rid, v in values.items():
+        for area in areas.get(rid, ()):
+            out[area] = out[area] + v if area in out else v
+    return out
+
+
+def _write_totals(session, per: str, part: str, totals: dict[int, Any], only: Optional[set[int]] = None) -> None:
+    cond = [IndicatorTotal.period == per, IndicatorTotal.part == part]
+    if only is not None:
+        cond.append(IndicatorTotal.region_id.in_(sorted(only)))
+    session.execute(delete(IndicatorTotal).where(*cond))
+    rows = [{"period": per, "part": part, "region_id": a, "value": encode(v)} for a, v in totals.items() if only is None or a in only]
+    if rows:
+        session.execute(IndicatorTotal.__table__.insert(), rows)
+
+
 def rebuild(session, *, as_of: Optional[dt.date] = None, periods: Optional[list[Period]] = None,
             progress: Optional[Callable[[int, int], None]] = None) -> dict:
     """Recompute every stored cell from the raw tables (in ``session``; the caller commits).
@@ -450,22 +495,23 @@ def rebuild(session, *, as_of: Optional[dt.date] = None, periods: Optional[list[
     as_of = as_of or dt.date.today()
     periods = periods if periods is not None else periods_to_build(session, as_of)
     roots = _roots(session)
-    session.execute(delete(IndicatorCell))
-    session.execute(delete(IndicatorBuilt))
-    session.execute(delete(IndicatorDirty))
-    session.execute(delete(IndicatorPart))
+    for model in TABLES:
+        session.execute(delete(model))
+    areas = _areas(session)
     cells = built = 0
     reads: dict[str, set[str]] = {}
     for n, period in enumerate(periods, 1):
         queries = [_query(session, period, root, as_of) for root in roots]
         for ind, which, p in _parts(session, period, as_of):
             reads.setdefault(part_name(ind.key, which), set()).update(p.tables)
-            rows = []
+            values: dict[int, Any] = {}
             for q in queries:
-                rows += [{"period": str(period), "part": part_name(ind.key, which), "region_id": rid, "value": encode(v)}
-                         for rid, v in _compute_part(session, ind, which, q).items()]
+                values.update(_compute_part(session, ind, which, q))
+            rows = [{"period": str(period), "part": part_name(ind.key, which), "region_id": rid, "value": encode(v)}
+                    for rid, v in values.items()]
             if rows:
                 session.execute(IndicatorCell.__table__.insert(), rows)
+            _write_totals(session, str(period), part_name(ind.key, which), _summed(values, areas))
             session.execute(IndicatorBuilt.__table__.insert(), [{"period": str(period), "part": part_name(ind.key, which),
                                                                  "fingerprint": p.fingerprint}])
             cells += len(rows)
@@ -486,6 +532,9 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
     from .regions import scope_condition
 
     as_of = as_of or dt.date.today()
+    pending = session.info.pop(_PENDING, None)
+    if pending:  # written in this session, not committed yet: marked now, so this refresh covers them
+        mark_dirty(session, pending)
     marks = session.execute(select(IndicatorDirty.id, IndicatorDirty.part, IndicatorDirty.region_id)).all()
     if not marks:
         return {"parts": 0, "cells": 0, "marks": 0}
@@ -495,7 +544,7 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
         by_part.setdefault(part, set()).add(rid)
     inds = registry().indicators
     gone = [part for part in by_part if part.rsplit("#", 1)[0] not in inds]
-    for model in (IndicatorCell, IndicatorBuilt, IndicatorPart):  # a plugin removed: its cells answer nothing
+    for model in (IndicatorCell, IndicatorTotal, IndicatorBuilt, IndicatorPart):  # a plugin removed: its cells answer nothing
         if gone:
             session.execute(delete(model).where(model.part.in_(gone)))
     # the work, grouped by (period, area) so the parts of one period share one query (and its memo)
@@ -514,17 +563,19 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
                 work.setdefault((per, r.id), []).append(part)
     cells = 0
     reads: dict[str, set[str]] = {}
+    areas = _areas(session)
     for n, ((per, rid), parts) in enumerate(sorted(work.items()), 1):
         period, scope = Period.parse(per), regions[rid]
         q = _query(session, period, scope, as_of)
         area = select(Region.id).where(scope_condition(scope))
+        touched = {a for r in session.execute(area).scalars() for a in areas.get(r, ())}
         for part in parts:
             key, which = part.rsplit("#", 1)
             ind = inds[key]
             p = plan(session, ind, which, period, as_of)
             if p is None:  # no longer stored (its SQL now depends on today)
-                session.execute(delete(IndicatorCell).where(IndicatorCell.part == part, IndicatorCell.period == per))
-                session.execute(delete(IndicatorBuilt).where(IndicatorBuilt.part == part, IndicatorBuilt.period == per))
+                for model in (IndicatorCell, IndicatorTotal, IndicatorBuilt):
+                    session.execute(delete(model).where(model.part == part, model.period == per))
                 continue
             session.execute(delete(IndicatorCell).where(IndicatorCell.part == part, IndicatorCell.period == per, IndicatorCell.region_id.in_(area)))
             values = _compute_part(session, ind, which, q)
@@ -532,6 +583,10 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
                 session.execute(IndicatorCell.__table__.insert(), [
                     {"period": per, "part": part, "region_id": r, "value": encode(v)} for r, v in values.items()])
             cells += len(values)
+            if touched:  # the totals of the areas that hold a recomputed region: summed again from the cells
+                around = {r: decode(v) for r, v in session.execute(select(IndicatorCell.region_id, IndicatorCell.value).where(
+                    IndicatorCell.part == part, IndicatorCell.period == per))}
+                _write_totals(session, per, part, _summed(around, areas), only=touched)
             session.execute(IndicatorBuilt.__table__.update().where(IndicatorBuilt.part == part, IndicatorBuilt.period == per)
                             .values(fingerprint=p.fingerprint))
             reads.setdefault(part, set()).update(p.tables)
@@ -580,6 +635,7 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
     inds = registry().indicators
     names = dict(session.execute(select(Region.id, Region.name)).all())
     roots = _roots(session)
+    areas = _areas(session)
     by_period: dict[str, list[str]] = {}
     for per, part in pairs:
         by_period.setdefault(per, []).append(part)
@@ -591,6 +647,10 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
         for part, rid, v in session.execute(select(IndicatorCell.part, IndicatorCell.region_id, IndicatorCell.value)
                                             .where(IndicatorCell.period == per)):
             stored_rows.setdefault(part, {})[rid] = decode(v)
+        stored_totals: dict[str, dict[int, Any]] = {}
+        for part, rid, v in session.execute(select(IndicatorTotal.part, IndicatorTotal.region_id, IndicatorTotal.value)
+                                            .where(IndicatorTotal.period == per)):
+            stored_totals.setdefault(part, {})[rid] = decode(v)
         for part in parts:
             key, which = part.rsplit("#", 1)
             ind = inds.get(key)
@@ -599,13 +659,15 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
             fresh: dict[int, Any] = {}
             for q in queries:
                 fresh.update(_compute_part(session, ind, which, q))
-            stored = stored_rows.get(part, {})
             label = f"{ind.label_zh}（{'分子' if which == 'n' else '分母'}）"
             label_en = f"{ind.label_en} ({'numerator' if which == 'n' else 'denominator'})"
-            for rid in sorted(set(fresh) | set(stored)):
-                a, b = stored.get(rid), fresh.get(rid)
+            compared = [(rid, stored_rows.get(part, {}).get(rid), fresh.get(rid), "")
+                        for rid in sorted(set(fresh) | set(stored_rows.get(part, {})))]
+            totals, fresh_totals = stored_totals.get(part, {}), _summed(fresh, areas)
+            compared += [(rid, totals.get(rid), fresh_totals.get(rid), "（合计）") for rid in sorted(set(totals) | set(fresh_totals))]
+            for rid, a, b, suffix in compared:
                 if a != b:
-                    where = names.get(rid, f"#{rid}")
+                    where = names.get(rid, f"#{rid}") + suffix
                     problems.append(Problem(
                         f"指标汇总与原始数据不符：{label} · {per} · {where}：存 {a if a is not None else '无'}，重算 {b if b is not None else '无'}",
                         f"stored indicator cell differs from the raw data: {label_en} · {per} · {where}: stored {a}, recomputed {b}",

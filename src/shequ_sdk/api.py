@@ -289,10 +289,11 @@ class Shequ:
 
     # -- data generation ----------------------------------------------------------------------
     def build_demo(self, progress=None) -> None:
-        """Fill an empty database with the demo: the seed articles' places and figures."""
+        """Fill an empty database with the demo: the seed articles' places and figures, and the
+        stored indicator cells."""
         self._populate(PopulateContext(session=None, mode="demo", seed=2010, years=DEMO_YEARS, today=DEMO_TODAY), progress)
 
-    def generate(self, options: GenerateOptions, progress=None, *, add: bool = False) -> GenerateReport:
+    def generate(self, options: GenerateOptions, progress=None, *, add: bool = False, cells: bool = False) -> GenerateReport:
         """Fill an empty database with a synthetic county through every plugin's ``populate``.
 
         One transaction: an interrupted or failed run leaves no generated rows. ``progress``
@@ -302,16 +303,20 @@ class Shequ:
         ``add``: add the county beside those already in the database (it needs a name and a
         region code of its own, ``options.county`` and ``options.county_code``, and usually
         another seed); the plugins then populate only the regions this run creates.
+
+        ``cells``: build the stored indicator cells in the same transaction (``shequ generate``
+        does; otherwise every figure is computed live until ``rebuild_analytics()``). With
+        ``add``, stored cells already there are brought up to date either way.
         """
         _check_options(options)
         years = tuple(range(options.last_year - options.years + 1, options.last_year + 1))
         today = dt.date(options.last_year + 1, 3, 31)
         started = time.perf_counter()
         ctx = PopulateContext(session=None, mode="synthetic", seed=options.seed, years=years, today=today, options=options)
-        self._populate(ctx, progress, add=add)
+        self._populate(ctx, progress, add=add, cells=cells)
         return GenerateReport(seconds=time.perf_counter() - started, plugins=dict(ctx.timings))
 
-    def _populate(self, ctx: PopulateContext, progress, add: bool = False) -> None:
+    def _populate(self, ctx: PopulateContext, progress, add: bool = False, cells: bool = True) -> None:
         if self.user is not None and self.user.role != "admin":
             from .errors import PermissionDenied
 
@@ -332,8 +337,8 @@ class Shequ:
 
             step = None if progress is None else (lambda done, total: progress("analytics", "指标汇总 / indicator cells", done, total))
             if add:
-                analytics.refresh(s, progress=step)
-            else:
+                analytics.refresh(s, progress=step)  # the new county's regions were marked as they were written
+            elif cells:
                 analytics.rebuild(s, progress=step)
 
     def rebuild_analytics(self, progress=None) -> dict:

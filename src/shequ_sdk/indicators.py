@@ -201,7 +201,8 @@ def compute(
 
     read_only = is_read_only(session.get_bind())
     chosen = [ind for ind in chosen if period.kind in ind.period_kinds]
-    stored = analytics.stored_parts(session, region, period, as_of, chosen) if cells else {}
+    # one area's value: its stored total per part; per village (or township): the stored cells
+    stored = analytics.stored_parts(session, region, period, as_of, chosen, total=level is None) if cells else {}
     for ind in chosen:
         num_cells = stored.get(analytics.part_name(ind.key, "n"))
         den_cells = stored.get(analytics.part_name(ind.key, "d")) if ind.denominator else {}

@@ -67,8 +67,9 @@ def county_bench(load_bench):
 
 @pytest.fixture
 def generated_county(sdk, request):
-    """``sdk`` with a generated county: the test module's ``OPTIONS`` (``GenerateOptions`` fields)."""
+    """``sdk`` with a generated county: the test module's ``OPTIONS`` (``GenerateOptions`` fields);
+    with its stored indicator cells when the module sets ``CELLS = True``."""
     from shequ_sdk.demo import GenerateOptions
 
-    sdk.generate(GenerateOptions(**request.module.OPTIONS))
+    sdk.generate(GenerateOptions(**request.module.OPTIONS), cells=getattr(request.module, "CELLS", False))
     return sdk

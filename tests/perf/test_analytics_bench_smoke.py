@@ -11,6 +11,7 @@ import pytest
 
 OPTIONS = dict(townships=2, villages_per_township=2, households_per_village=20, years=2, last_year=2020)
 AS_OF = dt.date(2021, 3, 31)
+CELLS = True  # generated with its stored indicator cells
 
 
 @pytest.fixture(scope="module")

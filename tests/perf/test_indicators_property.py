@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 OPTIONS = dict(townships=2, villages_per_township=2, households_per_village=12, years=1, last_year=2020)
 AS_OF = dt.date(2021, 3, 31)  # the generated data's last day: 2021Q1 is open for writing, 2020Q4 locked
+CELLS = True  # generated with its stored indicator cells
 PERIODS = ["2021Q1", "2021", "2021-02", "2020Q4"]
 _serial = itertools.count(1)
 

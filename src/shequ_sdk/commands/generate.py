@@ -111,6 +111,7 @@ def generate_cmd(
     force: bool = typer.Option(False, "--force", help="替换已有数据库 / replace an existing database"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 摘要 / print a JSON summary"),
     quiet: bool = typer.Option(False, "--quiet", help="不显示进度 / no progress display"),
+    cells: bool = typer.Option(True, "--cells/--no-cells", help="同时建立指标汇总（默认）/ build the stored indicator cells too (default)"),
 ):
     """生成模拟县数据库（全部插件）/ Generate a synthetic county with every installed plugin."""
     from ..api import Shequ
@@ -129,13 +130,13 @@ def generate_cmd(
         climod.warn_failed_plugins()
         sdk = Shequ(url, create=not add)
         if quiet or as_json:
-            report = sdk.generate(options, add=add)
+            report = sdk.generate(options, add=add, cells=cells)
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=climod.err.rich, transient=False) as progress:
-                report = sdk.generate(options, progress=ProgressDisplay(progress), add=add)
+                report = sdk.generate(options, progress=ProgressDisplay(progress), add=add, cells=cells)
         counts = sdk.row_counts()
     except BaseException:
         if sdk is not None:

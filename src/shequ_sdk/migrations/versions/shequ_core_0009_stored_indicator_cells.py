@@ -1,4 +1,4 @@
-"""Stored indicator cells: each part's value per region and period, what was built, what is stale, what each part reads
+"""Stored indicator cells: each part's value per region and period, totals per township and county, what was built, what is stale, what each part reads
 
 Revision ID: shequ_core_0009
 Revises: shequ_core_0008
@@ -27,6 +27,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('indicator_cell', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_indicator_cell_region_id'), ['region_id'], unique=False)
+    op.create_table('indicator_total',
+    sa.Column('period', sa.String(length=16), nullable=False),
+    sa.Column('part', sa.String(length=200), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.String(length=80), nullable=False),
+    sa.PrimaryKeyConstraint('period', 'part', 'region_id')
+    )
     op.create_table('indicator_built',
     sa.Column('period', sa.String(length=16), nullable=False),
     sa.Column('part', sa.String(length=200), nullable=False),
@@ -56,6 +63,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_indicator_dirty_part'))
     op.drop_table('indicator_dirty')
     op.drop_table('indicator_built')
+    op.drop_table('indicator_total')
     with op.batch_alter_table('indicator_cell', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_indicator_cell_region_id'))
     op.drop_table('indicator_cell')
