@@ -19,7 +19,8 @@ from shequ_sdk.models import Region
 from shequ_sdk.plugins import registry
 
 TINY = GenerateOptions(townships=1, villages_per_township=3, households_per_village=20, years=2)
-TINY_ARGS = ("--townships", "1", "--villages-per-township", "3", "--households-per-village", "20", "--years", "2")
+SIZE = ("--townships", "1", "--villages-per-township", "3", "--households-per-village", "20", "--years", "2")
+TINY_ARGS = (*SIZE, "--no-cells")  # the stored indicator cells are built (and timed) by one test below
 
 
 def dump(sdk) -> dict[str, list[tuple]]:
@@ -120,13 +121,18 @@ def test_options_are_checked(tmp_path):
 
 def test_cli_generates_and_summarises(cli, tmp_path):
     path = tmp_path / "county.db"
-    code, out, err = cli("generate", "--db", str(path), *TINY_ARGS)
+    code, out, err = cli("generate", "--db", str(path), *SIZE)
     assert code == 0, err
     assert "household" in out and "合计 total" in out and "core" in out
     assert "core" in err and "完成 done" in err  # the progress display, on stderr
+    assert "指标汇总" in err  # the stored indicator cells, built by default with their own progress bar
     sdk = shequ_sdk.open(path)
     try:
         counts = sdk.row_counts()
+        from shequ_sdk import analytics
+
+        with sdk.reading() as s:
+            assert analytics.status(s)["cells"] > 0 and analytics.status(s)["dirty"] == 0
     finally:
         sdk.close()
     assert f"{counts['household']:,}" in out

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import shequ_command
 
-GEN = ["--townships", "1", "--villages-per-township", "2", "--households-per-village", "15", "--years", "1", "--last-year", "2020"]
+GEN = ["--townships", "1", "--villages-per-township", "2", "--households-per-village", "15", "--years", "1", "--last-year", "2020", "--no-cells"]
 PASSWORD = "analyst-pass-123"
 
 
