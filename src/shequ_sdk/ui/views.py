@@ -52,8 +52,11 @@ KPI_STYLE = """<style>
 def staged() -> bool:
     """Whether a change can be drawn in stages: in a browser session of a served page, the parts
     that are quick to redraw (the cards) reach the browser first, and the slower ones (plugin
-    views, the village table) follow on the server's next tick, each under its own spinner. In a
-    notebook or a script everything is redrawn at once."""
+    views, the village table, a village page's body) follow on the server's next tick. In a
+    notebook or a script everything is redrawn at once.
+
+    No spinner over a view or the table meanwhile: toggling ``loading`` redraws what is under it
+    in the browser twice, which cost more than the wait it announced (``make bench-ui``)."""
     doc = pn.state.curdoc
     return doc is not None and doc.session_context is not None
 
@@ -266,21 +269,17 @@ class VillageTable(View):
 
     def _changed(self, *_events) -> None:
         """A change of area, period, language or data: the table is refreshed in place, on a
-        served page after the cards (:func:`later`), under a spinner meanwhile."""
+        served page after the cards (:func:`later`)."""
         if not staged():
             self._refresh()
             return
         if self._waiting:
             return
         self._waiting = True
-        self._box.loading = True
 
         def refresh():
             self._waiting = False
-            try:
-                self._refresh()
-            finally:
-                self._box.loading = False
+            self._refresh()
 
         later(refresh)
 
@@ -482,15 +481,11 @@ class PluginView(View):
             self._show()
             return
         self._waiting = True
-        self._body.loading = True
         later(self._show_waiting)
 
     def _show_waiting(self) -> None:
         self._waiting = False
-        try:
-            self._show()
-        finally:
-            self._body.loading = False
+        self._show()
 
     def _show(self) -> None:
         key = self._key()
