@@ -467,7 +467,7 @@ class PluginView(View):
 
     def _build(self):
         """The view's body, rendered once; later changes re-render into the same column."""
-        self._body = pn.Column(sizing_mode="stretch_width")
+        self._body = pn.Column(sizing_mode="stretch_width", css_classes=["shequ-view-body"])
         self._shown: Optional[tuple] = None
         self._waiting = False
         self._show()
@@ -561,6 +561,7 @@ class VillagePage(View):
         super().__init__(**params)
         self._scoped: Optional[DataStore] = None
         self._shown_page = None
+        self._opened = False  # whether the page was drawn before (the first drawing is never staged)
 
     def store(self) -> DataStore:
         """The village's own store (same period, language and day as the dashboard)."""
@@ -676,6 +677,7 @@ class VillagePage(View):
 
     def _page(self, village: str, **_):
         s = self.data_store
+        first, self._opened = not self._opened, True
         if not village:
             self._shown_page = None
             return pn.Spacer(height=0)
@@ -700,10 +702,13 @@ class VillagePage(View):
                 if rest.loading:
                     rest.param.update(loading=False, min_height=None)
 
-        # served: the village's name and the back button at once, the rest on the next tick
-        if staged():
+        # a village opened on a served page: its name and the back button at once, the rest on
+        # the next tick; a page opened on a village (a link, a reload) comes whole, as before
+        if first or not staged():
+            fill()
+        else:
             rest.param.update(loading=True, min_height=200)
-        later(fill)
+            later(fill)
         return page
 
     def _rest(self, v: DataStore) -> list:
