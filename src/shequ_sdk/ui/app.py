@@ -12,6 +12,7 @@ import html
 
 import panel as pn
 import param
+from panel.custom import JSComponent
 
 from .i18n import LANGS, t
 from .store import DataStore
@@ -46,6 +47,32 @@ def in_server() -> bool:
     serve``, ``pn.serve``) rather than in a notebook or a script."""
     doc = pn.state.curdoc
     return bool(pn.state.served or (doc is not None and doc.session_context is not None))
+
+
+class PageTitle(JSComponent):
+    """The template's header and the browser tab are drawn once, by the page: when ``title``
+    changes (the language switch), the browser retitles both.
+
+    A component of its own rather than a ``jscallback`` on the switch: a ``jscallback`` puts the
+    switch in Panel's link registry, and Panel then walks every model of the page each time any
+    part of it is replaced (``Link._process_callbacks``), a fifth of a second per part here."""
+
+    title = param.String(default="", doc="""The page's title in the user's language.""")
+
+    _esm = """
+    export function render({ model }) {
+      model.on("title", () => {
+        const title = model.title;
+        if (!title) return;
+        document.title = title;
+        const heads = document.querySelectorAll('#header .app-header a.title');
+        if (heads.length) heads[heads.length - 1].textContent = '\\u00a0' + title;
+      });
+      const el = document.createElement("span");
+      el.style.display = "none";
+      return el;
+    }
+    """
 
 
 class App(pn.viewable.Viewer):
@@ -88,15 +115,14 @@ class App(pn.viewable.Viewer):
                                              css_classes=["shequ-lang"], margin=(5, 10))
         switch.link(s, value="lang")
         s.param.watch(lambda e: setattr(switch, "value", e.new), "lang")
-        # the template's header and the browser tab are drawn once, by the page: retitle them in the browser
-        switch.jscallback(active="""
-            const title = titles[source.active];
-            if (title === undefined) return;
-            document.title = title;
-            const heads = document.querySelectorAll('#header .app-header a.title');
-            if (heads.length) heads[heads.length - 1].textContent = '\u00a0' + title;
-        """, args={"titles": [t(self.title_key, lang) for lang in LANGS]})
         return switch
+
+    def page_title(self) -> "PageTitle":
+        """The served page's tab title and template header in the user's language (:class:`PageTitle`)."""
+        s = self.data_store
+        title = PageTitle(title=self.title(), width=0, height=0, margin=0, css_classes=["shequ-page-title"])
+        s.param.watch(lambda _e: setattr(title, "title", self.title()), "lang")
+        return title
 
     def heading_text(self, lang: str) -> str:
         """The page's heading (the subclass may add the area and period)."""
@@ -200,6 +226,7 @@ class App(pn.viewable.Viewer):
             tpl.main.append(self.layout())
             if state is not None:
                 tpl.main.append(state)
+            tpl.main.append(self.page_title())
             self._template = tpl
         return self._template
 

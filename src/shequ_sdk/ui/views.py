@@ -49,6 +49,27 @@ KPI_STYLE = """<style>
 </style>"""
 
 
+def staged() -> bool:
+    """Whether a change can be drawn in stages: in a browser session of a served page, the parts
+    that are quick to redraw (the cards) reach the browser first, and the slower ones (plugin
+    views, the village table, a village page's body) follow on the server's next tick. In a
+    notebook or a script everything is redrawn at once.
+
+    No spinner over a view or the table meanwhile: toggling ``loading`` redraws what is under it
+    in the browser twice, which cost more than the wait it announced (``make bench-ui``)."""
+    doc = pn.state.curdoc
+    return doc is not None and doc.session_context is not None
+
+
+def later(callback) -> None:
+    """``callback()`` on the session's next tick (after what changed so far is sent), with the
+    document locked; at once when not :func:`staged`."""
+    if staged():
+        pn.state.execute(callback, schedule=True)
+    else:
+        callback()
+
+
 class View(pn.viewable.Viewer):
     """Base of every dashboard view: it reads through ``data_store``."""
 
@@ -241,9 +262,26 @@ class VillageTable(View):
                                              css_classes=["shequ-download-xlsx"])
         self._hint = pn.pane.HTML("")
         self._controls = pn.Row(self._csv, self._xlsx, self._hint, styles={"flex-wrap": "wrap"}, stylesheets=[HIDE_IN_PRINT])
+        self._waiting = False
         self._refresh()
-        s.param.watch(self._refresh, list(self._deps()))
+        s.param.watch(self._changed, list(self._deps()))
         return pn.Column(self._note, self._controls, self._box, sizing_mode="stretch_width")
+
+    def _changed(self, *_events) -> None:
+        """A change of area, period, language or data: the table is refreshed in place, on a
+        served page after the cards (:func:`later`)."""
+        if not staged():
+            self._refresh()
+            return
+        if self._waiting:
+            return
+        self._waiting = True
+
+        def refresh():
+            self._waiting = False
+            self._refresh()
+
+        later(refresh)
 
     def _grid(self, shown: pd.DataFrame):
         s = self.data_store
@@ -394,24 +432,82 @@ def views_for(placement: str) -> list[ViewSpec]:
     return sorted((v for v in registry().views.values() if v.placement == placement), key=lambda v: (v.order, v.key))
 
 
+SIMPLE_PANES = (pn.pane.HTML, pn.pane.Markdown, pn.pane.Str)
+
+
+def same_pane(old, new) -> bool:
+    """Whether ``new`` can be shown by setting ``old.object``: both the same simple pane type
+    (HTML, Markdown, text) with the same settings apart from the content."""
+    if old is None or type(old) is not type(new) or not isinstance(new, SIMPLE_PANES):
+        return False
+    a, b = old.param.values(), new.param.values()
+    return all(a[k] == b[k] for k in a if k not in ("object", "name", "loading"))
+
+
 class PluginView(View):
     """One plugin view (``shequ_sdk.View``) in a titled box; it re-renders when the area, period,
-    language or data version change, and shows an error card if it raises."""
+    language or data version change, and shows an error card if it raises.
+
+    The box is built once: a change re-renders the view into the same box (an HTML view's
+    content is replaced in place), served pages after the faster parts on the next tick."""
 
     view_type = "plugin"
 
     spec = param.ClassSelector(class_=ViewSpec, doc="""The registered view (key, labels, render, placement, order).""")
 
+    def _watched(self) -> list[str]:
+        names = list(self._deps())
+        if self.spec.placement == "entry":
+            # an entry view holds unsaved input: a save (which bumps the version) must not rebuild it
+            names.remove("version")
+        return names
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self.data_store, name) for name in self._watched())
+
+    def _build(self):
+        """The view's body, rendered once; later changes re-render into the same column."""
+        self._body = pn.Column(sizing_mode="stretch_width", css_classes=["shequ-view-body"])
+        self._shown: Optional[tuple] = None
+        self._waiting = False
+        self._show()
+        self.data_store.param.watch(self._changed, self._watched())
+        return self._body
+
+    def _changed(self, *_events) -> None:
+        if self._waiting or self._key() == self._shown:
+            return
+        if not staged():
+            self._show()
+            return
+        self._waiting = True
+        later(self._show_waiting)
+
+    def _show_waiting(self) -> None:
+        self._waiting = False
+        self._show()
+
+    def _show(self) -> None:
+        key = self._key()
+        if key == self._shown:
+            return
+        new = render_view(self.spec, self.data_store)
+        self._shown = key
+        old = self._body.objects[0] if len(self._body.objects) == 1 else None
+        if same_pane(old, new):
+            old.object = new.object
+        else:
+            self._body.objects = [new]
+
     def __panel__(self):
         spec = self.spec
         title = pn.pane.HTML(pn.bind(lambda lang: f'<h3 class="shequ-view-title" style="margin:0;font-size:16px">{html.escape(spec.label(lang))}</h3>',
                                      self.data_store.param.lang), margin=(4, 10, 0, 10))
-        deps = self._deps()
-        if spec.placement == "entry":
-            # an entry view holds unsaved input: a save (which bumps the version) must not rebuild it
-            deps.pop("version")
-        body = pn.panel(pn.bind(lambda **_: render_view(spec, self.data_store), **deps), defer_load=self.defer,
-                        sizing_mode="stretch_width")
+
+        def build():  # no parameters: evaluated once
+            return self._build()
+
+        body = pn.panel(build, defer_load=self.defer, sizing_mode="stretch_width")
         return pn.Column(title, body, sizing_mode="stretch_width", css_classes=["shequ-view", f"shequ-view-{spec.key.replace('.', '-')}"],
                          styles={"border": "1px solid #e0e0e0", "border-radius": "4px", "background": "#fff", "flex": "1 1 460px",
                                  "min-width": "0", "max-width": "100%"},
@@ -464,6 +560,8 @@ class VillagePage(View):
     def __init__(self, **params):
         super().__init__(**params)
         self._scoped: Optional[DataStore] = None
+        self._shown_page = None
+        self._opened = False  # whether the page was drawn before (the first drawing is never staged)
 
     def store(self) -> DataStore:
         """The village's own store (same period, language and day as the dashboard)."""
@@ -579,7 +677,9 @@ class VillagePage(View):
 
     def _page(self, village: str, **_):
         s = self.data_store
+        first, self._opened = not self._opened, True
         if not village:
+            self._shown_page = None
             return pn.Spacer(height=0)
         v = self.store()
         region = v.region_obj
@@ -589,12 +689,39 @@ class VillagePage(View):
         back.on_click(lambda _e: setattr(s, "village", ""))
         head = pn.pane.HTML(f'<h2 class="shequ-village-name" style="margin:0">{html.escape(region.name)}</h2>'
                             f'<div style="color:#666">{html.escape(path)} · {html.escape(v.period_obj.label(v.lang))}</div>')
+        rest = pn.Column(sizing_mode="stretch_width")
+        page = pn.Column(pn.Row(back, head), rest, sizing_mode="stretch_width", css_classes=["shequ-village-page"])
+        self._shown_page = page
+
+        def fill():
+            if self._shown_page is not page:  # another village (or period) was opened meanwhile
+                return
+            try:
+                rest.objects = self._rest(v)
+            finally:
+                if rest.loading:
+                    rest.param.update(loading=False, min_height=None)
+
+        # a village opened on a served page: its name and the back button at once, the rest on
+        # the next tick; a page opened on a village (a link, a reload) comes whole, as before
+        if first or not staged():
+            fill()
+        else:
+            rest.param.update(loading=True, min_height=200)
+            later(fill)
+        return page
+
+    def _rest(self, v: DataStore) -> list:
+        """The page below its heading: the cards, associations, honours, recent records and the
+        plugins' village views."""
+        s = self.data_store
+        region = v.region_obj
         assoc = self.associations()
         labels = {"name": v.pick("名称", "Name"), "type_key": v.pick("类型", "Type"), "founded": v.pick("成立日期", "Founded"),
                   "dissolved": v.pick("撤销日期", "Dissolved"), "leader_name": v.pick("负责人", "Leader"),
                   "leader_phone": v.pick("负责人电话", "Leader's phone")}
         compare = s.ref(region.township_id) if region.township_id and s.in_scope(region.township_id) else ""
-        parts = [pn.Row(back, head), KpiCards(data_store=v, compare=compare, trend=SPARK_PERIODS),
+        parts = [KpiCards(data_store=v, compare=compare, trend=SPARK_PERIODS),
                  pn.pane.HTML(f"<h3>{html.escape(counted(v.t('associations'), len(assoc), v.lang))}</h3>"),
                  table_pane(assoc, css_class="shequ-associations", labels=labels) if len(assoc) else message(v.t("none"))]
         hon = self.honours()
@@ -613,7 +740,7 @@ class VillagePage(View):
         if specs:
             parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('village_views'))}</h3>"))
             parts.append(PluginViews(data_store=v, placement="village"))
-        return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-village-page"])
+        return parts
 
     def __panel__(self):
         s = self.data_store
