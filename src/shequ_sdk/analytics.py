@@ -696,6 +696,10 @@ def refresh_if_stale(engine, as_of: Optional[dt.date] = None) -> Optional[dict]:
             got = session.execute(select(func.pg_try_advisory_xact_lock(0x5E0C_E11))).scalar_one()
             if not got:
                 return None
+        elif engine.dialect.name == "sqlite":
+            from .audit import lock
+
+            lock(session)  # the write lock first (BEGIN IMMEDIATE): what it reads stays current until it commits
         return refresh(session, as_of=as_of)
 
 
