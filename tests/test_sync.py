@@ -555,7 +555,7 @@ def test_shequ_verify_ties_imported_entries_to_their_packages(pair, cli):
         assert sync.package_verifier(s) == []
     if pair.township.url.startswith("sqlite"):
         code, out, err = cli("verify", "--db", pair.township.url)
-        assert code == 0 and "4 项校验全部通过" in out, out + err
+        assert code == 0 and "5 项校验全部通过" in out, out + err
     # an entry that claims a package this database never imported is named
     from shequ_sdk import audit
 
