@@ -48,21 +48,67 @@ def test_the_demo_is_built_with_cells_that_equal_the_raw_tables(demo):
     assert used >= asked // 2, (used, asked)  # most parts come from the cells
 
 
-def test_parts_that_depend_on_today_are_computed_live_and_the_rest_stored(demo):
+def test_which_parts_are_stored_and_which_are_computed_live(demo):
+    from shequ_sdk import Indicator
+
     reg = demo.registry.indicators
     with demo.reading() as s:
         closed = Period.parse("2010Q4")
         today = dt.date.today()
-        # 'overdue' compares a due date with today: its value for 2010Q4 changes as days pass
-        assert analytics.plan(s, reg["commitments.overdue"], "n", closed, today) is None
         # patrols of an ended quarter are what they are, on any later day
         stored = analytics.plan(s, reg["stability.patrols"], "n", closed, today)
-        assert stored is not None and "stability_patrol" in stored.tables
+        assert stored is not None and not stored.dated and "stability_patrol" in stored.tables
+        assert analytics.plan(s, reg["stability.patrols"], "n", closed, today + dt.timedelta(days=1)).fingerprint == stored.fingerprint
         # the same part for a quarter still running is live: its last day moves with today
         running = Period.containing(today, "quarter")
         assert analytics.plan(s, reg["stability.patrols"], "n", running, today) is None
-        # a finance part brings its schedule in step at read time (prepare): always live
-        assert analytics.plan(s, reg["finance.overdue_boards"], "n", closed, today) is None
+        # 'overdue' compares a due date with today: stored for one day at a time
+        overdue = analytics.plan(s, reg["commitments.overdue"], "n", closed, today)
+        assert overdue is not None and overdue.dated
+        assert analytics.plan(s, reg["commitments.overdue"], "n", closed, today + dt.timedelta(days=1)).fingerprint != overdue.fingerprint
+        # a finance part reads a schedule its prepare derives: stored, and stale when what it derives from changes
+        boards = analytics.plan(s, reg["finance.overdue_boards"], "n", closed, today)
+        assert boards is not None and {"finance_obligation", "finance_ledger_entry", "setting"} <= boards.tables
+        # Python over tables the indicator names (reads=): stored per day; without them: live
+        collection = analytics.plan(s, reg["sanitation.collection_rate"], "d", closed, today)
+        assert collection is not None and collection.dated and "sanitation_collection_run" in collection.tables
+        secret = Indicator(key="test_analytics.python", label_zh="试", label_en="t", unit_zh="", unit_en="",
+                           numerator=lambda q: q.per_region({}))
+        assert analytics.plan(s, secret, "n", closed, today) is None
+
+
+def test_parts_that_depend_on_today_are_rebuilt_when_the_day_changes(demo):
+    """Cells of a part that compares with today answer that day's reads only; on the next day
+    reads compute it live (the same figures) until the refresher's daily round stores it again."""
+    county = demo.region(COUNTY)
+    today = dt.date.today()
+    tomorrow = today + dt.timedelta(days=1)
+    closed = Period.parse("2010Q4")
+    chosen = [demo.registry.indicators[k] for k in ("commitments.overdue", "stability.patrols", "finance.overdue_boards")]
+
+    def stored(day):
+        with demo.reading() as s:
+            return set(analytics.stored_parts(s, s.get(Region, county.id), closed, day, chosen))
+
+    assert stored(today) == {"commitments.overdue#n", "stability.patrols#n", "finance.overdue_boards#n"}
+    assert stored(tomorrow) == {"stability.patrols#n"}
+    with demo.reading() as s:
+        r = s.get(Region, county.id)
+        for day in (today, tomorrow):
+            assert indicators.compute(s, region=r, period=closed, as_of=day, level="village", parts=True) == \
+                indicators.compute(s, region=r, period=closed, as_of=day, level="village", parts=True, cells=False)
+        late = analytics.outdated(s, tomorrow)
+        assert ("2010Q4", "commitments.overdue#n") in late and ("2010Q4", "stability.patrols#n") not in late
+        assert analytics.outdated(s, today) == []
+    refresher = analytics.Refresher(demo.engine, roll_periods=7)
+    refresher.tick(today=tomorrow)  # the daily round, a few periods per transaction
+    assert refresher.rolled == tomorrow and len(refresher.runs) > 1 and refresher.runs[-1]["left"] == 0
+    assert stored(tomorrow) == {"commitments.overdue#n", "stability.patrols#n", "finance.overdue_boards#n"}
+    with demo.reading() as s:
+        assert analytics.outdated(s, tomorrow) == []
+        assert analytics.check(s, sample=None, as_of=tomorrow, periods=["2010Q4", "2010"]) == []
+    refresher.tick(today=today)
+    assert stored(today) == {"commitments.overdue#n", "stability.patrols#n", "finance.overdue_boards#n"}
 
 
 def test_a_validated_write_is_seen_at_once_and_a_refresh_stores_it(demo):
@@ -106,6 +152,7 @@ def test_writes_outside_the_record_path_mark_their_tables_stale(demo):
     with demo.reading() as s:
         marks = set(s.execute(select(IndicatorDirty.part, IndicatorDirty.region_id)).all())
     assert ("stability.patrol_issues#n", analytics.ALL_REGIONS) in marks  # a statement names no region: all of them
+    assert "finance.overdue_boards#n" in {part for part, _ in marks}  # a table its schedule derives from (reads=)
     for region in (VILLAGE, COUNTY):
         cached, live = both(demo, region, "2010")
         assert cached == live

@@ -6,22 +6,27 @@ value (regions without one have no row) — and their sums per township and coun
 (``indicator_total``), so a reading of an area and period is one indexed read of the stored
 values instead of one statement per part over the raw tables.
 
-Which parts are stored. A part is stored when its value depends on the data only:
+Which parts are stored. A part is stored when its period ended before today and the SDK can
+tell which tables it reads:
 
-- it is SQL (a part worked out in Python, :meth:`IndicatorQuery.per_region`, is computed live);
-- its indicator has no ``prepare`` (derived rows brought in step at read time);
-- the period ended before today: the quarter still running is computed live (its data and its
-  "last day so far" change daily);
-- it does not depend on "today": the statement built for ``as_of`` and for ``as_of`` ten years
-  later compile to the same SQL with the same parameters. Statuses such as 未到期 (a due date
-  compared with today) differ, so they are computed live, over the raw tables, on every read —
-  correct on any day without keying cells by the date, which would make every cell stale at
-  midnight.
+- SQL: the tables named in its compiled statement;
+- an indicator with ``prepare`` (derived rows brought in step at read time), or a part worked out
+  in Python (:meth:`IndicatorQuery.per_region`): only with ``Indicator.reads`` naming the tables
+  it reads; otherwise it is computed live on every read;
+- the quarter still running is always computed live (its data and its "last day so far" change
+  daily).
 
-The decision and the tables a part reads (found in its compiled statement) are worked out once
-per process and period kind (:func:`plan`). ``indicator_built`` records which parts were built
-for which period, with a fingerprint of their SQL: a plugin whose SQL changed is computed live
-until the next refresh.
+Parts whose statement for ``as_of`` and for ``as_of`` ten years later compile to the same SQL
+with the same parameters do not depend on "today": their cells answer any later day. The others
+— statuses such as 未到期 (a due date compared with today), and every Python part, whose use of
+"today" cannot be seen — are *dated*: their fingerprint includes the day, so their cells answer
+that day's reads only. On the next day reads compute them live (correct on any day) until the
+daily round (:func:`outdated`, :class:`Refresher`) stores them for the new day, in the
+background and a few periods per transaction, so no read and no write waits for it.
+
+The decision and the tables a part reads are worked out once per process and period kind
+(:func:`plan`). ``indicator_built`` records which parts were built for which period, with their
+fingerprint: a plugin installed or upgraded is computed live until the daily round stores it.
 
 Freshness. Every write in a session is noticed (:func:`touched` from the validated write path
 with the exact regions; session events for everything else: ORM objects with their region, DML
@@ -139,17 +144,25 @@ def part_name(key: str, which: str) -> str:
 # -- plans: which parts are stored, and what they read -------------------------------------------------
 
 class Plan:
-    """How one part is stored: its SQL's fingerprint and the tables it reads."""
+    """How one part is stored: its SQL's fingerprint, the tables it reads, and whether it depends
+    on "today" (``dated``: its cells answer reads of the day they were built for only)."""
 
-    __slots__ = ("fingerprint", "tables")
+    __slots__ = ("fingerprint", "tables", "dated")
 
-    def __init__(self, fingerprint: str, tables: frozenset[str]):
+    def __init__(self, fingerprint: str, tables: frozenset[str], dated: bool = False):
         self.fingerprint = fingerprint
         self.tables = tables
+        self.dated = dated
 
 
 _plans: dict[tuple, Optional[Plan]] = {}
+_dated: dict[tuple, Plan] = {}  # a dated plan per as-of day
 _plans_lock = threading.Lock()
+_MISSING = object()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _compiled(session, stmt) -> tuple[str, tuple]:
@@ -176,38 +189,54 @@ def plan(session, ind, which: str, period: Period, as_of: dt.date) -> Optional[P
         return None  # a period still running (or ending today): its figures move with every day
     key = (ind.key, which, period.kind, session.get_bind().dialect.name)
     with _plans_lock:
-        if key in _plans:
-            return _plans[key]
-    found = _make_plan(session, ind, which, period, as_of)
+        found = _plans.get(key, _MISSING)
+    if found is _MISSING:
+        found = _make_plan(session, ind, which, period, as_of)
+        with _plans_lock:
+            _plans[key] = found
+    if found is None or not found.dated:
+        return found
+    day = key + (as_of,)
     with _plans_lock:
-        _plans[key] = found
-    return found
+        mine = _dated.get(day)
+        if mine is None:
+            if len(_dated) > 50_000:
+                _dated.clear()
+            mine = _dated[day] = Plan(_digest(f"{found.fingerprint}@{as_of.isoformat()}"), found.tables, True)
+    return mine
 
 
 def _make_plan(session, ind, which, period, as_of) -> Optional[Plan]:
     from .indicators import IndicatorQuery, RegionValues
     from .models import Region
 
-    if ind.prepare is not None or (which == "d" and ind.denominator is None) or period.kind not in ind.period_kinds:
+    if (which == "d" and ind.denominator is None) or period.kind not in ind.period_kinds:
         return None
+    if ind.prepare is not None and not ind.reads:
+        return None  # derived rows from tables nobody named: computed live
     root = session.execute(select(Region).where(Region.kind == "county").limit(1)).scalar_one_or_none()
     if root is None:
         return None
+    reads = frozenset(ind.reads)
     now = IndicatorQuery(period=period, scope_region=root, as_of=as_of, session=session)
+    a = _statement(ind, which, now)
+    if isinstance(a, RegionValues):
+        if not reads:
+            return None  # Python over tables nobody named: computed live
+        fn = ind.numerator if which == "n" else ind.denominator
+        # what Python does with "today" cannot be seen: its cells answer the day they were built for
+        return Plan(_digest(f"{fn.__module__}.{fn.__qualname__}"), reads, dated=True)
     later = IndicatorQuery(period=period, scope_region=root, as_of=as_of + FUTURE, session=session)
-    a, b = _statement(ind, which, now), _statement(ind, which, later)
-    if isinstance(a, RegionValues) or isinstance(b, RegionValues):
-        return None
-    ca, cb = _compiled(session, a), _compiled(session, b)
-    if ca != cb:
-        return None  # depends on "today": computed live
-    return Plan(hashlib.sha256(ca[0].encode()).hexdigest()[:32], _tables(a))
+    ca, cb = _compiled(session, a), _compiled(session, _statement(ind, which, later))
+    # SQL that compares with "today" (a due date passed): stored per as-of day, rebuilt each day
+    return Plan(_digest(ca[0]), _tables(a) | reads, dated=ca != cb)
 
 
 def reset_plans() -> None:
     """Forget the plans (tests that register plugins at run time)."""
     with _plans_lock:
         _plans.clear()
+        _dated.clear()
 
 
 def dependencies(session) -> dict[str, set[str]]:
@@ -446,8 +475,11 @@ def _query(session, period, scope_region, as_of):
 def _compute_part(session, ind, which, q) -> dict[int, Any]:
     """``{region id: value}`` of one part over ``q``'s area (one query shared by a period's parts,
     so what they memoise together is worked out once)."""
+    from .db import is_read_only
     from .indicators import part_rows
 
+    if ind.prepare is not None and not is_read_only(session.get_bind()):
+        ind.prepare(session, q)  # once per query: the derived rows the part reads, brought in step
     return {int(rid): v for rid, v in part_rows(session, _statement(ind, which, q)) if v is not None}
 
 
@@ -523,10 +555,45 @@ def rebuild(session, *, as_of: Optional[dt.date] = None, periods: Optional[list[
     return {"periods": len(periods), "parts": built, "cells": cells}
 
 
-def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Callable[[int, int], None]] = None) -> dict:
+def _built(session) -> dict[tuple[str, str], str]:
+    return {(per, part): fp for per, part, fp in session.execute(
+        select(IndicatorBuilt.period, IndicatorBuilt.part, IndicatorBuilt.fingerprint))}
+
+
+def outdated(session, as_of: Optional[dt.date] = None) -> list[tuple[str, str]]:
+    """``[(period, part), …]`` whose cells do not answer ``as_of``'s reads: built for another day
+    (parts that compare with "today"), from other SQL (a plugin upgraded), not built (a plugin
+    installed, a period that has just ended), or built but now computed live. Reads compute them
+    live until :func:`refresh` brings them in step (``shequ serve`` does, once a day)."""
+    from .plugins import registry
+
+    as_of = as_of or dt.date.today()
+    built = _built(session)
+    periods = {str(p): p for p in periods_to_build(session, as_of)} if built else {}
+    for per, _ in built:
+        if per not in periods:
+            periods[per] = Period.parse(per)
+    out = []
+    for per, period in periods.items():
+        for ind in registry().indicators.values():
+            for which in ("n", "d") if ind.denominator is not None else ("n",):
+                name = part_name(ind.key, which)
+                p = plan(session, ind, which, period, as_of)
+                fp = built.get((per, name))
+                if (p is None and fp is not None) or (p is not None and p.fingerprint != fp):
+                    out.append((per, name))
+    return sorted(out)
+
+
+def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Callable[[int, int], None]] = None,
+            roll: bool = True, roll_periods: Optional[int] = None) -> dict:
     """Recompute the dirty cells (in ``session``; the caller commits): for each dirty part, the
-    regions concerned (a whole county when marked "every region" or more than 20 regions) in
-    every period it was built for. Marks made meanwhile stay for the next run."""
+    regions concerned (a whole county when marked "every region" or more than 20 regions, or when
+    the part's cells of that period were built for another day) in every period it was built for.
+    Marks made meanwhile stay for the next run.
+
+    ``roll``: also bring the :func:`outdated` parts in step (at most ``roll_periods`` periods of
+    them per call; ``left`` in the result counts the parts still to do)."""
     from .models import Region
     from .plugins import registry
     from .regions import scope_condition
@@ -536,9 +603,15 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
     if pending:  # written in this session, not committed yet: marked now, so this refresh covers them
         mark_dirty(session, pending)
     marks = session.execute(select(IndicatorDirty.id, IndicatorDirty.part, IndicatorDirty.region_id)).all()
-    if not marks:
-        return {"parts": 0, "cells": 0, "marks": 0}
-    top = max(m[0] for m in marks)
+    old = outdated(session, as_of) if roll else []
+    left = 0
+    if roll_periods is not None:
+        keep = set(sorted({per for per, _ in old})[:roll_periods])
+        left = sum(1 for per, _ in old if per not in keep)
+        old = [(per, part) for per, part in old if per in keep]
+    if not marks and not old:
+        return {"parts": 0, "cells": 0, "marks": 0, "outdated": 0, "left": left}
+    top = max((m[0] for m in marks), default=0)
     by_part: dict[str, set[int]] = {}
     for _, part, rid in marks:
         by_part.setdefault(part, set()).add(rid)
@@ -547,25 +620,47 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
     for model in (IndicatorCell, IndicatorTotal, IndicatorBuilt, IndicatorPart):  # a plugin removed: its cells answer nothing
         if gone:
             session.execute(delete(model).where(model.part.in_(gone)))
+    built = _built(session)
+    roots = _roots(session)
+    parsed: dict[str, Period] = {}
+
+    def period_of(per: str) -> Period:
+        return parsed.get(per) or parsed.setdefault(per, Period.parse(per))
+
+    def current(per: str, part: str) -> bool:
+        key, which = part.rsplit("#", 1)
+        p = plan(session, inds[key], which, period_of(per), as_of)
+        return p is not None and p.fingerprint == built.get((per, part))
+
     # the work, grouped by (period, area) so the parts of one period share one query (and its memo)
     work: dict[tuple[str, int], list[str]] = {}
-    regions: dict[int, Region] = {}
+    regions: dict[int, Region] = {r.id: r for r in roots}
+
+    def add(per: str, scopes, part: str) -> None:
+        for r in scopes:
+            parts = work.setdefault((per, r.id), [])
+            if part not in parts:
+                parts.append(part)
+
     for part, rids in by_part.items():
         if part in gone:
             continue
         if ALL_REGIONS in rids or len(rids) > 20:
-            scopes = _roots(session)
+            scopes = roots
         else:
             scopes = list(session.execute(select(Region).where(Region.id.in_(rids))).scalars())
-        regions.update((r.id, r) for r in scopes)
-        for per in session.execute(select(IndicatorBuilt.period).where(IndicatorBuilt.part == part)).scalars():
-            for r in scopes:
-                work.setdefault((per, r.id), []).append(part)
+            regions.update((r.id, r) for r in scopes)
+        for per in sorted(p for p, name in built if name == part):
+            # cells built for another day are recomputed everywhere, never mixed with today's
+            add(per, scopes if scopes is roots or current(per, part) else roots, part)
+    for per, part in old:
+        if part.rsplit("#", 1)[0] in inds:
+            add(per, roots, part)
     cells = 0
     reads: dict[str, set[str]] = {}
     areas = _areas(session)
     for n, ((per, rid), parts) in enumerate(sorted(work.items()), 1):
-        period, scope = Period.parse(per), regions[rid]
+        period, scope = period_of(per), regions[rid]
         q = _query(session, period, scope, as_of)
         area = select(Region.id).where(scope_condition(scope))
         touched = {a for r in session.execute(area).scalars() for a in areas.get(r, ())}
@@ -573,9 +668,9 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
             key, which = part.rsplit("#", 1)
             ind = inds[key]
             p = plan(session, ind, which, period, as_of)
-            if p is None:  # no longer stored (its SQL now depends on today)
-                for model in (IndicatorCell, IndicatorTotal, IndicatorBuilt):
-                    session.execute(delete(model).where(model.part == part, model.period == per))
+            for model in (IndicatorBuilt, *((IndicatorCell, IndicatorTotal) if p is None else ())):
+                session.execute(delete(model).where(model.part == part, model.period == per))
+            if p is None:  # no longer stored (its SQL now depends on something else)
                 continue
             session.execute(delete(IndicatorCell).where(IndicatorCell.part == part, IndicatorCell.period == per, IndicatorCell.region_id.in_(area)))
             values = _compute_part(session, ind, which, q)
@@ -587,14 +682,15 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
                 around = {r: decode(v) for r, v in session.execute(select(IndicatorCell.region_id, IndicatorCell.value).where(
                     IndicatorCell.part == part, IndicatorCell.period == per))}
                 _write_totals(session, per, part, _summed(around, areas), only=touched)
-            session.execute(IndicatorBuilt.__table__.update().where(IndicatorBuilt.part == part, IndicatorBuilt.period == per)
-                            .values(fingerprint=p.fingerprint))
+            session.execute(IndicatorBuilt.__table__.insert(), [{"period": per, "part": part, "fingerprint": p.fingerprint}])
             reads.setdefault(part, set()).update(p.tables)
         if progress is not None:
             progress(n, len(work))
-    session.execute(delete(IndicatorDirty).where(IndicatorDirty.id <= top))
+    if marks:
+        session.execute(delete(IndicatorDirty).where(IndicatorDirty.id <= top))
     _record_tables(session, reads)
-    return {"parts": len(by_part), "cells": cells, "marks": len(marks)}
+    return {"parts": len(set(by_part) | {part for _, part in old}), "cells": cells, "marks": len(marks),
+            "outdated": len(old), "left": left}
 
 
 def invalidate_all(session) -> int:
@@ -611,6 +707,7 @@ def status(session) -> dict:
         "parts": session.execute(select(func.count(func.distinct(IndicatorBuilt.part)))).scalar_one(),
         "cells": session.execute(select(func.count()).select_from(IndicatorCell)).scalar_one(),
         "dirty": session.execute(select(func.count(func.distinct(IndicatorDirty.part)))).scalar_one(),
+        "outdated": len({part for _, part in outdated(session)}),
     }
 
 
@@ -628,6 +725,7 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
     as_of = as_of or dt.date.today()
     pairs = session.execute(select(IndicatorBuilt.period, IndicatorBuilt.part)).all()
     dirty = set(session.execute(select(IndicatorDirty.part).distinct()).scalars())
+    dirty.update(part for _, part in outdated(session, as_of))  # built for another day: no read uses them
     only = None if periods is None else {str(Period.parse(p)) for p in periods}
     pairs = sorted((per, part) for per, part in pairs if part not in dirty and (only is None or per in only))
     if sample is not None and len(pairs) > sample:
@@ -683,13 +781,17 @@ def cells_verifier(session) -> list:
 
 # -- background refresh -------------------------------------------------------------------------------
 
-def refresh_if_stale(engine, as_of: Optional[dt.date] = None) -> Optional[dict]:
-    """One refresh in its own transaction when some cells are stale; ``None`` when none are, or
-    when another process is refreshing (PostgreSQL: an advisory lock; SQLite: the write lock)."""
+def refresh_if_stale(engine, as_of: Optional[dt.date] = None, roll: bool = False,
+                     roll_periods: Optional[int] = None) -> Optional[dict]:
+    """One refresh in its own transaction when some cells are stale (``roll``: or :func:`outdated`,
+    ``roll_periods`` periods of them at a time); ``None`` when none are, or when another process
+    is refreshing (PostgreSQL: an advisory lock; SQLite: the write lock)."""
     from .db import transaction
 
     with Session(engine) as peek:
-        if not _active(peek) or peek.execute(select(IndicatorDirty.id).limit(1)).first() is None:
+        if not _active(peek):
+            return None
+        if peek.execute(select(IndicatorDirty.id).limit(1)).first() is None and not (roll and outdated(peek, as_of)):
             return None
     with transaction(engine) as session:
         if engine.dialect.name == "postgresql":
@@ -700,33 +802,48 @@ def refresh_if_stale(engine, as_of: Optional[dt.date] = None) -> Optional[dict]:
             from .audit import lock
 
             lock(session)  # the write lock first (BEGIN IMMEDIATE): what it reads stays current until it commits
-        return refresh(session, as_of=as_of)
+        return refresh(session, as_of=as_of, roll=roll, roll_periods=roll_periods)
 
 
 class Refresher(threading.Thread):
     """``shequ serve``'s background refresh: every ``every`` seconds, the stale cells are
     recomputed (:func:`refresh_if_stale`), so a figure written a moment ago is read from the
-    cells again within seconds. Reads in between compute those parts live, so nothing waits."""
+    cells again within seconds. Reads in between compute those parts live, so nothing waits.
 
-    def __init__(self, engine, every: float = 5.0):
+    Once a day (and at start) it also rebuilds the parts that compare with "today"
+    (:func:`outdated`), ``roll_periods`` periods per transaction so writers wait seconds at most."""
+
+    def __init__(self, engine, every: float = 5.0, roll_periods: int = 3):
         super().__init__(name="shequ-analytics-refresh", daemon=True)
-        self.engine, self.every = engine, every
+        self.engine, self.every, self.roll_periods = engine, every, roll_periods
         self.stopped = threading.Event()
+        self.rolled: Optional[dt.date] = None  # the day the outdated parts were last rebuilt for
         self.runs: list[dict] = []  # what each refresh did (for tests and the log)
 
     def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            self.tick()
+
+    def tick(self, today: Optional[dt.date] = None) -> None:
+        """One round: the stale cells, and on a new day the outdated parts, in batches."""
         import logging
 
         log = logging.getLogger("shequ_sdk.analytics")
-        while not self.stopped.wait(self.every):
+        today = today or dt.date.today()
+        roll = today != self.rolled
+        while not self.stopped.is_set():
             try:
-                done = refresh_if_stale(self.engine)
+                done = refresh_if_stale(self.engine, as_of=today, roll=roll, roll_periods=self.roll_periods)
             except Exception as exc:  # noqa: BLE001 — a busy database or a lost connection: next time
                 log.warning("refreshing the stored indicator cells failed (retried in %.0f s): %s", self.every, exc)
-                continue
+                return
             if done:
                 self.runs.append(done)
                 log.info("refreshed %s stored indicator parts (%s cells)", done["parts"], done["cells"])
+            if not (done and done.get("left")):
+                break
+        if roll:
+            self.rolled = today
 
     def stop(self) -> None:
         self.stopped.set()

@@ -341,21 +341,24 @@ class Shequ:
             elif cells:
                 analytics.rebuild(s, progress=step)
 
-    def rebuild_analytics(self, progress=None) -> dict:
+    def rebuild_analytics(self, progress=None, as_of=None) -> dict:
         """Recompute every stored indicator cell from the raw tables (``shequ analytics rebuild``).
-        ``progress(done, total)`` after each period. Returns ``{"periods", "parts", "cells"}``."""
+        ``progress(done, total)`` after each period; ``as_of``: the day "today" means (default
+        today). Returns ``{"periods", "parts", "cells"}``."""
         from . import analytics
 
         with self.transaction() as s:
-            return analytics.rebuild(s, progress=progress)
+            return analytics.rebuild(s, progress=progress, as_of=as_of)
 
-    def refresh_analytics(self, progress=None) -> dict:
-        """Recompute the stored cells that writes made stale (``shequ analytics refresh``; ``shequ
-        serve`` does it in the background). Returns ``{"parts", "cells", "marks"}``."""
+    def refresh_analytics(self, progress=None, as_of=None) -> dict:
+        """Recompute the stored cells that writes made stale, and store the parts that are not
+        stored for ``as_of`` (default today) yet: those that compare with "today", a plugin
+        installed or upgraded, a period just ended (``shequ analytics refresh``; ``shequ serve``
+        does it in the background). Returns ``{"parts", "cells", "marks", "outdated", "left"}``."""
         from . import analytics
 
         with self.transaction() as s:
-            return analytics.refresh(s, progress=progress)
+            return analytics.refresh(s, progress=progress, as_of=as_of)
 
     def row_counts(self) -> dict[str, int]:
         """``{table key: rows}`` for the region table and every registered record table — of the

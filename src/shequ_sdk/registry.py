@@ -102,6 +102,11 @@ class Indicator:
     A denominator is required for ``"ratio"``, refused for ``"count"``, and allowed for
     ``"money"`` (yuan per unit) and ``"number"`` (a value per unit, Σ numerator ÷ Σ denominator
     as a ``float``, such as kilograms per household); with a denominator of 0 the value is ``None``.
+
+    ``reads``: the tables (models or names) the parts read besides those in their SQL — what
+    ``prepare`` derives its rows from, or what a part computed in Python (``q.per_region``)
+    queries. Declaring them lets the aggregate layer store those parts too (a write to any of
+    them marks the parts stale); without it such parts are computed on every read.
     """
 
     key: str
@@ -117,6 +122,11 @@ class Indicator:
     description_en: str = ""
     headline: bool = False
     prepare: Optional[Callable[[Any, Any], None]] = None
+    reads: tuple = ()
+
+    def __post_init__(self):
+        # table names: a model class, a Table or a name may be given
+        self.reads = tuple(sorted({getattr(t, "__tablename__", None) or getattr(t, "name", None) or str(t) for t in self.reads}))
 
     def label(self, lang: str = "zh") -> str:
         return self.label_zh if lang == "zh" else self.label_en

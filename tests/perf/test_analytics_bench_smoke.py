@@ -22,12 +22,13 @@ def bench(load_bench):
 
 def test_reading_from_the_cells_agrees_with_hand_sql(bench, generated_county, bench_line):
     backend = generated_county.engine.dialect.name
+    bench.cb.roll_cells(generated_county, AS_OF, log=lambda m: None)  # the generator's "today", as the bench does
     out = bench.bench_cells(generated_county, "模拟县", ["2020Q4", "2020"], AS_OF, runs=1, backend=backend)
     assert [m.name for m in out] == ["cells_county_quarter", "cells_county_year"]
     for m in out:
         line = bench_line(m, unit="ms")
         assert line["detail"]["figures_equal"] is True and line["backend"] == backend
-        assert line["detail"]["parts_from_cells"] > line["detail"]["parts"] // 2
+        assert line["detail"]["parts_from_cells"] == line["detail"]["parts"]  # every built-in part is stored
         assert line["detail"]["live_ms"] > 0
 
 
@@ -41,5 +42,8 @@ def test_a_write_with_and_without_cells_then_refresh_and_rebuild(bench, generate
     assert write["baseline"] > 0 and write["detail"]["writes"] == 3
     refresh = bench_line(out[1], unit="s")
     assert refresh["detail"]["marks"] > 0 and refresh["detail"]["cells"] > 0
-    rebuilt = bench_line(bench.bench_rebuild(db, tmp_path), unit="s")
+    rebuilt, rolled = bench.bench_rebuild(db, tmp_path, AS_OF)
+    rebuilt = bench_line(rebuilt, unit="s")
     assert rebuilt["detail"]["cells"] > 0 and rebuilt["detail"]["parts"] > 0
+    rolled = bench_line(rolled, unit="s")  # the day after: the parts that compare with today, again
+    assert rolled["name"] == "cells_daily_round" and 0 < rolled["detail"]["outdated"] < rebuilt["detail"]["parts"]

@@ -53,7 +53,7 @@ def refresh_cmd(db: Optional[str] = DbOption, quiet: bool = typer.Option(False, 
     """重算写入后过期的指标汇总 / Recompute the stored cells that writes made stale."""
     start = time.perf_counter()
     done = _run(db, lambda sdk, progress: sdk.refresh_analytics(progress), quiet, "更新 / refreshing")
-    if not done["marks"]:
+    if not done["marks"] and not done["outdated"]:
         climod.out.print("指标汇总已是最新 / the stored cells are up to date", highlight=False)
         return
     climod.out.print(f"已更新 {done['parts']} 个指标部分，写入 {done['cells']} 个汇总值，用时 {time.perf_counter() - start:.1f} 秒 / "
@@ -76,5 +76,7 @@ def status_cmd(db: Optional[str] = DbOption):
         climod.out.print("尚未建立指标汇总，指标从原始数据现算 / no stored cells yet: every indicator is computed from the raw tables "
                          "(shequ analytics rebuild)", highlight=False, soft_wrap=True)
         return
-    climod.out.print(f"{st['periods']} 个期间 · {st['parts']} 个指标部分 · {st['cells']} 个汇总值 · {st['dirty']} 个部分待更新 / "
-                     f"{st['periods']} periods · {st['parts']} parts · {st['cells']} cells · {st['dirty']} parts stale", highlight=False)
+    climod.out.print(f"{st['periods']} 个期间 · {st['parts']} 个指标部分 · {st['cells']} 个汇总值 · {st['dirty']} 个部分待更新 · "
+                     f"{st['outdated']} 个部分待按今日重算 / "
+                     f"{st['periods']} periods · {st['parts']} parts · {st['cells']} cells · {st['dirty']} parts stale · "
+                     f"{st['outdated']} parts built for an earlier day", highlight=False)

@@ -16,7 +16,7 @@ from sqlalchemy import and_, select
 from shequ_sdk import Indicator, Region, config
 
 from . import settings as S
-from .models import UPHELD, CadreAssessment, Commitment, CommitmentComplaint, CommitmentMember, CommitmentReview
+from .models import UPHELD, CadreAssessment, Commitment, CommitmentComplaint, CommitmentMember, CommitmentReview, StudyDay
 from .rules import month_end, study_months
 
 YEAR = ("year",)
@@ -169,7 +169,7 @@ def all_indicators() -> list[Indicator]:
         Indicator(key="commitments.complaints_upheld", label_zh="投诉属实", label_en="Complaints upheld", unit_zh="件", unit_en="",
                   numerator=upheld, description_zh="核实结果为属实或部分属实", description_en="Found upheld or partly upheld"),
         Indicator(key="commitments.replied_on_time_rate", label_zh="按期答复率", label_en="Replied on time", unit_zh="%", unit_en="%",
-                  numerator=replied_on_time, denominator=replies_due, value_type="ratio",
+                  numerator=replied_on_time, denominator=replies_due, value_type="ratio", reads=(Q, Region, "setting"),
                   description_zh="本期收到的投诉意见中按期答复的比例（答复期限为乡镇设置，默认 15 天；未到期未答复的不计）",
                   description_en="Of the entries received in the period, the share answered within the township's deadline (15 days by default); "
                                  "those still within their deadline are not counted"),
@@ -190,6 +190,7 @@ def all_indicators() -> list[Indicator]:
                   numerator=cadres_excellent, denominator=cadres_assessed, value_type="ratio", period_kinds=YEAR),
         Indicator(key="commitments.study_compliance", label_zh="学习日达标率", label_en="Study-day compliance", unit_zh="%", unit_en="%",
                   numerator=study_months_kept, denominator=study_months_due, value_type="ratio",
+                  reads=(CommitmentMember, StudyDay, Region, "setting"),
                   description_zh="有党员的村（社区）中，学习日不少于每月下限（默认 1 天）的月份 ÷ 已结束的月份",
                   description_en="Complete months with at least the minimum study days (1 by default) ÷ complete months, over villages with Party members"),
     ]

@@ -119,6 +119,7 @@ def all_indicators() -> list[Indicator]:
                   description_en="Of the matters raised in the period, the share with the proposal and a passed consultation, review and resolution"),
         Indicator(key="decisions.disclosed_on_time_rate", label_zh="决议按期公开率", label_en="Resolutions disclosed on time",
                   unit_zh="%", unit_en="%", numerator=disclosed_on_time, denominator=disclosures_due, value_type="ratio",
+                  reads=(T, Region, "setting"),
                   description_zh="本期通过的决议中在公开时限（乡镇设置，默认 7 天）内公开的比例；未到期未公开的不计",
                   description_en="Of the resolutions passed in the period, the share disclosed within the township's deadline (7 days by "
                                  "default); those still within it are not counted"),

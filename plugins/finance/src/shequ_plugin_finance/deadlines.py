@@ -224,7 +224,9 @@ def refresh(session: Session, scope: Region, start: dt.date, end: dt.date) -> di
         return _refresh(session, scope, start, end)
 
 
-SOURCE_TABLES = (LedgerEntry.__tablename__, Query.__tablename__, "setting")  # what the schedule derives from
+SOURCE_TABLES = (LedgerEntry.__tablename__, Query.__tablename__, "setting")  # writes that bring the schedule in step
+# everything :func:`expected` reads: ``Indicator.reads`` of the indicators whose ``prepare`` it is
+DERIVED_FROM = (*SOURCE_TABLES, Region.__tablename__)
 
 
 def keep_current(session: Session, table: str, region_ids: Optional[Sequence[int]]) -> None:

@@ -167,6 +167,7 @@ INDICATORS = (
               description_zh="期末有垃圾桶的户数 ÷ 总户数", description_en="Households with a bin at the end of the period ÷ households"),
     Indicator(key="sanitation.collection_rate", label_zh="清运率", label_en="Collection rate", unit_zh="%", unit_en="%",
               numerator=collection_days, denominator=collection_days_due, value_type="ratio", headline=True,
+              reads=(Run, Association, Region, "setting"),
               description_zh="有清运的天数 ÷ 应清运天数（有环卫协会的村、截至今天的天数，按每周应清运天数折算；汇总后相除）",
               description_en="Days with a collection ÷ days a collection was due (villages with a sanitation association, days up "
                              "to today, scaled by the required collection days per week; summed over the area, then divided)"),

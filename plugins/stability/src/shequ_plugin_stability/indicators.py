@@ -102,7 +102,7 @@ INDICATORS = (
     ),
     Indicator(
         key="stability.closed_on_time_rate", label_zh="按期结案率", label_en="Closed on time", unit_zh="%", unit_en="%",
-        numerator=closed_on_time, denominator=closed_cases, value_type="ratio",
+        numerator=closed_on_time, denominator=closed_cases, value_type="ratio", reads=(M, Region, "setting"),
         description_zh="本期结案（调解成功或不成）的案件中在调解期限内结案的比例；未填期限的按受理日期加调解期限（默认 30 天）计",
         description_en="Of the cases concluded in the period, the share closed by their due date (registration + the mediation days, default 30, when none is stored)",
     ),
