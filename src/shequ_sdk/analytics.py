@@ -802,7 +802,8 @@ def refresh_if_stale(engine, as_of: Optional[dt.date] = None, roll: bool = False
             from .audit import lock
 
             lock(session)  # the write lock first (BEGIN IMMEDIATE): what it reads stays current until it commits
-        return refresh(session, as_of=as_of, roll=roll, roll_periods=roll_periods)
+        done = refresh(session, as_of=as_of, roll=roll, roll_periods=roll_periods)
+        return done if done["marks"] or done["outdated"] else None  # another process did it meanwhile
 
 
 class Refresher(threading.Thread):
