@@ -49,6 +49,7 @@ import hashlib
 import random
 import threading
 import weakref
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Optional
 
@@ -472,15 +473,53 @@ def _query(session, period, scope_region, as_of):
     return IndicatorQuery(period=period, scope_region=scope_region, as_of=as_of, session=session)
 
 
-def _compute_part(session, ind, which, q) -> dict[int, Any]:
-    """``{region id: value}`` of one part over ``q``'s area (one query shared by a period's parts,
-    so what they memoise together is worked out once)."""
+@contextmanager
+def _scratch(session):
+    """A savepoint rolled back at the end, and the writes noticed inside it forgotten: rows that a
+    ``prepare`` derives while cells are computed never reach the database, exactly as a read's
+    ``prepare`` is rolled back with the read (``shequ demo`` keeps its schedule as it built it)."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.driver_connection
+        if not dbapi.in_transaction:  # a SAVEPOINT outside a transaction would commit on release
+            dbapi.execute("BEGIN IMMEDIATE")
+    pending = set(session.info.get(_PENDING, ()))
+    nested = session.begin_nested()
+    try:
+        yield
+    finally:
+        nested.rollback()
+        session.info[_PENDING] = pending
+
+
+def _compute_parts(session, parts, query) -> dict[str, dict[int, Any]]:
+    """``{part: {region id: value}}`` of ``parts`` (``[(indicator, "n" or "d"), …]``) over the area
+    of ``query()``. Parts share one query, so what they memoise together is worked out once;
+    those whose indicator has a ``prepare`` run after it, together, in a :func:`_scratch`."""
     from .db import is_read_only
     from .indicators import part_rows
 
-    if ind.prepare is not None and not is_read_only(session.get_bind()):
-        ind.prepare(session, q)  # once per query: the derived rows the part reads, brought in step
-    return {int(rid): v for rid, v in part_rows(session, _statement(ind, which, q)) if v is not None}
+    def values(ind, which, q):
+        return {int(rid): v for rid, v in part_rows(session, _statement(ind, which, q)) if v is not None}
+
+    out: dict[str, dict[int, Any]] = {}
+    plain = [(i, w) for i, w in parts if i.prepare is None]
+    prepared = [(i, w) for i, w in parts if i.prepare is not None]
+    if plain:
+        q = query()
+        for ind, which in plain:
+            out[part_name(ind.key, which)] = values(ind, which, q)
+    if prepared:
+        q = query()
+        if is_read_only(session.get_bind()):  # read-only media: the derived rows as last stored
+            for ind, which in prepared:
+                out[part_name(ind.key, which)] = values(ind, which, q)
+            return out
+        with _scratch(session):
+            for ind, which in prepared:
+                ind.prepare(session, q)
+                out[part_name(ind.key, which)] = values(ind, which, q)
+    return out
 
 
 def _parts(session, period, as_of):
@@ -533,12 +572,15 @@ def rebuild(session, *, as_of: Optional[dt.date] = None, periods: Optional[list[
     cells = built = 0
     reads: dict[str, set[str]] = {}
     for n, period in enumerate(periods, 1):
-        queries = [_query(session, period, root, as_of) for root in roots]
-        for ind, which, p in _parts(session, period, as_of):
+        chosen = list(_parts(session, period, as_of))
+        found: dict[str, dict[int, Any]] = {}
+        for root in roots:
+            for name, got in _compute_parts(session, [(i, w) for i, w, _ in chosen],
+                                            lambda: _query(session, period, root, as_of)).items():
+                found.setdefault(name, {}).update(got)
+        for ind, which, p in chosen:
             reads.setdefault(part_name(ind.key, which), set()).update(p.tables)
-            values: dict[int, Any] = {}
-            for q in queries:
-                values.update(_compute_part(session, ind, which, q))
+            values = found.get(part_name(ind.key, which), {})
             rows = [{"period": str(period), "part": part_name(ind.key, which), "region_id": rid, "value": encode(v)}
                     for rid, v in values.items()]
             if rows:
@@ -661,19 +703,21 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
     areas = _areas(session)
     for n, ((per, rid), parts) in enumerate(sorted(work.items()), 1):
         period, scope = period_of(per), regions[rid]
-        q = _query(session, period, scope, as_of)
         area = select(Region.id).where(scope_condition(scope))
         touched = {a for r in session.execute(area).scalars() for a in areas.get(r, ())}
+        plans = {}
         for part in parts:
             key, which = part.rsplit("#", 1)
-            ind = inds[key]
-            p = plan(session, ind, which, period, as_of)
+            plans[part] = (inds[key], which, plan(session, inds[key], which, period, as_of))
+        found = _compute_parts(session, [(i, w) for i, w, p in plans.values() if p is not None],
+                               lambda: _query(session, period, scope, as_of))
+        for part, (ind, which, p) in plans.items():
             for model in (IndicatorBuilt, *((IndicatorCell, IndicatorTotal) if p is None else ())):
                 session.execute(delete(model).where(model.part == part, model.period == per))
             if p is None:  # no longer stored (its SQL now depends on something else)
                 continue
             session.execute(delete(IndicatorCell).where(IndicatorCell.part == part, IndicatorCell.period == per, IndicatorCell.region_id.in_(area)))
-            values = _compute_part(session, ind, which, q)
+            values = found.get(part, {})
             if values:
                 session.execute(IndicatorCell.__table__.insert(), [
                     {"period": per, "part": part, "region_id": r, "value": encode(v)} for r, v in values.items()])
@@ -740,7 +784,15 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
     problems = []
     for per, parts in by_period.items():
         period = Period.parse(per)
-        queries = [_query(session, period, root, as_of) for root in roots]  # shared by the period's parts
+        checked = []
+        for part in parts:
+            key, which = part.rsplit("#", 1)
+            if key in inds and plan(session, inds[key], which, period, as_of) is not None:
+                checked.append((inds[key], which))
+        recomputed: dict[str, dict[int, Any]] = {}
+        for root in roots:
+            for name, got in _compute_parts(session, checked, lambda: _query(session, period, root, as_of)).items():
+                recomputed.setdefault(name, {}).update(got)
         stored_rows: dict[str, dict[int, Any]] = {}
         for part, rid, v in session.execute(select(IndicatorCell.part, IndicatorCell.region_id, IndicatorCell.value)
                                             .where(IndicatorCell.period == per)):
@@ -749,14 +801,9 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
         for part, rid, v in session.execute(select(IndicatorTotal.part, IndicatorTotal.region_id, IndicatorTotal.value)
                                             .where(IndicatorTotal.period == per)):
             stored_totals.setdefault(part, {})[rid] = decode(v)
-        for part in parts:
-            key, which = part.rsplit("#", 1)
-            ind = inds.get(key)
-            if ind is None or plan(session, ind, which, period, as_of) is None:
-                continue
-            fresh: dict[int, Any] = {}
-            for q in queries:
-                fresh.update(_compute_part(session, ind, which, q))
+        for ind, which in checked:
+            part = part_name(ind.key, which)
+            fresh = recomputed.get(part, {})
             label = f"{ind.label_zh}（{'分子' if which == 'n' else '分母'}）"
             label_en = f"{ind.label_en} ({'numerator' if which == 'n' else 'denominator'})"
             compared = [(rid, stored_rows.get(part, {}).get(rid), fresh.get(rid), "")

@@ -11,7 +11,7 @@ from bokeh.document import Document
 
 from shequ_sdk import View, hookimpl
 from shequ_sdk import plugins
-from shequ_sdk.ui import DataStore, PluginView, TownshipDashboard, VillagePage, render_view, views_for
+from shequ_sdk.ui import DataStore, PluginView, TownshipDashboard, VillagePage, VillageTable, render_view, views_for
 
 
 class NewcomerPlugin:
@@ -127,3 +127,30 @@ def test_store_frames_drop_sensitive_columns_of_sensitive_tables(demo_sdk):
     assert {"name", "id_number", "phone", "address"}.isdisjoint(parties.columns) and "role" in parties.columns
     households = store.frame("household", period=None)
     assert households["phone"].dropna().str.contains(r"\*").all()  # not a sensitive table: masked, not dropped
+
+
+def test_a_card_says_updating_while_it_waits_for_its_redraw(demo_sdk, monkeypatch):
+    """On a served page a change reaches the KPI cards first; each plugin view and the village
+    table then say 更新中… (a text patch, the chart under it untouched) until their own tick
+    redraws them, and never after."""
+    from shequ_sdk.ui import views as viewsmod
+
+    ticks = []
+    monkeypatch.setattr(viewsmod, "staged", lambda: True)
+    monkeypatch.setattr(viewsmod, "later", ticks.append)
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010")
+    chart = PluginView(data_store=store, spec=views_for("chart")[0])
+    table = VillageTable(data_store=store)
+    page_html(pn.Column(chart, table))
+    cards = (chart._updating, table._updating)
+    assert not any(c.shown for c in cards) and not ticks
+    before = chart._body.objects[0].object
+    store.period = "2009"
+    assert all(c.shown and "更新中" in c.pane.object for c in cards) and len(ticks) == 2
+    assert chart._body.objects[0].object == before  # nothing redrawn yet
+    while ticks:
+        ticks.pop(0)()
+    assert not any(c.shown for c in cards)
+    assert chart._body.objects[0].object != before and "2009" in chart._body.objects[0].object
+    store.lang = "en"
+    assert all("Updating" in c.pane.object for c in cards)

@@ -47,6 +47,9 @@ def test_period_selector_changes_the_values(app_page, served, cli, ui):
     assert after != before
     printed = ui.printed(cli, served.db, "茅草街镇", "2009")
     assert {key: printed[key] for key in after} == after
+    # the views follow the cards on their own ticks, each saying 更新中… meanwhile, never after
+    expect(page.locator(".shequ-view").first).to_contain_text("2009")
+    expect(page.locator(".shequ-updating")).to_have_count(0)
 
     # the period kind: a year becomes its last quarter, with that quarter's values
     page.locator(".shequ-period-kind button", has_text="季度").click()

@@ -33,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.printed": ("打印日期", "Printed on"),
     "no_villages": ("该地区没有村或社区", "This area has no villages or communities"),
     "no_data": ("本期间没有数据", "No data for this period"),
+    "updating": ("更新中…", "Updating…"),
     "view_error": ("视图「{label}」无法显示", "The view “{label}” could not be shown"),
     "view_error.rest": ("其余部分不受影响。错误：{error}", "The rest of the page is unaffected. Error: {error}"),
     # village page

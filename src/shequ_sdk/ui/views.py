@@ -70,6 +70,28 @@ def later(callback) -> None:
         callback()
 
 
+class Updating:
+    """A card's small 更新中… note while its content is recomputed on the next tick (:func:`later`).
+    Setting it is a text patch of its own little pane, so the chart or grid under it is not
+    redrawn, unlike a ``loading`` spinner over the card."""
+
+    STYLE = ".shequ-updating{font-size:12px;color:#1565c0;white-space:nowrap}"
+
+    def __init__(self, store: "DataStore"):
+        self.store = store
+        self.pane = pn.pane.HTML("", margin=(2, 10), stylesheets=[self.STYLE], css_classes=["shequ-updating-box"])
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.pane.object)
+
+    def on(self) -> None:
+        self.pane.object = f'<span class="shequ-updating" role="status">{html.escape(self.store.t("updating"))}</span>'
+
+    def off(self) -> None:
+        self.pane.object = ""
+
+
 class View(pn.viewable.Viewer):
     """Base of every dashboard view: it reads through ``data_store``."""
 
@@ -261,7 +283,9 @@ class VillageTable(View):
         self._xlsx = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.xlsx_bytes()), filename="", label="", color="light",
                                              css_classes=["shequ-download-xlsx"])
         self._hint = pn.pane.HTML("")
-        self._controls = pn.Row(self._csv, self._xlsx, self._hint, styles={"flex-wrap": "wrap"}, stylesheets=[HIDE_IN_PRINT])
+        self._updating = Updating(s)
+        self._controls = pn.Row(self._csv, self._xlsx, self._hint, self._updating.pane, styles={"flex-wrap": "wrap"},
+                                stylesheets=[HIDE_IN_PRINT])
         self._waiting = False
         self._refresh()
         s.param.watch(self._changed, list(self._deps()))
@@ -276,10 +300,14 @@ class VillageTable(View):
         if self._waiting:
             return
         self._waiting = True
+        self._updating.on()
 
         def refresh():
             self._waiting = False
-            self._refresh()
+            try:
+                self._refresh()
+            finally:
+                self._updating.off()
 
         later(refresh)
 
@@ -481,11 +509,15 @@ class PluginView(View):
             self._show()
             return
         self._waiting = True
+        self._updating.on()
         later(self._show_waiting)
 
     def _show_waiting(self) -> None:
         self._waiting = False
-        self._show()
+        try:
+            self._show()
+        finally:
+            self._updating.off()
 
     def _show(self) -> None:
         key = self._key()
@@ -503,6 +535,8 @@ class PluginView(View):
         spec = self.spec
         title = pn.pane.HTML(pn.bind(lambda lang: f'<h3 class="shequ-view-title" style="margin:0;font-size:16px">{html.escape(spec.label(lang))}</h3>',
                                      self.data_store.param.lang), margin=(4, 10, 0, 10))
+        self._updating = Updating(self.data_store)
+        title = pn.Row(title, self._updating.pane, align="center", styles={"flex-wrap": "wrap"})
 
         def build():  # no parameters: evaluated once
             return self._build()
