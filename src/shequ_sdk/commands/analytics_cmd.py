@@ -50,7 +50,7 @@ def rebuild_cmd(db: Optional[str] = DbOption, quiet: bool = typer.Option(False, 
 
 @analytics_app.command("refresh")
 def refresh_cmd(db: Optional[str] = DbOption, quiet: bool = typer.Option(False, "--quiet", help="不显示进度 / no progress display")):
-    """重算写入后过期的指标汇总 / Recompute the stored cells that writes made stale."""
+    """更新过期的指标汇总（写入后的，及尚未按今日存储的）/ Recompute the stored cells that writes made stale, and store those not yet stored for today."""
     start = time.perf_counter()
     done = _run(db, lambda sdk, progress: sdk.refresh_analytics(progress), quiet, "更新 / refreshing")
     if not done["marks"] and not done["outdated"]:
