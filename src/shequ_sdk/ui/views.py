@@ -541,7 +541,8 @@ class PluginView(View):
         def build():  # no parameters: evaluated once
             return self._build()
 
-        body = pn.panel(build, defer_load=self.defer, sizing_mode="stretch_width")
+        # lazy: built when first shown (an entry tab not yet opened costs nothing)
+        body = pn.param.ParamFunction(build, defer_load=self.defer, lazy=True, sizing_mode="stretch_width")
         return pn.Column(title, body, sizing_mode="stretch_width", css_classes=["shequ-view", f"shequ-view-{spec.key.replace('.', '-')}"],
                          styles={"border": "1px solid #e0e0e0", "border-radius": "4px", "background": "#fff", "flex": "1 1 460px",
                                  "min-width": "0", "max-width": "100%"},
