@@ -19,8 +19,11 @@ uv-bootstrap:
 	    || $(PYTHON) -m pip install --quiet --break-system-packages uv; }
 	@$(UV) --version >/dev/null
 
+# bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set (containers, CI) every `shequ`
+# command and server would otherwise compile ~600 modules from source (about 3 s a process)
 .venv/.synced: uv.lock pyproject.toml $(wildcard plugins/*/pyproject.toml) | uv-bootstrap
-	$(UV) sync --locked --all-packages
+	$(UV) sync --locked --all-packages --compile-bytecode
+	$(UV) run --no-sync python -m compileall -q src plugins >/dev/null
 	touch $@
 
 sync: .venv/.synced
