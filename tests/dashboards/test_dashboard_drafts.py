@@ -118,3 +118,38 @@ def test_a_draft_of_a_village_outside_the_users_scope_is_refused(demo):
         drafts.save(s, outsider, "finance_ledger_entry|2010Q4|x|new", other, {"summary": "本村"})
         assert drafts.load(s, outsider, "finance_ledger_entry|2010Q4|x|new", other).values == {"summary": "本村"}
     assert drafts_stored(demo) == 1
+
+
+def test_the_grids_unsaved_rows_come_back_and_go_when_saved(demo):
+    from shequ_sdk.ui import TableEntry
+
+    def grid(sdk=demo, quarter=QUARTER):
+        entry = TableEntry(store=DataStore(sdk=sdk, region=VILLAGE, period=quarter), table="sanitation_collection_run")
+        entry.mode = "grid"
+        return entry.grid
+
+    first = grid()
+    lines = [f"2010-11-{day:02d}\t湘F-草稿\t1\t{30 + day}\t{100 + day}公斤" for day in range(1, 13)]
+    assert first.paste("\n".join(lines)) == 12
+    first.grid.value.loc[2, "vehicle"] = "湘F-改过"  # a cell typed into in the browser
+    first._autosave()
+    assert drafts_stored(demo) == 1
+
+    again = grid()  # the page opened again
+    assert again.draft_bar.visible and "已恢复" in again.draft_note.object and "12 行" in again.draft_note.object
+    cells = again.frame()
+    assert len(cells) == 12 and cells.loc[0, "amount_kg"] == "101公斤" and cells.loc[2, "vehicle"] == "湘F-改过"  # as typed
+    assert again.dirty()  # restored rows count as unsaved: a switch asks first
+    assert not grid(quarter="2010Q3").draft_bar.visible  # another quarter's grid starts empty
+    clerk = demo.as_user(Actor(username="clerk", role="village", region_id=again.fixed["region_id"]))
+    assert not grid(sdk=clerk).draft_bar.visible and grid(sdk=clerk).rows_in_use() == []  # never another user's
+
+    assert again.save() == 12, again.summary.object
+    assert drafts_stored(demo) == 0 and not again.draft_bar.visible  # saved: the draft has served
+    assert not grid().draft_bar.visible
+
+    third = grid()
+    third.paste("2010-12-01\t湘F-丢弃\t1\t30\t50")
+    restored = grid()
+    restored.draft_discard.clicks += 1
+    assert drafts_stored(demo) == 0 and restored.rows_in_use() == [] and not restored.draft_bar.visible

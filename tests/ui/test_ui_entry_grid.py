@@ -1,5 +1,6 @@
-"""表格录入 on a phone (390×844): three lines copied from Excel are pasted into the grid and saved
-at once; the grid scrolls sideways in its own box, the page never does."""
+"""表格录入 on a phone (390×844): three lines copied from Excel are pasted into the grid, a cell is
+typed into, the page is reloaded and the unsaved rows come back, then all are saved at once; the
+grid scrolls sideways in its own box, the page never does."""
 
 from __future__ import annotations
 
@@ -31,9 +32,28 @@ def test_three_lines_pasted_from_excel_are_saved_from_the_grid_on_a_phone(browse
         page.locator(".shequ-grid-paste-message").evaluate("e => e.scrollIntoView({block: 'start'})")  # the message, the pasted rows below
         path = ui.save_screenshot(page, "entry-grid.png")
         ui.copy_to_docs(path, "entry-grid.png")
+        # a cell typed into, then the page reloaded: the unsaved rows come back from the server
+        grid.locator(".tabulator-cell[tabulator-field=households_served]").nth(2).click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("33")
+        page.keyboard.press("Enter")
+        expect(grid.locator(".tabulator-cell[tabulator-field=households_served]", has_text="33")).to_have_count(1)
+        page.wait_for_timeout(500)  # the edit reaches the server, which keeps the draft
+        page.reload()
+        page.locator(".shequ-entry-tabs .bk-tab", has_text="录入记录").click()
+        page.locator(".shequ-entry-table select").select_option(label=RUNS)
+        expect(page.locator(".shequ-input-sanitation_collection_run-run_date input")).to_be_visible()
+        page.locator(".shequ-entry-mode button", has_text="表格录入").click()
+        expect(page.locator(".shequ-grid-draft-note")).to_contain_text("已恢复")
+        expect(page.locator(".shequ-grid-draft-note")).to_contain_text("3 行")
+        grid = page.locator(".shequ-grid-sanitation_collection_run")
+        expect(grid.locator(".tabulator-cell[tabulator-field=households_served]", has_text="33")).to_have_count(1)
+        expect(grid.locator(".tabulator-cell[tabulator-field=amount_kg]", has_text="1,250公斤")).to_have_count(1)
+        page.locator(".shequ-grid-draft-note").evaluate("e => e.scrollIntoView({block: 'start'})")
+        ui.save_screenshot(page, "entry-grid-draft.png")
         page.locator(".shequ-grid-save button").click()
         expect(page.locator(".shequ-grid-message .shequ-save-ok")).to_contain_text("已保存 3 条")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390 + 1, f"the page scrolls sideways: {width} px wide"
     saved = served.sdk.frame("sanitation_collection_run", region="新尚村社区", where={"vehicle": "湘F-表格"}, codes=True)
-    assert sorted(saved["amount_kg"]) == [98, 120, 1250]
+    assert sorted(saved["amount_kg"]) == [98, 120, 1250] and sorted(saved["households_served"]) == [30, 31, 33]

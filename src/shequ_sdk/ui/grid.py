@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import logging
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -29,16 +30,19 @@ import panel as pn
 import param
 from sqlmodel import Session
 
-from ..errors import BatchError, InputError, Problem
+from .. import drafts
+from ..errors import BatchError, InputError, PermissionDenied, Problem
 from ..fields import FieldInfo
 from ..plugins import registry
 from ..records import write
 from ..values import ParseError
-from .forms import (_FEN_UNIT, BUTTON_CSS, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
+from .forms import (_FEN_UNIT, BUTTON_CSS, CHINA_TIME, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
                     problem_text, problems_with_unread, read_typed, summary_html, write_mode, yes_no_options)
 from .i18n import t
 from .keyboard import focus as keyboard_focus
 from .store import DataStore
+
+log = logging.getLogger("shequ_sdk.ui")
 
 ROW, PROBLEMS = "_row", "_problems"  # the grid's own columns: the row number as shown, and its problems
 ADD_ROWS = 10
@@ -142,9 +146,18 @@ class GridEntry(pn.viewable.Viewer):
         self.paste_message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-grid-paste-message"])
         self.message = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-grid-message"])
         self.summary = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-problems", "shequ-grid-problems"])
+        # unsaved rows are kept on the server as they are typed (shequ_sdk.drafts), as a form's are
+        self.draft_note = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["shequ-draft-note", "shequ-grid-draft-note"])
+        self.draft_discard = button(t("entry.draft_discard", lang), lambda: self.discard_draft(reset=True), "shequ-draft-discard",
+                                    "shequ-grid-draft-discard")
+        self.draft_bar = pn.FlexBox(self.draft_note, self.draft_discard, align_items="center", sizing_mode="stretch_width", visible=False)
+        self._quiet = False
         self.store.forms.append(self)  # unsaved input is never dropped without asking (EntryApp.unsaved)
         if self.store.readonly:
             self.lock(self.store.readonly)
+        else:
+            self.restore_draft()
+        self.grid.on_edit(lambda _event: self._autosave())  # a cell typed into in the browser
 
     # -- the grid's rows ---------------------------------------------------------------------
     def _blank(self, n: int, start: int = 1) -> pd.DataFrame:
@@ -170,6 +183,7 @@ class GridEntry(pn.viewable.Viewer):
         df[ROW] = range(1, len(df) + 1)
         self.grid.height = self._height(len(df))
         self.grid.value = df
+        self._autosave()
 
     def _in_use(self, cells: pd.Series) -> bool:
         return any(cells[name].strip() != self.prefill[name].strip() for name in self.columns)
@@ -194,6 +208,68 @@ class GridEntry(pn.viewable.Viewer):
     def dirty(self) -> bool:
         """Whether the grid holds input that is not saved."""
         return not self.disabled and bool(self.rows_in_use())
+
+    # -- drafts: unsaved rows kept on the server ------------------------------------------------
+    def draft_key(self) -> str:
+        """The grid's draft name: table and quarter (the village and the user are columns of their own)."""
+        return f"{self.rt.key}|{self.store.period}|grid"
+
+    def _user(self):
+        return getattr(self.store.sdk, "user", None)
+
+    def draft_rows(self) -> list[dict[str, str]]:
+        """The rows in use as typed (their non-empty cells); sensitive columns (ID and phone
+        numbers) are left out: they are never kept in a draft."""
+        return [{name: text for name, text in cells.items() if text.strip() and not self.columns[name].info.sensitive}
+                for _, cells in self.rows_in_use()]
+
+    def _autosave(self) -> None:
+        if self._quiet or self.disabled or not hasattr(self, "draft_bar"):
+            return
+        rows = self.draft_rows()
+        try:
+            with self.store.sdk.transaction() as s:
+                if rows:
+                    drafts.save(s, self._user(), self.draft_key(), self.fixed["region_id"], {"rows": rows})
+                else:
+                    drafts.discard(s, self._user(), self.draft_key())
+        except Exception:  # keeping a draft must never stop the typing; the save reports real problems
+            log.warning("draft of %s not kept", self.draft_key(), exc_info=True)
+
+    def restore_draft(self) -> int:
+        """Put the user's unsaved rows back into the grid, with a note saying when they were typed
+        and a button to discard them; the number of rows restored."""
+        self.draft_bar.visible = False
+        try:
+            with Session(self.store.sdk.engine) as s:
+                found = drafts.load(s, self._user(), self.draft_key(), self.fixed["region_id"])
+        except PermissionDenied:  # a village outside the user's scope has no draft of theirs to show
+            found = None
+        rows = [r for r in ((found.values.get("rows") if found else None) or []) if isinstance(r, dict)]
+        if not rows:
+            return 0
+        df = self._blank(max(self.rows, len(rows)))
+        for i, cells in enumerate(rows):
+            for name, text in cells.items():
+                if name in self.columns and not self.columns[name].info.sensitive and text is not None:
+                    df.at[i, name] = str(text)
+        self._quiet = True
+        try:
+            self._set(df)
+        finally:
+            self._quiet = False
+        when = found.saved_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+        self.draft_note.object = f'<span style="color:#5d4037">{html.escape(t("grid.draft_restored", self.lang, when=when, n=len(rows)))}</span>'
+        self.draft_bar.visible = True
+        return len(rows)
+
+    def discard_draft(self, reset: bool = False) -> None:
+        """Forget the user's draft of this grid; with ``reset``, empty the grid."""
+        with self.store.sdk.transaction() as s:
+            drafts.discard(s, self._user(), self.draft_key())
+        self.draft_bar.visible = False
+        if reset:
+            self.clear()
 
     # -- copy-down -----------------------------------------------------------------------------
     def _clicked(self, event) -> None:
@@ -356,7 +432,8 @@ class GridEntry(pn.viewable.Viewer):
         except Exception as exc:  # a constraint or lock the rules did not foresee: nothing was written
             self._report(df, shown_rows, [Problem(f"保存失败：{exc}", f"saving failed: {exc}")])
             return 0
-        self.clear()
+        self.clear()  # the draft goes with the rows
+        self.draft_bar.visible = False
         self.store.refresh()
         self._say(t("entry.saved", self.lang, n=len(rows), table=self.rt.label(self.lang)), True)
         for callback in self.on_saved:
@@ -427,5 +504,5 @@ class GridEntry(pn.viewable.Viewer):
         box = pn.Column(self.grid, sizing_mode="stretch_width", styles={"overflow-x": "auto", "max-width": "100%"},
                         css_classes=["shequ-grid-box"])
         save = pn.FlexBox(self.save_button, self.message, align_items="center", sizing_mode="stretch_width")
-        return pn.Column(help_line, self.paste_area, paste, self.summary, tools, box, save, sizing_mode="stretch_width",
+        return pn.Column(help_line, self.draft_bar, self.paste_area, paste, self.summary, tools, box, save, sizing_mode="stretch_width",
                          css_classes=["shequ-grid-entry", f"shequ-grid-entry-{self.table}"])

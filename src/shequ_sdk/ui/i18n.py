@@ -66,6 +66,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "entry.creating": ("新记录", "New record"),
     "entry.draft_restored": ("已恢复 {when} 未保存的填写内容（{n} 项），核对后请保存", "Restored {n} unsaved entries typed at {when}: check them, then save"),
     "entry.draft_discard": ("丢弃草稿", "Discard draft"),
+    "grid.draft_restored": ("已恢复 {when} 未保存的 {n} 行，核对后请保存", "Restored {n} unsaved rows typed at {when}: check them, then save"),
     "entry.keep_secret": ("已登记：{masked}（留空则保持不变）", "On file: {masked} (leave blank to keep)"),
     "entry.money_hint": ("单位：元", "in yuan"),
     "entry.money_bad": ("请输入金额（元），最多两位小数，如 1234.50", "Enter an amount in yuan with at most two decimals, e.g. 1234.50"),
