@@ -761,12 +761,17 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
           periods: Optional[Iterable[str]] = None) -> list:
     """Recompute stored parts (a random ``sample`` of built (period, part) pairs, or all with
     ``sample=None``) and name every region whose stored cell differs. Dirty parts are skipped
-    (they are computed live until the next refresh). ``periods``: only these (``"2010Q4"``…)."""
+    (they are computed live until the next refresh), and so are parts with a ``prepare`` step on
+    read-only media, whose derived rows cannot be brought in step there. ``periods``: only these
+    (``"2010Q4"``…)."""
     from .errors import Problem
     from .models import Region
     from .plugins import registry
 
+    from .db import is_read_only
+
     as_of = as_of or dt.date.today()
+    read_only = is_read_only(session.get_bind())
     pairs = session.execute(select(IndicatorBuilt.period, IndicatorBuilt.part)).all()
     dirty = set(session.execute(select(IndicatorDirty.part).distinct()).scalars())
     dirty.update(part for _, part in outdated(session, as_of))  # built for another day: no read uses them
@@ -788,6 +793,8 @@ def check(session, *, sample: Optional[int] = 40, as_of: Optional[dt.date] = Non
         for part in parts:
             key, which = part.rsplit("#", 1)
             if key in inds and plan(session, inds[key], which, period, as_of) is not None:
+                if read_only and inds[key].prepare is not None:
+                    continue  # its derived rows cannot be brought in step on read-only media: checked where writable
                 checked.append((inds[key], which))
         recomputed: dict[str, dict[int, Any]] = {}
         for root in roots:
