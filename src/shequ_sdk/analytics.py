@@ -496,7 +496,6 @@ def _compute_parts(session, parts, query) -> dict[str, dict[int, Any]]:
     """``{part: {region id: value}}`` of ``parts`` (``[(indicator, "n" or "d"), …]``) over the area
     of ``query()``. Parts share one query, so what they memoise together is worked out once;
     those whose indicator has a ``prepare`` run after it, together, in a :func:`_scratch`."""
-    from .db import is_read_only
     from .indicators import part_rows
 
     def values(ind, which, q):
@@ -511,10 +510,6 @@ def _compute_parts(session, parts, query) -> dict[str, dict[int, Any]]:
             out[part_name(ind.key, which)] = values(ind, which, q)
     if prepared:
         q = query()
-        if is_read_only(session.get_bind()):  # read-only media: the derived rows as last stored
-            for ind, which in prepared:
-                out[part_name(ind.key, which)] = values(ind, which, q)
-            return out
         with _scratch(session):
             for ind, which in prepared:
                 ind.prepare(session, q)

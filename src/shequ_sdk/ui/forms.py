@@ -69,6 +69,12 @@ log = logging.getLogger("shequ_sdk.ui")
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # a draft's time as the clerk's clock shows it
 
 
+def restored_note(key: str, lang: str, saved_at: dt.datetime, n: int) -> str:
+    """A draft bar's note: when the restored input was typed (the clerk's clock) and how much."""
+    when = saved_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return f'<span style="color:#5d4037">{html.escape(t(key, lang, when=when, n=n))}</span>'
+
+
 class TypedText(pn.widgets.TextInput):
     """The text box of a number, amount or date field: what the user types is kept as typed
     (read by :mod:`shequ_sdk.values` on save); code — a notebook, a test — may also set a typed
@@ -587,8 +593,7 @@ class RecordForm(pn.viewable.Viewer):
         finally:
             self._quiet = False
         if restored:
-            when = found.saved_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-            self.draft_note.object = f'<span style="color:#5d4037">{html.escape(t("entry.draft_restored", self.lang, when=when, n=restored))}</span>'
+            self.draft_note.object = restored_note("entry.draft_restored", self.lang, found.saved_at, restored)
             self.draft_bar.visible = True
         return bool(restored)
 

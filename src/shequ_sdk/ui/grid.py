@@ -36,8 +36,8 @@ from ..fields import FieldInfo
 from ..plugins import registry
 from ..records import write
 from ..values import ParseError
-from .forms import (_FEN_UNIT, BUTTON_CSS, CHINA_TIME, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
-                    problem_text, problems_with_unread, read_typed, summary_html, write_mode, yes_no_options)
+from .forms import (_FEN_UNIT, BUTTON_CSS, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
+                    problem_text, problems_with_unread, read_typed, restored_note, summary_html, write_mode, yes_no_options)
 from .i18n import t
 from .keyboard import focus as keyboard_focus
 from .store import DataStore
@@ -258,8 +258,7 @@ class GridEntry(pn.viewable.Viewer):
             self._set(df)
         finally:
             self._quiet = False
-        when = found.saved_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-        self.draft_note.object = f'<span style="color:#5d4037">{html.escape(t("grid.draft_restored", self.lang, when=when, n=len(rows)))}</span>'
+        self.draft_note.object = restored_note("grid.draft_restored", self.lang, found.saved_at, len(rows))
         self.draft_bar.visible = True
         return len(rows)
 
