@@ -69,6 +69,15 @@ log = logging.getLogger("shequ_sdk.ui")
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # a draft's time as the clerk's clock shows it
 
 
+def when_visible(component):
+    """A box that holds ``component`` only while it is visible: a hidden bar, prompt or
+    confirmation (most of them, most of the time) sends the browser nothing to draw. Show and
+    hide ``component`` as usual, through its ``visible``."""
+    holder = pn.Column(*([component] if component.visible else []), margin=0, sizing_mode="stretch_width")
+    component.param.watch(lambda e: setattr(holder, "objects", [component] if e.new else []), "visible")
+    return holder
+
+
 def restored_note(key: str, lang: str, saved_at: dt.datetime, n: int) -> str:
     """A draft bar's note: when the restored input was typed (the clerk's clock) and how much."""
     when = saved_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
@@ -268,6 +277,10 @@ def summary_html(items: list[str], lang: str = "zh") -> str:
             f'{html.escape(t("entry.invalid", lang, n=n))}</b><ol style="margin:4px 0;padding-left:20px">{"".join(items)}</ol></div>')
 
 
+# a field's share of a form's row: 240 px or more (and its margins), so one column on a phone and four or five on a laptop
+FIELD_FLEX = {"flex": "1 1 240px", "min-width": "0", "max-width": "100%"}
+
+
 class FieldInput:
     """One column's widget and the error line under it."""
 
@@ -280,12 +293,28 @@ class FieldInput:
         self.secret: Any = None  # a stored sensitive value, kept on the server
         self.fk_options = options
         self.widget = self._make_widget()
-        self.error = pn.pane.HTML("", margin=(0, 10, 4, 10), css_classes=["shequ-field-error-pane"])
+        self._error: Optional[pn.pane.HTML] = None
         self.messages: list[str] = []
-        self.panel = pn.Column(self.widget, self.error, margin=0, sizing_mode="stretch_width", css_classes=["shequ-field", f"shequ-field-{info.name}"],
-                               styles={"flex": "1 1 260px", "min-width": "0", "max-width": "100%"})
+        # the field in the form's grid: the widget alone until it has a message to show under it
+        self.widget.styles = {**self.widget.styles, **FIELD_FLEX}
+        self.panel = self.widget
+        self.relocate: Optional[Callable[[Any, Any], None]] = None  # the form's: put a new box where the field is
         self.set(default)
         self._initial = self.raw()
+
+    @property
+    def error(self) -> pn.pane.HTML:
+        """The message line under the widget, added on first use: most fields never need one, and
+        a page draws faster without an empty pane (and a box) for each of its fields."""
+        if self._error is None:
+            self._error = pn.pane.HTML("", margin=(0, 10, 4, 10), css_classes=["shequ-field-error-pane"])
+            self.widget.styles = {k: v for k, v in self.widget.styles.items() if k not in FIELD_FLEX}
+            box = pn.Column(self.widget, self._error, margin=0, sizing_mode="stretch_width", css_classes=["shequ-field", f"shequ-field-{self.info.name}"],
+                            styles=FIELD_FLEX)
+            old, self.panel = self.panel, box
+            if self.relocate is not None:
+                self.relocate(old, box)
+        return self._error
 
     # -- widget -----------------------------------------------------------------------------
     def _css(self) -> list[str]:
@@ -378,7 +407,8 @@ class FieldInput:
         problems at once (its own check and a rule across fields), and each is shown."""
         if not text:
             self.messages = []
-            self.error.object = ""
+            if self._error is not None:
+                self._error.object = ""
             return
         if text in self.messages:
             return
@@ -416,6 +446,10 @@ class RecordForm(pn.viewable.Viewer):
 
     title = param.String(default="", doc="""Heading of the form.""")
 
+    omit = param.List(default=[], item_type=str, doc="""
+        Columns the form neither shows nor writes: another part of the page owns them (a
+        workflow's status and signatures, for example). No input is built for them.""")
+
     form_id = param.String(default="", doc="""CSS name of the form; each input gets the class shequ-input-<form_id>-<field>.""")
 
     record_id = param.Integer(default=None, allow_None=True, doc="""The stored record being corrected (None: a new one).""")
@@ -430,7 +464,7 @@ class RecordForm(pn.viewable.Viewer):
         with Session(self.store.sdk.engine) as s:
             self.inputs: dict[str, FieldInput] = {}
             for info in self.rt.fields:
-                if info.name in HIDDEN or info.name in self.fixed:
+                if info.name in HIDDEN or info.name in self.fixed or info.name in self.omit:
                     continue
                 default = self.defaults.get(info.name, model_default(self.rt, info.name))
                 options = fk_options(s, info, region, self.lang) if info.foreign_key else None
@@ -669,10 +703,16 @@ class RecordForm(pn.viewable.Viewer):
         return None, where + text
 
     def __panel__(self):
-        head = pn.pane.HTML(f'<h4 style="margin:4px 0">{html.escape(self.title)}</h4>') if self.title else None
-        # one column on a phone, three or four side by side on a laptop: each field grows from 260 px
+        head = pn.pane.HTML(f'<h4 style="margin:4px 0;font-size:20px;font-weight:500">{html.escape(self.title)}</h4>') if self.title else None
+        # one column on a phone, four or five side by side on a laptop (FIELD_FLEX)
         grid = pn.FlexBox(*[fi.panel for fi in self.inputs.values()], flex_wrap="wrap", sizing_mode="stretch_width")
-        parts = [p for p in (head, self.status, self.draft_bar, grid, self.general) if p is not None]
+
+        def relocate(old, new):  # a field that gets its first message moves into a box with it
+            grid.objects = [new if o is old else o for o in grid.objects]
+
+        for fi in self.inputs.values():
+            fi.relocate = relocate
+        parts = [p for p in (head, self.status, when_visible(self.draft_bar), grid, self.general) if p is not None]
         return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-record-form", f"shequ-form-{self.form_id}"],
                          styles={"border-bottom": "1px solid #eee"})
 
@@ -812,7 +852,7 @@ class BatchForm(pn.viewable.Viewer):
         self.message.object = f'<div class="shequ-readonly" style="color:#bf360c">{html.escape(note)}</div>'
 
     def __panel__(self):
-        head = pn.pane.HTML(f'<h3 style="margin:4px 0">{html.escape(self.title)}</h3>') if self.title else None
+        head = pn.pane.HTML(f'<h3 style="margin:4px 0;font-size:24px;font-weight:500">{html.escape(self.title)}</h3>') if self.title else None
         parts = [p for p in (head, self.summary, *self.forms, pn.FlexBox(self.button, self.message, align_items="center", sizing_mode="stretch_width"))
                  if p is not None]
         return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-batch-form", f"shequ-batch-{self.css_name}"])
@@ -915,7 +955,7 @@ class TableEntry(pn.viewable.Viewer):
         df = self.records()
         key = "entry.existing" if (self.rt.date_field or self.rt.period_field) else "entry.existing_all"
         more = t("entry.too_many", self.lang, n=self.max_rows) if len(df) >= self.max_rows else ""
-        head = pn.pane.HTML(f'<h4 style="margin:8px 0 2px 0">{html.escape(t(key, self.lang))}（{len(df)}）{html.escape(more)}</h4>')
+        head = pn.pane.HTML(f'<h4 style="margin:8px 0 2px 0;font-size:18px;font-weight:500">{html.escape(t(key, self.lang))}（{len(df)}）{html.escape(more)}</h4>')
         if df.empty:
             self.list_holder.objects = [head]
             return

@@ -37,7 +37,7 @@ from ..plugins import registry
 from ..records import write
 from ..values import ParseError
 from .forms import (_FEN_UNIT, BUTTON_CSS, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
-                    problem_text, problems_with_unread, read_typed, restored_note, summary_html, write_mode, yes_no_options)
+                    problem_text, problems_with_unread, read_typed, restored_note, summary_html, when_visible, write_mode, yes_no_options)
 from .i18n import t
 from .keyboard import focus as keyboard_focus
 from .store import DataStore
@@ -503,5 +503,5 @@ class GridEntry(pn.viewable.Viewer):
         box = pn.Column(self.grid, sizing_mode="stretch_width", styles={"overflow-x": "auto", "max-width": "100%"},
                         css_classes=["shequ-grid-box"])
         save = pn.FlexBox(self.save_button, self.message, align_items="center", sizing_mode="stretch_width")
-        return pn.Column(help_line, self.draft_bar, self.paste_area, paste, self.summary, tools, box, save, sizing_mode="stretch_width",
+        return pn.Column(help_line, when_visible(self.draft_bar), self.paste_area, paste, self.summary, tools, box, save, sizing_mode="stretch_width",
                          css_classes=["shequ-grid-entry", f"shequ-grid-entry-{self.table}"])

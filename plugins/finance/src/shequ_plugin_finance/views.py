@@ -134,9 +134,7 @@ def _board_form_class():
         stored: Optional[dict] = None  # the loaded posting as stored (None: a new one)
 
         def __init__(self, **params):
-            super().__init__(**params)
-            for name in WORKFLOW_COLUMNS:
-                self.inputs.pop(name, None)
+            super().__init__(**{"omit": list(WORKFLOW_COLUMNS), **params})
 
         def load_match(self) -> None:
             tbl = self.rt.model.__table__
@@ -239,7 +237,7 @@ def workflow_bar(store, batch):
 
     import panel as pn
 
-    from shequ_sdk.ui.forms import BUTTON_CSS
+    from shequ_sdk.ui.forms import BUTTON_CSS, when_visible
     from shequ_sdk.ui.keyboard import focus as keyboard_focus
 
     from . import workflow
@@ -496,7 +494,7 @@ def workflow_bar(store, batch):
             button.on_click(lambda _e, step=step, zh=zh, en=en: run(step, zh, en))
         buttons.append(button)
     bar = pn.Row(*buttons, message, sizing_mode="stretch_width", css_classes=["shequ-workflow"])
-    bar.extras = pn.Column(confirm_box, copy_button, prints, corrections, sizing_mode="stretch_width", css_classes=["shequ-workflow-extras"])
+    bar.extras = pn.Column(when_visible(confirm_box), when_visible(copy_button), prints, corrections, sizing_mode="stretch_width", css_classes=["shequ-workflow-extras"])
     show_extras()
     # reachable from a notebook or a test: bar.run("review", "审核", "Review") takes a step at once;
     # bar.ask_publish() then bar.confirm_publish() is what 公开 and 确认公开 do
