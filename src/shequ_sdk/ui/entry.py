@@ -32,7 +32,7 @@ from ..period import Period
 from ..plugins import registry
 from ..registry import RecordTable
 from .app import App
-from .forms import BUTTON_CSS, FOCUS_RING, TOUCH_CSS, TableEntry
+from .forms import BUTTON_CSS, FOCUS_RING, TOUCH_CSS, TableEntry, when_visible
 from .i18n import LANGS, t
 from .keyboard import install as install_keyboard
 from .lock_requests import ExceptionRequestBox
@@ -97,19 +97,33 @@ class RecordsPanel(pn.viewable.Viewer):
         self.table = self.choice.value or ""
         self.choice.link(self, value="table")
         self.holder = pn.Column(sizing_mode="stretch_width")
+        self._entry: Optional[TableEntry] = None
+        self._drawn: Optional[str] = None  # the table whose form the holder shows (None: not built yet)
         self.param.watch(lambda _e: self._show(), "table")
-        self._show()
+
+    @property
+    def entry(self) -> Optional[TableEntry]:
+        """The chosen table's form, built on first use: the tab's form costs nothing until the
+        tab is opened (or a notebook asks for it)."""
+        if self._drawn != self.table:
+            self._show()
+        return self._entry
 
     def _show(self) -> None:
-        self.entry: Optional[TableEntry] = None
+        self._drawn = self.table
+        self._entry = None
         if not self.table:
             self.holder.objects = [pn.pane.HTML(html.escape(t("entry.no_tables", self.store.lang)))]
             return
-        self.entry = TableEntry(store=self.store, table=self.table)
-        self.holder.objects = [self.entry]
+        self._entry = TableEntry(store=self.store, table=self.table)
+        self.holder.objects = [self._entry]
 
     def __panel__(self):
-        return pn.Column(self.choice, self.holder, sizing_mode="stretch_width")
+        def body():  # evaluated when the tab is first drawn
+            self.entry
+            return self.holder
+
+        return pn.Column(self.choice, pn.param.ParamFunction(body, lazy=True, sizing_mode="stretch_width"), sizing_mode="stretch_width")
 
 
 class ImportPanel(pn.viewable.Viewer):
@@ -243,7 +257,7 @@ class ImportPanel(pn.viewable.Viewer):
             count = (f"（{len(shown)}）" if lang == "zh" else f" ({len(shown)})") + (
                 (f"，另有 {len(result.problems) - len(shown)} 个未列出" if lang == "zh" else f", {len(result.problems) - len(shown)} more not listed")
                 if len(result.problems) > len(shown) else "")
-            parts.append(f'<h4 class="shequ-import-count" data-count="{len(shown)}">{html.escape(t("import.problems", lang) + count)}</h4>'
+            parts.append(f'<h4 class="shequ-import-count" data-count="{len(shown)}" style="font-size:18px;font-weight:500">{html.escape(t("import.problems", lang) + count)}</h4>'
                          f'<ol class="shequ-import-problems">{items}</ol>')
         notes = result.notes()
         if notes:
@@ -251,7 +265,7 @@ class ImportPanel(pn.viewable.Viewer):
         if dry_run and result.ok and result.plan:
             items = "".join(f"<li>{html.escape(r.text())}</li>" for r in result.plan[:PLAN_SHOWN])
             more = (f"<li>{html.escape(t('import.more', lang, n=len(result.plan) - PLAN_SHOWN))}</li>" if len(result.plan) > PLAN_SHOWN else "")
-            parts.append(f'<h4>{html.escape(t("import.plan", lang))}</h4><ul class="shequ-import-plan">{items}{more}</ul>')
+            parts.append(f'<h4 style="font-size:18px;font-weight:500">{html.escape(t("import.plan", lang))}</h4><ul class="shequ-import-plan">{items}{more}</ul>')
         self.report.object = "".join(parts)
         self.confirm.disabled = not (dry_run and result.ok)
         if not dry_run:
@@ -337,7 +351,7 @@ class EntryApp(App):
             main = [self.permission_card(denied)] if denied is not None else self.main()
             # Enter/Space open a focused tab; the focus goes where a step sends it (keyboard.focus)
             keys = install_keyboard(pn.state.curdoc)
-            self._layout = pn.Column(self.toolbar(), self.leave_prompt, self.heading(), *main, keys, sizing_mode="stretch_width",
+            self._layout = pn.Column(self.toolbar(), when_visible(self.leave_prompt), self.heading(), *main, keys, sizing_mode="stretch_width",
                                      css_classes=["shequ-app"])
         return self._layout
 
