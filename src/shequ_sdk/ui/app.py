@@ -34,6 +34,31 @@ HIDE_IN_PRINT = "@media print { :host { display: none !important; } }"
 FLOW_IN_PRINT = "@media print { :host, :host > div, .bk-panel-models-layout-Column { height: auto !important; max-height: none !important; overflow: visible !important; } }"
 
 
+def _light_bootstrap():
+    from panel.theme import Bootstrap
+
+    big = Bootstrap._resources["css"]["bootstrap"]
+
+    class LightBootstrap(Bootstrap):
+        """Bootstrap without a copy of Bootstrap's whole stylesheet (221 KB) inside each component.
+
+        The page loads it once; Bootstrap's design gives every component of the page (a form has
+        a hundred) its own copy too, which the browser applies to each one as it draws the page.
+        Panel's Bootstrap styles for the widgets stay, and read Bootstrap's colours from the page."""
+
+        @classmethod
+        def _get_modifiers(cls, viewable, theme=None, isolated=True):
+            modifiers, children = super()._get_modifiers(viewable, theme, isolated)
+            if "stylesheets" in modifiers:
+                modifiers["stylesheets"] = [s for s in modifiers["stylesheets"] if s != big]
+            return modifiers, children
+
+    return LightBootstrap
+
+
+LightBootstrap = _light_bootstrap()
+
+
 def load_extensions() -> None:
     """Panel's Tabulator (per page: its script must be on the page before a table arrives) and
     HoloViews' Bokeh plotting (charts are rendered to Bokeh models on the server)."""
@@ -215,14 +240,15 @@ class App(pn.viewable.Viewer):
 
                 given = parse_query(pn.state.location.search)
                 self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given}, self._link_problems)
-            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1",
+            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1", design=LightBootstrap,
                                                 meta_viewport="width=device-width, initial-scale=1",  # phones: no 980 px desktop page
                                                 raw_css=[PRINT_CSS])
             # the address component first: its watcher then runs before the views redraw, so the
             # address changes as soon as the choice is made
             state = self.url_state() if self.url_params() else None
-            for card in self.link_problem_cards():
-                tpl.main.append(card)
+            cards = self.link_problem_cards()
+            if cards:  # in a box: a template's bare HTML pane makes the page load MathJax for nothing
+                tpl.main.append(pn.Column(*cards, margin=0, sizing_mode="stretch_width"))
             tpl.main.append(self.layout())
             if state is not None:
                 tpl.main.append(state)

@@ -241,7 +241,8 @@ class PageGuard:
         self.down = False
         self._last = 0.0
         if isinstance(view, BaseTemplate):
-            view.main.insert(0, self.banner)
+            # in a box: a template's bare HTML pane makes the page load MathJax (1.7 MB) for nothing
+            view.main.insert(0, pn.Column(self.banner, margin=0, sizing_mode="stretch_width"))
             self.page = view
         else:
             self.page = pn.Column(self.banner, view, sizing_mode="stretch_width")
@@ -380,6 +381,7 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
     if ssl_certfile:
         extra.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     install_error_pages()
+    skip_mathjax()
     from .public_web import public_patterns
 
     from .sync_web import sync_patterns
@@ -567,6 +569,16 @@ def error_page(status: int) -> str:
     }
     zh, en = messages.get(status, FAILED if status >= 500 else ("请求无效", "Bad request"))
     return _ERROR_PAGE[0].render(status=status, zh=zh, en=en)
+
+
+def skip_mathjax() -> None:
+    """Served pages load no MathJax. Panel adds its 1.7 MB script to any page one of whose roots
+    is an HTML pane, in case the pane holds TeX — which is every template page, whose loading
+    indicator is such a pane. No page of ours writes TeX; a page that does (a Bokeh ``Div`` or
+    axis label with ``$$…$$``) still gets it, from Bokeh's own check of the text."""
+    from panel.io import resources
+
+    resources._panel_use_mathjax = lambda roots: False
 
 
 def install_error_pages() -> None:
