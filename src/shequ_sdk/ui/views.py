@@ -61,13 +61,15 @@ def staged() -> bool:
     return doc is not None and doc.session_context is not None
 
 
-def later(callback) -> None:
-    """``callback()`` on the session's next tick (after what changed so far is sent), with the
-    document locked; at once when not :func:`staged`."""
-    if staged():
-        pn.state.execute(callback, schedule=True)
-    else:
+def later(callback, delay_ms: int = 0) -> None:
+    """``callback()`` on the session's next tick (after what changed so far is sent), or
+    ``delay_ms`` later, with the document locked; at once when not :func:`staged`."""
+    if not staged():
         callback()
+    elif delay_ms:
+        pn.state.curdoc.add_timeout_callback(callback, delay_ms)
+    else:
+        pn.state.execute(callback, schedule=True)
 
 
 class Updating:
@@ -460,6 +462,11 @@ def views_for(placement: str) -> list[ViewSpec]:
     return sorted((v for v in registry().views.values() if v.placement == placement), key=lambda v: (v.order, v.key))
 
 
+# A served entry page's forms are built this long after the page itself is sent (the page's first
+# view; later ones on the next tick): the browser's requests for the scripts reach the server
+# first, so the forms are built while the browser reads the scripts, not before it gets them.
+FIRST_DRAW_DELAY_MS = 120
+
 SIMPLE_PANES = (pn.pane.HTML, pn.pane.Markdown, pn.pane.Str)
 
 
@@ -498,7 +505,14 @@ class PluginView(View):
         self._body = pn.Column(sizing_mode="stretch_width", css_classes=["shequ-view-body"])
         self._shown: Optional[tuple] = None
         self._waiting = False
-        self._show()
+        if self.spec.placement == "entry" and staged():
+            # a served entry page: the pickers and the heading go to the browser at once and the
+            # forms follow on the next tick, built while the browser is still loading its scripts
+            self._waiting = True
+            self._updating.on()
+            later(self._show_waiting, 0 if pn.state.loaded else FIRST_DRAW_DELAY_MS)
+        else:
+            self._show()
         self.data_store.param.watch(self._changed, self._watched())
         return self._body
 
@@ -723,7 +737,7 @@ class VillagePage(View):
         path = " / ".join(x for x in (str(regions.at[region.id, "county_name"]), str(regions.at[region.id, "township_name"])) if x and x != "nan")
         back = pn.widgets.Button(label=s.t("back"), color="primary", css_classes=["shequ-back"])
         back.on_click(lambda _e: setattr(s, "village", ""))
-        head = pn.pane.HTML(f'<h2 class="shequ-village-name" style="margin:0">{html.escape(region.name)}</h2>'
+        head = pn.pane.HTML(f'<h2 class="shequ-village-name" style="margin:0;font-size:28px;font-weight:500">{html.escape(region.name)}</h2>'
                             f'<div style="color:#666">{html.escape(path)} · {html.escape(v.period_obj.label(v.lang))}</div>')
         rest = pn.Column(sizing_mode="stretch_width")
         page = pn.Column(pn.Row(back, head), rest, sizing_mode="stretch_width", css_classes=["shequ-village-page"])
@@ -758,12 +772,12 @@ class VillagePage(View):
                   "leader_phone": v.pick("负责人电话", "Leader's phone")}
         compare = s.ref(region.township_id) if region.township_id and s.in_scope(region.township_id) else ""
         parts = [KpiCards(data_store=v, compare=compare, trend=SPARK_PERIODS),
-                 pn.pane.HTML(f"<h3>{html.escape(counted(v.t('associations'), len(assoc), v.lang))}</h3>"),
+                 pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(counted(v.t('associations'), len(assoc), v.lang))}</h3>"),
                  table_pane(assoc, css_class="shequ-associations", labels=labels) if len(assoc) else message(v.t("none"))]
         hon = self.honours()
-        parts.append(pn.pane.HTML(f"<h3>{html.escape(counted(v.t('honours'), len(hon), v.lang))}</h3>"))
+        parts.append(pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(counted(v.t('honours'), len(hon), v.lang))}</h3>"))
         parts.append(table_pane(hon, css_class="shequ-honours", labels=hon.attrs.get("labels")) if len(hon) else message(v.t("none")))
-        parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('recent_records'))} · {v.period_obj.year}</h3>"))
+        parts.append(pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(v.t('recent_records'))} · {v.period_obj.year}</h3>"))
         recent = self.recent()
         if not recent:
             parts.append(message(v.t("none")))
@@ -774,7 +788,7 @@ class VillagePage(View):
                                        sizing_mode="stretch_width")]
         specs = views_for("village")
         if specs:
-            parts.append(pn.pane.HTML(f"<h3>{html.escape(v.t('village_views'))}</h3>"))
+            parts.append(pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(v.t('village_views'))}</h3>"))
             parts.append(PluginViews(data_store=v, placement="village"))
         return parts
 
