@@ -61,15 +61,13 @@ def staged() -> bool:
     return doc is not None and doc.session_context is not None
 
 
-def later(callback, delay_ms: int = 0) -> None:
-    """``callback()`` on the session's next tick (after what changed so far is sent), or
-    ``delay_ms`` later, with the document locked; at once when not :func:`staged`."""
-    if not staged():
-        callback()
-    elif delay_ms:
-        pn.state.curdoc.add_timeout_callback(callback, delay_ms)
-    else:
+def later(callback) -> None:
+    """``callback()`` on the session's next tick (after what changed so far is sent), with the
+    document locked; at once when not :func:`staged`."""
+    if staged():
         pn.state.execute(callback, schedule=True)
+    else:
+        callback()
 
 
 class Updating:
@@ -87,8 +85,11 @@ class Updating:
     def shown(self) -> bool:
         return bool(self.pane.object)
 
+    def text(self) -> str:
+        return f'<span class="shequ-updating" role="status">{html.escape(self.store.t("updating"))}</span>'
+
     def on(self) -> None:
-        self.pane.object = f'<span class="shequ-updating" role="status">{html.escape(self.store.t("updating"))}</span>'
+        self.pane.object = self.text()
 
     def off(self) -> None:
         self.pane.object = ""
@@ -462,11 +463,6 @@ def views_for(placement: str) -> list[ViewSpec]:
     return sorted((v for v in registry().views.values() if v.placement == placement), key=lambda v: (v.order, v.key))
 
 
-# A served entry page's forms are built this long after the page itself is sent (the page's first
-# view; later ones on the next tick): the browser's requests for the scripts reach the server
-# first, so the forms are built while the browser reads the scripts, not before it gets them.
-FIRST_DRAW_DELAY_MS = 120
-
 SIMPLE_PANES = (pn.pane.HTML, pn.pane.Markdown, pn.pane.Str)
 
 
@@ -506,11 +502,13 @@ class PluginView(View):
         self._shown: Optional[tuple] = None
         self._waiting = False
         if self.spec.placement == "entry" and staged():
-            # a served entry page: the pickers and the heading go to the browser at once and the
-            # forms follow on the next tick, built while the browser is still loading its scripts
+            # a served entry page: the page (pickers, heading) is written at once and the forms
+            # follow on the next tick, built while the browser loads its scripts and connects
+            # (the note is put in the body: the title's 更新中… pane has a model not yet in the page,
+            # and changing it now would point the page's shared stylesheets at Panel's CDN)
             self._waiting = True
-            self._updating.on()
-            later(self._show_waiting, 0 if pn.state.loaded else FIRST_DRAW_DELAY_MS)
+            self._body.objects = [pn.pane.HTML(self._updating.text(), margin=(4, 10), stylesheets=[Updating.STYLE])]
+            later(self._show_waiting)
         else:
             self._show()
         self.data_store.param.watch(self._changed, self._watched())
