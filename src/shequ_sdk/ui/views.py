@@ -590,8 +590,16 @@ class PluginViews(View):
     def __panel__(self):
         if not self.defer:
             return self.cards()
-        # one deferred block for all the views: the browser lays the page out once, not once per view
-        return pn.panel(self.cards, defer_load=True, sizing_mode="stretch_width")
+        # one block for all the views (the browser lays the page out once, not once per view),
+        # built once the page has loaded and on a tick of its own: what else waits for the load
+        # (the village table) reaches the browser without waiting for the charts
+        box = pn.Column(sizing_mode="stretch_width")
+
+        def fill():
+            box.objects = [self.cards()]
+
+        pn.state.onload(lambda: later(fill))
+        return box
 
 
 SPARK_PERIODS = 5  # a village page's cards: the period and the four before it
