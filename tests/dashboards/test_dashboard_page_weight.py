@@ -1,0 +1,88 @@
+"""What a page sends the browser to draw: no part built for nothing (inputs a form leaves to
+others, message lines before a message, hidden bars, a closed tab's form), no copy of
+Bootstrap's stylesheet inside every component and no MathJax (docs/performance.md, the entry
+app's figures)."""
+
+from __future__ import annotations
+
+import panel as pn
+from bokeh.document import Document
+
+from shequ_sdk.ui import DataStore, EntryApp, RecordForm
+from shequ_sdk.ui.entry import RecordsPanel
+from shequ_sdk.ui.forms import when_visible
+from shequ_sdk.ui.serving import PageGuard, session_defaults, skip_mathjax
+
+BOOTSTRAP_CSS = "bootstrap5/css/bootstrap.min.css"
+
+
+def served_entry_doc(sdk) -> Document:
+    """The entry page as ``shequ serve`` builds it (template and page guard), in a Bokeh document."""
+    app = EntryApp(sdk, **session_defaults(sdk))
+    app.data_store.apply({"region": "新尚村社区", "period": "2010Q4"}, [])
+    doc = Document()
+    PageGuard(sdk, None, app, app.template()).page.server_doc(doc)
+    return doc
+
+
+def models(doc: Document) -> set:
+    out = set()
+    for root in doc.roots:
+        out |= root.references()
+    return out
+
+
+def test_components_carry_bootstrap_styles_but_not_its_whole_stylesheet(demo_sdk):
+    urls = [str(getattr(s, "url", s)) for m in models(served_entry_doc(demo_sdk)) for s in (getattr(m, "stylesheets", None) or [])]
+    assert not [u for u in urls if u.endswith(BOOTSTRAP_CSS)]  # the page loads it once, not every component
+    assert any(u.endswith("theme/bootstrap.css") for u in urls)  # Panel's Bootstrap look of the widgets stays
+
+
+def test_a_served_page_loads_no_mathjax(demo_sdk):
+    from bokeh.resources import Resources
+
+    from panel.io.resources import bundle_resources
+
+    doc = served_entry_doc(demo_sdk)
+    skip_mathjax()
+    files = [str(f) for f in bundle_resources(doc.roots, Resources(mode="server")).js_files]
+    assert any("bokeh" in f for f in files) and not [f for f in files if "mathjax" in f]
+
+
+def test_a_form_builds_no_input_for_what_it_omits_and_no_message_line_before_a_message(demo_sdk):
+    store = DataStore(sdk=demo_sdk, region="新尚村社区", period="2011Q1")
+    form = RecordForm(store=store, table="finance_posting", fixed={"board": "party", "period": "2011Q1", "kind": "regular"},
+                      omit=["status", "reviewed_by", "fingerprint"])
+    assert not {"status", "reviewed_by", "fingerprint"} & set(form.inputs) and "title" in form.inputs
+    field = form.inputs["review_date"]
+    grid = form.__panel__().objects[-2]  # head, status, draft bar, grid, errors
+    assert field.panel is field.widget and field.widget in grid.objects  # no box, no empty message pane
+
+    field.show("「三月」无法识别")
+    assert field.panel is not field.widget and field.panel in grid.objects and field.widget not in grid.objects
+    assert field.panel.objects == [field.widget, field.error] and "三月" in field.error.object
+    assert "flex" in field.panel.styles and "flex" not in field.widget.styles  # the box takes the field's share of the row
+    field.show(None)
+    assert field.error.object == ""
+
+
+def test_a_hidden_part_is_not_in_the_page_until_shown():
+    bar = pn.Row(pn.pane.HTML("草稿已恢复"), visible=False)
+    holder = when_visible(bar)
+    assert holder.objects == []
+    bar.visible = True
+    assert holder.objects == [bar]
+    bar.visible = False
+    assert holder.objects == []
+    assert when_visible(pn.pane.HTML("shown")).objects  # visible from the start: held from the start
+
+
+def test_the_records_tab_builds_its_form_when_first_asked(demo_sdk):
+    panel = RecordsPanel(store=DataStore(sdk=demo_sdk, region="新尚村社区", period="2010Q4"))
+    assert panel._entry is None and panel.holder.objects == []  # nothing built with the page
+    entry = panel.entry
+    assert entry is not None and entry.table == panel.table and len(panel.holder.objects) == 1
+    assert panel.entry is entry  # built once
+    other = next(v for v in panel.choice.options.values() if v != panel.table)
+    panel.choice.value = other
+    assert panel.entry.table == other
