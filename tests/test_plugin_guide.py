@@ -204,6 +204,31 @@ def test_the_store_reference_matches_the_store():
             assert _param_names(params) == _signature_names(member), f"store.{name}({params}) differs from {inspect.signature(member)}"
 
 
+def test_the_entry_forms_reference_matches_the_forms_module():
+    """'## Entry views' documents names of shequ_sdk.ui.forms that exist, and the parameters it
+    gives for RecordForm and BatchForm are theirs."""
+    import param
+
+    from shequ_sdk.ui import forms
+
+    (section,) = [s for s in sections() if s.heading.startswith("Entry views")]
+    rows = [line.split("|")[1].strip() for line in section.text.splitlines() if line.startswith("| `")]
+    assert rows, "the entry forms reference lists nothing"
+    for cell in rows:
+        m = re.match(r"^`(?P<name>\w+)(?:\((?P<params>[^`]*)\))?`$", cell)
+        assert m, f"entry forms reference: cannot read {cell!r}"
+        member = getattr(forms, m.group("name"), None)
+        assert member is not None, f"shequ_sdk.ui.forms has no {m.group('name')}"
+        if m.group("params") is None:
+            continue
+        named = re.findall(r"(\w+)=", m.group("params"))
+        if isinstance(member, type) and issubclass(member, param.Parameterized):
+            missing = [n for n in named if n not in member.param]
+        else:
+            missing = [n for n in re.findall(r"(\w+)", m.group("params")) if n not in inspect.signature(member).parameters]
+        assert not missing, f"{m.group('name')} documents parameters it does not have: {missing}"
+
+
 def test_the_fixture_list_matches_the_pytest_plugin():
     """'## Testing a plugin' lists exactly the fixtures of shequ_sdk.testing, with render_view's signature."""
     import shequ_sdk.testing as testing
