@@ -13,6 +13,7 @@ import html
 import panel as pn
 import param
 from panel.custom import JSComponent
+from panel.theme import Bootstrap
 
 from .i18n import LANGS, t
 from .store import DataStore
@@ -34,29 +35,20 @@ HIDE_IN_PRINT = "@media print { :host { display: none !important; } }"
 FLOW_IN_PRINT = "@media print { :host, :host > div, .bk-panel-models-layout-Column { height: auto !important; max-height: none !important; overflow: visible !important; } }"
 
 
-def _light_bootstrap():
-    from panel.theme import Bootstrap
+class LightBootstrap(Bootstrap):
+    """Bootstrap without a copy of Bootstrap's whole stylesheet (221 KB) inside each component.
 
-    big = Bootstrap._resources["css"]["bootstrap"]
+    The page loads it once; Bootstrap's design gives every component of the page (a form has
+    a hundred) its own copy too, which the browser applies to each one as it draws the page.
+    Panel's Bootstrap styles for the widgets stay, and read Bootstrap's colours from the page."""
 
-    class LightBootstrap(Bootstrap):
-        """Bootstrap without a copy of Bootstrap's whole stylesheet (221 KB) inside each component.
-
-        The page loads it once; Bootstrap's design gives every component of the page (a form has
-        a hundred) its own copy too, which the browser applies to each one as it draws the page.
-        Panel's Bootstrap styles for the widgets stay, and read Bootstrap's colours from the page."""
-
-        @classmethod
-        def _get_modifiers(cls, viewable, theme=None, isolated=True):
-            modifiers, children = super()._get_modifiers(viewable, theme, isolated)
-            if "stylesheets" in modifiers:
-                modifiers["stylesheets"] = [s for s in modifiers["stylesheets"] if s != big]
-            return modifiers, children
-
-    return LightBootstrap
-
-
-LightBootstrap = _light_bootstrap()
+    @classmethod
+    def _get_modifiers(cls, viewable, theme=None, isolated=True):
+        modifiers, children = super()._get_modifiers(viewable, theme, isolated)
+        if "stylesheets" in modifiers:
+            whole = Bootstrap._resources["css"]["bootstrap"]
+            modifiers["stylesheets"] = [s for s in modifiers["stylesheets"] if s != whole]
+        return modifiers, children
 
 
 def load_extensions() -> None:
@@ -246,9 +238,8 @@ class App(pn.viewable.Viewer):
             # the address component first: its watcher then runs before the views redraw, so the
             # address changes as soon as the choice is made
             state = self.url_state() if self.url_params() else None
-            cards = self.link_problem_cards()
-            if cards:  # in a box: a template's bare HTML pane makes the page load MathJax for nothing
-                tpl.main.append(pn.Column(*cards, margin=0, sizing_mode="stretch_width"))
+            for card in self.link_problem_cards():
+                tpl.main.append(card)
             tpl.main.append(self.layout())
             if state is not None:
                 tpl.main.append(state)

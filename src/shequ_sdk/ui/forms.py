@@ -279,6 +279,8 @@ def summary_html(items: list[str], lang: str = "zh") -> str:
 
 # a field's share of a form's row: 240 px or more (and its margins), so one column on a phone and four or five on a laptop
 FIELD_FLEX = {"flex": "1 1 240px", "min-width": "0", "max-width": "100%"}
+# the same share for a field boxed with its message: the box has no margin, the widget inside keeps its 2 × 10 px
+BOXED_FLEX = {**FIELD_FLEX, "flex": "1 1 260px"}
 
 
 class FieldInput:
@@ -310,7 +312,7 @@ class FieldInput:
             self._error = pn.pane.HTML("", margin=(0, 10, 4, 10), css_classes=["shequ-field-error-pane"])
             self.widget.styles = {k: v for k, v in self.widget.styles.items() if k not in FIELD_FLEX}
             box = pn.Column(self.widget, self._error, margin=0, sizing_mode="stretch_width", css_classes=["shequ-field", f"shequ-field-{self.info.name}"],
-                            styles=FIELD_FLEX)
+                            styles=BOXED_FLEX)
             old, self.panel = self.panel, box
             if self.relocate is not None:
                 self.relocate(old, box)

@@ -241,8 +241,7 @@ class PageGuard:
         self.down = False
         self._last = 0.0
         if isinstance(view, BaseTemplate):
-            # in a box: a template's bare HTML pane makes the page load MathJax (1.7 MB) for nothing
-            view.main.insert(0, pn.Column(self.banner, margin=0, sizing_mode="stretch_width"))
+            view.main.insert(0, self.banner)
             self.page = view
         else:
             self.page = pn.Column(self.banner, view, sizing_mode="stretch_width")
