@@ -154,3 +154,64 @@ def test_a_card_says_updating_while_it_waits_for_its_redraw(demo_sdk, monkeypatc
     assert chart._body.objects[0].object != before and "2009" in chart._body.objects[0].object
     store.lang = "en"
     assert all("Updating" in c.pane.object for c in cards)
+
+
+def test_a_chart_of_another_period_is_drawn_into_the_same_figure(demo_sdk):
+    """A chart's new period is copied into the figure the browser already has (its data, axis
+    and title), so the browser redraws one chart instead of building a new one and laying out
+    the page again; the result is what a new drawing of that period shows."""
+    from bokeh.models import ColumnDataSource, FactorRange
+
+    from shequ_sdk.plugins import registry
+    from shequ_sdk.ui.views import update_in_place
+
+    spec = registry().views["sanitation.collection_trend"]
+    shown = render_view(spec, DataStore(sdk=demo_sdk, region="茅草街镇", period="2010"))
+    figure = shown.object
+    fresh = render_view(spec, DataStore(sdk=demo_sdk, region="茅草街镇", period="2009"))
+
+    def drawn(model):
+        sources = sorted((m for m in model.references() if isinstance(m, ColumnDataSource)), key=lambda m: sorted(m.data))
+        factors = [list(m.factors) for m in model.references() if isinstance(m, FactorRange)]
+        return [{k: list(v) for k, v in s.data.items()} for s in sources], factors
+
+    assert drawn(figure) != drawn(fresh.object)
+    expected = drawn(fresh.object)
+    assert update_in_place(shown, fresh)
+    assert shown.object is figure and drawn(figure) == expected
+    assert any(f and f[0].startswith("2009") for f in expected[1])
+
+
+def test_a_chart_is_replaced_when_the_new_one_differs_in_shape_or_answers_clicks(demo_sdk):
+    from bokeh.events import Tap
+    from bokeh.plotting import figure
+
+    from shequ_sdk.ui.views import model_changes, update_in_place
+
+    def bars(n, clickable=False):
+        f = figure(x_range=[str(i) for i in range(n)], height=200)
+        f.vbar(x=[str(i) for i in range(n)], top=list(range(n)), width=0.8)
+        if clickable:
+            f.on_event(Tap, lambda e: None)
+        return f
+
+    assert model_changes(bars(3), bars(4)) is not None  # more bars: new data, same models
+    line = figure(height=200)
+    line.line([1, 2], [3, 4])
+    assert model_changes(bars(3), line) is None  # a line instead of bars
+    assert model_changes(bars(3), bars(3, clickable=True)) is None
+    assert not update_in_place(pn.pane.Bokeh(bars(3)), pn.pane.HTML("<p>本期间没有数据</p>"))
+
+
+def test_a_pane_changed_after_the_first_drawing_keeps_its_stylesheets():
+    """Panel asks the page's design for a component's stylesheets again when the component
+    changes; they must be those it was drawn with, or the browser restyles the page for each
+    changed pane (0.15–0.4 s each: a period change took 2 s)."""
+    from shequ_sdk.ui.app import LightBootstrap
+
+    design = LightBootstrap()
+    for pane in (pn.pane.HTML("a"), pn.Column(), pn.widgets.Select(options=["a"])):
+        drawn, _ = LightBootstrap._get_modifiers(pane, design.theme, isolated=False)  # the template's first drawing
+        changed, _ = design.params(pane)  # Panel, on a change of the component
+        assert [str(getattr(s, "url", s)) for s in changed["stylesheets"]] == [str(s) for s in drawn["stylesheets"]]
+        assert not [s for s in drawn["stylesheets"] if str(s).endswith(("theme/default.css", "bootstrap_default.css"))]

@@ -161,6 +161,8 @@ def test_on_a_desktop_in_english_nothing_is_clipped_and_the_header_follows(app_p
     # a chart's body: the view re-renders into the same box
     chart = page.locator(".shequ-view-sanitation-collection_trend .shequ-view-body").first
     chart.evaluate("e => { e.dataset.shequMark = 'before'; }")
+    # and the chart itself is the same drawing with the new year's data (not a new figure)
+    chart.locator("canvas").first.evaluate("e => { e.dataset.shequMark = 'before'; }")
     page.locator(".shequ-period select").select_option(label="2009年")
     expect(page.locator(".shequ-township .shequ-kpis[data-period='2009']")).to_be_visible()
     assert [page.locator(css).first.evaluate("e => e.dataset.shequMark || ''") for css in kept] == ["before"] * 3
@@ -168,6 +170,8 @@ def test_on_a_desktop_in_english_nothing_is_clipped_and_the_header_follows(app_p
     expect(page.locator(".shequ-view-finance-disclosure_heatmap .shequ-heatmap th.period").first).to_have_text("2009Q1")
     assert chart.evaluate("e => e.dataset.shequMark || ''") == "before"
     expect(chart.locator("canvas").first).to_be_visible()
+    expect(page.locator(".shequ-view-sanitation-collection_trend .shequ-updating")).to_have_count(0)  # redrawn
+    assert chart.locator("canvas").first.evaluate("e => e.dataset.shequMark || ''") == "before"
     page.locator(".shequ-period select").select_option(label="2010年")
     expect(page.locator(".shequ-township .shequ-kpis[data-period='2010']")).to_be_visible()
 
