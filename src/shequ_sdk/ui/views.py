@@ -349,6 +349,7 @@ class VillageTable(View):
         s = self.data_store
         self._note = pn.Column(sizing_mode="stretch_width")
         self._table = None
+        self._columns: Optional[tuple] = None  # (columns, language) the grid was set up for
         self._box = pn.Column(sizing_mode="stretch_width", css_classes=["shequ-village-table-box"],
                               styles={"overflow-x": "auto", "max-width": "100%"})
         self._csv = pn.widgets.FileDownload(callback=lambda: io.BytesIO(self.csv_bytes()), filename="", label="", color="light",
@@ -418,12 +419,16 @@ class VillageTable(View):
         if empty:
             return
         shown = grid_frame(df)
+        columns = (tuple(shown.columns), s.lang)
         if self._table is None:
             self._table = self._grid(shown)
             self._box.objects = [self._table]
-        else:  # the same grid, new rows (and columns, titles and formats when the period's kind or the language changed)
+        elif columns == self._columns:  # the same grid and columns, new rows: the browser keeps its column set-up
+            self._table.param.update(value=shown, **self._paging(shown))
+        else:  # new columns, titles and formats too (the period's kind or the language changed)
             self._table.param.update(value=shown, titles=self.titles(), formatters=self.formatters(),
                                      widths={key: INDICATOR_COLUMN_WIDTH for key in s.headline_keys()}, **self._paging(shown))
+        self._columns = columns
         self._csv.param.update(filename=self.filename("csv"), label=s.t("download_csv"))
         self._xlsx.param.update(filename=self.filename("xlsx"), label=s.t("download_xlsx"))
         self._hint.object = f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>'
@@ -539,15 +544,21 @@ SIMPLE_PANES = (pn.pane.HTML, pn.pane.Markdown, pn.pane.Str)
 def same_pane(old, new) -> bool:
     """Whether ``new`` can be shown by setting ``old.object``: both the same simple pane type
     (HTML, Markdown, text) with the same settings apart from the content."""
-    if old is None or type(old) is not type(new) or not isinstance(new, SIMPLE_PANES):
+    return isinstance(new, SIMPLE_PANES) and same_settings(old, new)
+
+
+def same_settings(old, new) -> bool:
+    """Whether the panes ``old`` and ``new`` are of one type with the same settings (sizes,
+    classes, styles…) apart from what they show."""
+    if old is None or type(old) is not type(new):
         return False
     a, b = old.param.values(), new.param.values()
     return all(a[k] == b[k] for k in a if k not in ("object", "name", "loading"))
 
 
 def update_in_place(old, new) -> bool:
-    """Show ``new`` by changing ``old`` where the two have the same shape; False (nothing
-    changed) when they do not, and ``new`` must replace ``old``.
+    """Show ``new`` by changing ``old`` where the two have the same shape; False when they do
+    not, and ``new`` must replace ``old``.
 
     A simple pane gets the new content. A chart (a Bokeh pane) gets the new chart's data,
     ranges, labels and colours copied into its own models, when both charts are built of the
@@ -558,9 +569,7 @@ def update_in_place(old, new) -> bool:
     if same_pane(old, new):
         old.object = new.object
         return True
-    if not (isinstance(old, pn.pane.Bokeh) and isinstance(new, pn.pane.Bokeh)) or old.param.values().keys() != new.param.values().keys():
-        return False
-    if any(v != new.param.values()[k] for k, v in old.param.values().items() if k not in ("object", "name", "loading")):
+    if not (isinstance(new, pn.pane.Bokeh) and same_settings(old, new)):
         return False
     changes = model_changes(old.object, new.object)
     if changes is None:
