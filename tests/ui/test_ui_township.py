@@ -113,6 +113,15 @@ def test_on_a_phone_the_page_never_scrolls_sideways_and_the_village_name_stays(a
     settle(page, len(views_for("chart")))
     settled = time.monotonic() - t0
     print(f"phone: township page settled in {settled:.1f} s")
+    # the village table's cells are drawn once: scrolling the table into view does not draw
+    # them anew (the grid's own observers did, and a tap landing at that moment opened nothing)
+    cells = page.locator(".shequ-village-table .tabulator-cell[tabulator-field='region_name']")
+    assert cells.first.evaluate("e => e.getBoundingClientRect().top > window.innerHeight")  # below the first screen
+    drawn = cells.evaluate_all("cs => { cs.forEach(c => { c.dataset.shequMark = 'drawn'; }); return cs.length; }")
+    cells.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    assert cells.evaluate_all("cs => cs.filter(c => c.isConnected && c.dataset.shequMark === 'drawn').length") == drawn == 5
+    page.locator("#main").evaluate("e => { e.scrollTop = 0; }")
     assert page.evaluate(SIDEWAYS) == {"page": 0, "main": 0}
     assert page.locator(".shequ-kpi .value").evaluate_all(CLIPPED) == []
     text = shown_text(page, "#main")

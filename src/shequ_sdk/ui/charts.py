@@ -108,6 +108,24 @@ def message(text: str, kind: str = "info"):
                         sizing_mode="stretch_width")
 
 
+# Tabulator's options for every grid of the apps: its own size and visibility observers are off
+# ("autoResize"). They drew every row anew each time a grid came into view (scrolled to, or
+# shown) or changed size, on top of Panel's own redraw after a resize, and a click whose
+# mouse-down landed before such a redraw and its mouse-up after it never happened: a village's
+# name clicked on the township dashboard opened nothing (one pass in five of make bench-ui).
+# Panel still redraws a grid whose size changed (its view's resize, which also covers a grid
+# shown after being hidden).
+GRID_CONFIGURATION = {"autoResize": False}
+
+
+def data_grid(value: pd.DataFrame, *, configuration: Optional[Mapping[str, Any]] = None, **params):
+    """A ``pn.widgets.Tabulator`` of ``value`` with the apps' grid options
+    (:data:`GRID_CONFIGURATION`, then ``configuration``); ``params`` are Tabulator's."""
+    import panel as pn
+
+    return pn.widgets.Tabulator(value, configuration={**GRID_CONFIGURATION, **(configuration or {})}, **params)
+
+
 def html_table(df: pd.DataFrame, *, css_class: str = "", labels: Optional[Mapping[str, str]] = None, max_rows: int = 200,
                data_attrs: Optional[Sequence[str]] = None) -> str:
     """A small HTML table of ``df`` (escaped), columns renamed by ``labels``."""

@@ -48,6 +48,7 @@ from ..records import validate_rows, write
 from ..registry import RecordTable
 from ..values import (ParseError, fen_to_yuan_text, parse_date, parse_datetime, parse_int, parse_money_fen, parse_number,
                       units_of)
+from .charts import data_grid
 from .i18n import t
 from .store import DataStore
 
@@ -962,7 +963,7 @@ class TableEntry(pn.viewable.Viewer):
             self.list_holder.objects = [head]
             return
         shown, labels = self.shown_records(df)
-        table = pn.widgets.Tabulator(shown, show_index=False, disabled=True, titles=labels, sizing_mode="stretch_width",
+        table = data_grid(shown, show_index=False, disabled=True, titles=labels, sizing_mode="stretch_width",
                                      layout="fit_data_table", height=min(400, 40 + 32 * len(shown)), selectable=False,
                                      hidden_columns=["id"], css_classes=["shequ-existing"])
         table.on_click(lambda e: self.form.load(int(table.value.iloc[e.row]["id"])))

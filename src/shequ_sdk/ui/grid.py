@@ -38,6 +38,7 @@ from ..records import write
 from ..values import ParseError
 from .forms import (_FEN_UNIT, BUTTON_CSS, HIDDEN, TOUCH_CSS, _as_text, choice_options, field_label, fk_options, message_html,
                     problem_text, problems_with_unread, read_typed, restored_note, summary_html, when_visible, write_mode, yes_no_options)
+from .charts import data_grid
 from .i18n import t
 from .keyboard import focus as keyboard_focus
 from .store import DataStore
@@ -125,7 +126,7 @@ class GridEntry(pn.viewable.Viewer):
         for c in self.columns.values():
             editors[c.name] = ({"type": "list", "values": list(c.options), "autocomplete": True, "listOnEmpty": True, "clearable": True,
                                 "allowEmpty": True} if c.options is not None else {"type": "input"})
-        self.grid = pn.widgets.Tabulator(self._blank(self.rows), show_index=False, titles=titles, editors=editors, frozen_columns=[ROW],
+        self.grid = data_grid(self._blank(self.rows), show_index=False, titles=titles, editors=editors, frozen_columns=[ROW],
                                          layout="fit_data_fill", widths={ROW: 52, PROBLEMS: 260}, selectable=False, sortable=False,
                                          sizing_mode="stretch_width", height=self._height(self.rows), header_align="left",
                                          css_classes=["shequ-grid", f"shequ-grid-{self.table}"], stylesheets=[GRID_CSS])

@@ -25,7 +25,7 @@ import param
 from ..plugins import registry
 from ..registry import View as ViewSpec
 from .app import HIDE_IN_PRINT
-from .charts import TABLE_STYLE, axis_label, boxed, counted, display_number, html_table, is_rate, message, table_pane
+from .charts import TABLE_STYLE, axis_label, boxed, counted, data_grid, display_number, html_table, is_rate, message, table_pane
 from .i18n import t
 from .store import DataStore
 
@@ -389,7 +389,7 @@ class VillageTable(View):
         s = self.data_store
         # the columns fit their data and the grid scrolls sideways inside its own box, the
         # village's name frozen at the left; the page itself never scrolls sideways
-        table = pn.widgets.Tabulator(
+        table = data_grid(
             shown, show_index=False, disabled=True, hidden_columns=["region_id"], titles=self.titles(), formatters=self.formatters(),
             sizing_mode="stretch_width", layout="fit_data_fill", selectable=False, frozen_columns=["region_name"],
             widths={key: INDICATOR_COLUMN_WIDTH for key in s.headline_keys()},

@@ -38,7 +38,7 @@ def behind_panel(store):
     import pandas as pd
     import panel as pn
 
-    from shequ_sdk.ui.charts import message
+    from shequ_sdk.ui.charts import data_grid, message
 
     from . import reminders
 
@@ -77,7 +77,7 @@ def behind_panel(store):
                 f"{done['effective']} followed by posting in time")
         parts = [pn.pane.HTML(f"<b>{html.escape(head)}</b>", sizing_mode="stretch_width")]
         if found["behind"]:
-            table = pn.widgets.Tabulator(frame, selectable="checkbox", show_index=False, disabled=True, layout="fit_data_table",
+            table = data_grid(frame, selectable="checkbox", show_index=False, disabled=True, layout="fit_data_table",
                                          sizing_mode="stretch_width", max_height=360, css_classes=["finance-behind-table"])
             state["table"] = table
             parts += [table, pn.FlexBox(note, button, sizing_mode="stretch_width")]
