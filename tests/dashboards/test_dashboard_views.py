@@ -215,3 +215,44 @@ def test_a_pane_changed_after_the_first_drawing_keeps_its_stylesheets():
         changed, _ = design.params(pane)  # Panel, on a change of the component
         assert [str(getattr(s, "url", s)) for s in changed["stylesheets"]] == [str(s) for s in drawn["stylesheets"]]
         assert not [s for s in drawn["stylesheets"] if str(s).endswith(("theme/default.css", "bootstrap_default.css"))]
+
+
+def test_waiting_parts_run_first_in_turn_or_last_as_asked():
+    """A served page's waiting parts: a click's answer (first) goes ahead of what waits, in turn
+    behind other answers; the village map (last) stays behind every part queued after it; the
+    part being run is never pushed back."""
+    from collections import deque
+
+    from shequ_sdk.ui.views import queue_callback
+
+    queue: deque = deque()
+    for name, rank in (("table", -1), ("map", 1), ("start", 0), ("chart 1", 0), ("village page", -1), ("chart 2", 0)):
+        queue_callback(queue, name, rank)
+    assert [name for name, _ in queue] == ["table", "village page", "start", "chart 1", "chart 2", "map"]
+    queue_callback(queue, "heading", -1, running=True)  # "table" is being run: it stays first
+    assert [name for name, _ in queue][:4] == ["table", "village page", "heading", "start"]
+    queue_callback(deque(), "x", 1, running=True)  # an empty queue takes anything
+
+
+def test_a_closed_page_drops_its_waiting_parts():
+    """A page whose browser went away (its last connection closed after it loaded) draws no more:
+    its waiting parts would only hold up the server's other pages. A page still being built
+    (no connection yet) keeps them."""
+    from types import SimpleNamespace
+
+    from shequ_sdk.ui.views import _closed
+
+    class Doc:  # weakly referenced by Panel's state, like a Bokeh document
+        def __init__(self, connections):
+            self.session_context = SimpleNamespace(_session=SimpleNamespace(connection_count=connections))
+
+    gone, open_, building = Doc(0), Doc(1), Doc(0)
+    pn.state._loaded[gone] = pn.state._loaded[open_] = True
+    try:
+        assert _closed(gone) and not _closed(open_) and not _closed(building)
+        ended = Doc(1)
+        ended.session_context = None
+        assert _closed(ended)
+    finally:
+        for d in (gone, open_):
+            pn.state._loaded.pop(d, None)

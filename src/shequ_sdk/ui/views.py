@@ -16,7 +16,7 @@ import weakref
 from collections import deque
 from decimal import Decimal
 from functools import partial
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pandas as pd
 import panel as pn
@@ -69,25 +69,37 @@ def staged() -> bool:
 # last one waits, and so does the answer to a click sent after it
 SPACING_MS = 150
 
+# ms after a waiting part that sent the browser nothing (a view computed ahead of its drawing):
+# room for the server to read and answer what the browser sent meanwhile, which takes it several
+# turns of its event loop (a next-tick callback would run between each of them)
+QUIET_SPACING_MS = 30
 
-# Panel applies a widget change sent by the browser this long after it arrives (Reactive._debounce)
-CHANGE_DEBOUNCE_MS = 50
 
-# Each served page's callbacks waiting for a tick of their own (see later), oldest first.
+# Each served page's callbacks waiting for a tick of their own (see later), in the order they
+# run, each with its rank: -1 first, 0 in turn, 1 last.
 _LATER: "weakref.WeakKeyDictionary[Any, deque]" = weakref.WeakKeyDictionary()
+# The pages whose oldest waiting callback is being run.
+_RUNNING: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
-def later(callback, first: bool = False) -> None:
+def later(callback, first: bool = False, last: bool = False) -> None:
     """``callback()`` on a later tick of the session (after what changed so far is sent), with
     the document locked; at once when not :func:`staged`. ``first``: ahead of the others waiting
-    (what a click asked for, such as a village's page).
+    (what a click asked for, such as a village's page; the village table before the charts).
+    ``last``: behind the others, also those queued after it (a part below the first screen that
+    is slow to draw, such as the village map).
 
-    A page's waiting callbacks run one at a time, oldest first, never several in one go: between
-    two of them the server reads what the browser sent meanwhile (a change goes first), and on a
-    loaded page the next one leaves the browser ``SPACING_MS`` to apply the last one. So a click
+    A page's waiting callbacks run one at a time, never several in one go: between two of them
+    the server reads what the browser sent meanwhile (a change goes first), and on a loaded page
+    the next one leaves the browser ``SPACING_MS`` to apply what the last one changed. So a click
     or a new period reaches the cards after one chart's drawing at most, not after every chart
     queued before it (``make bench-ui``: the area changed while the charts of a period change
-    are still being drawn: 2.44 s before, 0.74 s after)."""
+    are still being drawn: 2.44 s when they ran in one go, 0.74 s one at a time, 0.32 s once each
+    part was sent as one message and the map drawn last).
+
+    What one callback changes reaches the browser as one message (Panel's ``hold``): the browser
+    lays the page out once for it, not once for each property changed (60-80 ms each on the
+    township dashboard)."""
     if not staged():
         callback()
         return
@@ -95,49 +107,88 @@ def later(callback, first: bool = False) -> None:
     queue = _LATER.get(doc)
     if queue is None:
         queue = _LATER[doc] = deque()
-    if first and queue:
-        queue.insert(1, callback)  # queue[0] is being run, or waits for its tick
-    else:
-        queue.append(callback)
+    queue_callback(queue, callback, -1 if first else 1 if last else 0, running=doc in _RUNNING)
     if len(queue) == 1:
         pn.state.execute(partial(_run_next, doc), schedule=True)
+
+
+def queue_callback(queue: deque, callback, rank: int, running: bool = False) -> None:
+    """Put ``(callback, rank)`` into ``queue`` behind every entry of the same or a lower rank
+    (-1 first, 0 in turn, 1 last); a running ``queue[0]`` stays where it is."""
+    start = 1 if queue and running else 0
+    at = next((i for i in range(start, len(queue)) if queue[i][1] > rank), len(queue))
+    queue.insert(at, (callback, rank))
+
+
+def after_load(callback, first: bool = False, last: bool = False) -> None:
+    """:func:`later`, once the browser has drawn the page (at once when not :func:`staged`)."""
+    if not staged():
+        callback()
+        return
+    pn.state.onload(lambda: later(callback, first=first, last=last))
 
 
 def _run_next(doc) -> None:
     """Run the page's oldest waiting callback, unless a change from the browser waits; the next
     one gets a tick of its own."""
+    from panel.io.document import hold
+    from panel.io.state import set_curdoc
+
     queue = _LATER.get(doc)
-    if not queue:
+    if not queue or doc in _RUNNING:
+        return
+    if _closed(doc):
+        queue.clear()
         return
     if _changes_waiting(doc):
-        # the browser sent a change (a new period, a click) that Panel handles after its 50 ms
+        # the browser sent a change (a new period, a click) that Panel handles after its
         # debounce: it goes first, then the drawing resumes
-        doc.add_timeout_callback(partial(_resume, doc), CHANGE_DEBOUNCE_MS + 10)
+        doc.add_timeout_callback(partial(_run_next, doc), _change_debounce_ms() + 10)
         return
-    callback = queue[0]
+    entry = queue[0]
+    _RUNNING.add(doc)
+    sent = True
     try:
-        callback()
+        with set_curdoc(doc):
+            if not pn.state._loaded.get(doc):  # the page is being built: what changes goes with it
+                entry[0]()
+            else:
+                with hold(doc):
+                    entry[0]()
+                    sent = bool(getattr(doc.callbacks, "_held_events", True))
     finally:
-        queue.popleft()
-        if queue and doc.session_context is None:  # the session ended: nothing is drawn any more
+        _RUNNING.discard(doc)
+        queue.remove(entry)
+        if queue and _closed(doc):  # nothing is drawn any more
             queue.clear()
-        elif queue and pn.state.loaded:
-            doc.add_timeout_callback(partial(_resume, doc), SPACING_MS)
+        elif queue and pn.state._loaded.get(doc):
+            doc.add_timeout_callback(partial(_run_next, doc), SPACING_MS if sent else QUIET_SPACING_MS)
         elif queue:  # the page is being built: the browser has not got it yet
-            pn.state.execute(partial(_run_next, doc), schedule=True)
+            doc.add_next_tick_callback(partial(_run_next, doc))
+
+
+def _closed(doc) -> bool:
+    """Whether the page's session ended or its browser went away (a loaded page whose last
+    connection closed: a tab closed, another page opened). Its waiting redraws are dropped: they
+    would only hold up the server's other pages."""
+    context = doc.session_context
+    if context is None:
+        return True
+    session = getattr(context, "_session", None)
+    return bool(pn.state._loaded.get(doc)) and session is not None and getattr(session, "connection_count", 1) == 0
+
+
+def _change_debounce_ms() -> int:
+    """How long Panel waits before it applies a widget change sent by the browser."""
+    from panel.reactive import Reactive
+
+    return int(Reactive._debounce)
 
 
 def _changes_waiting(doc) -> bool:
     """Whether the browser's changes wait in Panel for their debounce timer (Panel keeps them in
     ``state._change_callbacks`` until they are applied)."""
     return bool(getattr(pn.state, "_change_callbacks", {}).get(doc))
-
-
-def _resume(doc) -> None:
-    from panel.io.state import set_curdoc
-
-    with set_curdoc(doc):
-        _run_next(doc)
 
 
 class Updating:
@@ -434,10 +485,17 @@ class VillageTable(View):
         self._hint.object = f'<span style="color:#666;font-size:12px">{html.escape(s.t("village_table.hint"))}</span>'
 
     def __panel__(self):
-        def build():  # no parameters: evaluated once
+        if not (self.defer and staged()):
             return self._build()
+        # built once the page is drawn, ahead of the charts waiting too (the table is what a
+        # township user reads and clicks first)
+        box = pn.Column(sizing_mode="stretch_width")
 
-        return pn.panel(build, defer_load=self.defer, sizing_mode="stretch_width")
+        def fill():
+            box.objects = [self._build()]
+
+        after_load(fill, first=True)
+        return box
 
 
 def _missing(value) -> bool:
@@ -690,11 +748,17 @@ class PluginView(View):
         finally:
             self._updating.off()
 
+    def prepare(self) -> None:
+        """Render the view now, for its first drawing (if the area, period and language are
+        still those when it is drawn)."""
+        self._prepared = (self._key(), render_view(self.spec, self.data_store))
+
     def _show(self) -> None:
         key = self._key()
         if key == self._shown:
             return
-        new = render_view(self.spec, self.data_store)
+        prepared, self._prepared = getattr(self, "_prepared", None), None
+        new = prepared[1] if prepared is not None and prepared[0] == key else render_view(self.spec, self.data_store)
         self._shown = key
         old = self._body.objects[0] if len(self._body.objects) == 1 else None
         if old is None or not update_in_place(old, new):
@@ -740,22 +804,25 @@ class PluginViews(View):
             out.append(v)
         return out
 
-    def cards(self):
-        cards = [PluginView(data_store=self.data_store, spec=v) for v in self.specs()]
-        return pn.FlexBox(*cards, sizing_mode="stretch_width", flex_wrap="wrap")
+    def cards(self, views: Optional[list["PluginView"]] = None):
+        views = views if views is not None else [PluginView(data_store=self.data_store, spec=v) for v in self.specs()]
+        return pn.FlexBox(*views, sizing_mode="stretch_width", flex_wrap="wrap")
 
     def __panel__(self):
-        if not self.defer:
+        if not (self.defer and staged()):
             return self.cards()
-        # one block for all the views (the browser lays the page out once, not once per view),
-        # built once the page has loaded and on a tick of its own: what else waits for the load
-        # (the village table) reaches the browser without waiting for the charts
+        # built once the page has loaded: each view is rendered on a tick of its own (a click
+        # or a new period waits for one view at most), then all are sent as one block (the
+        # browser lays the page out once, not once per view)
         box = pn.Column(sizing_mode="stretch_width")
+        views = [PluginView(data_store=self.data_store, spec=v) for v in self.specs()]
 
-        def fill():
-            box.objects = [self.cards()]
+        def start():
+            for view in views:
+                later(view.prepare)
+            later(lambda: setattr(box, "objects", [self.cards(views)]))
 
-        pn.state.onload(lambda: later(fill))
+        after_load(start)
         return box
 
 
@@ -906,54 +973,67 @@ class VillagePage(View):
         page = pn.Column(pn.Row(back, head), rest, sizing_mode="stretch_width", css_classes=["shequ-village-page"])
         self._shown_page = page
 
-        def fill():
+        def fill(steps):
             if self._shown_page is not page:  # another village (or period) was opened meanwhile
                 return
             try:
-                rest.objects = self._rest(v)
+                rest.objects = [*rest.objects, *steps[0]()]
             finally:
                 if rest.loading:
                     rest.param.update(loading=False, min_height=None)
+            if steps[1:]:
+                later(partial(fill, steps[1:]), first=True)
 
-        # a village opened on a served page: its name and the back button at once, the rest on
-        # the next tick; a page opened on a village (a link, a reload) comes whole, as before
+        # a village opened on a served page: its name and the back button at once, the rest
+        # part by part on the ticks that follow (the server answers other clicks and pages in
+        # between); a page opened on a village (a link, a reload) comes whole, as before
         if first or not staged():
-            fill()
+            rest.objects = [part for step in self._rest(v) for part in step()]
         else:
             rest.param.update(loading=True, min_height=200)
-            later(fill, first=True)
+            later(partial(fill, self._rest(v)), first=True)
         return page
 
-    def _rest(self, v: DataStore) -> list:
-        """The page below its heading: the cards, associations, honours, recent records and the
-        plugins' village views."""
+    def _rest(self, v: DataStore) -> list[Callable[[], list]]:
+        """The page below its heading, in parts drawn one after the other: the cards; the
+        associations and honours; the recent records; the plugins' village views."""
         s = self.data_store
-        region = v.region_obj
-        assoc = self.associations()
-        labels = {"name": v.pick("名称", "Name"), "type_key": v.pick("类型", "Type"), "founded": v.pick("成立日期", "Founded"),
-                  "dissolved": v.pick("撤销日期", "Dissolved"), "leader_name": v.pick("负责人", "Leader"),
-                  "leader_phone": v.pick("负责人电话", "Leader's phone")}
-        compare = s.ref(region.township_id) if region.township_id and s.in_scope(region.township_id) else ""
-        parts = [KpiCards(data_store=v, compare=compare, trend=SPARK_PERIODS),
-                 pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(counted(v.t('associations'), len(assoc), v.lang))}</h3>"),
-                 table_pane(assoc, css_class="shequ-associations", labels=labels) if len(assoc) else message(v.t("none"))]
-        hon = self.honours()
-        parts.append(pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(counted(v.t('honours'), len(hon), v.lang))}</h3>"))
-        parts.append(table_pane(hon, css_class="shequ-honours", labels=hon.attrs.get("labels")) if len(hon) else message(v.t("none")))
-        parts.append(pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(v.t('recent_records'))} · {v.period_obj.year}</h3>"))
-        recent = self.recent()
-        if not recent:
-            parts.append(message(v.t("none")))
-        else:
+
+        def cards() -> list:
+            region = v.region_obj
+            compare = s.ref(region.township_id) if region.township_id and s.in_scope(region.township_id) else ""
+            return [KpiCards(data_store=v, compare=compare, trend=SPARK_PERIODS)]
+
+        def organisations() -> list:
+            assoc = self.associations()
+            labels = {"name": v.pick("名称", "Name"), "type_key": v.pick("类型", "Type"), "founded": v.pick("成立日期", "Founded"),
+                      "dissolved": v.pick("撤销日期", "Dissolved"), "leader_name": v.pick("负责人", "Leader"),
+                      "leader_phone": v.pick("负责人电话", "Leader's phone")}
+            hon = self.honours()
+            return [heading(counted(v.t("associations"), len(assoc), v.lang)),
+                    table_pane(assoc, css_class="shequ-associations", labels=labels) if len(assoc) else message(v.t("none")),
+                    heading(counted(v.t("honours"), len(hon), v.lang)),
+                    table_pane(hon, css_class="shequ-honours", labels=hon.attrs.get("labels")) if len(hon) else message(v.t("none"))]
+
+        def records() -> list:
+            parts = [heading(f"{v.t('recent_records')} · {v.period_obj.year}")]
+            recent = self.recent()
+            if not recent:
+                return [*parts, message(v.t("none"))]
             search = pn.widgets.TextInput(placeholder=v.t("recent.search"), css_classes=["shequ-recent-search"], sizing_mode="stretch_width",
                                           max_width=420, min_height=40)
-            parts += [search, pn.panel(pn.bind(lambda query: self.recent_section(recent, query), query=search.param.value_input),
-                                       sizing_mode="stretch_width")]
-        specs = views_for("village")
-        if specs:
-            parts.append(pn.pane.HTML(f"<h3 style=\"font-size:20px;font-weight:500\">{html.escape(v.t('village_views'))}</h3>"))
-            parts.append(PluginViews(data_store=v, placement="village"))
-        return parts
+            return [*parts, search, pn.panel(pn.bind(lambda query: self.recent_section(recent, query), query=search.param.value_input),
+                                             sizing_mode="stretch_width")]
+
+        def plugin_views() -> list:
+            if not views_for("village"):
+                return []
+            return [heading(v.t("village_views")), PluginViews(data_store=v, placement="village")]
+
+        def heading(text: str):
+            return pn.pane.HTML(f'<h3 style="font-size:20px;font-weight:500">{html.escape(text)}</h3>')
+
+        return [cards, organisations, records, plugin_views]
 
     def __panel__(self):
         s = self.data_store

@@ -185,25 +185,26 @@ def _to_bokeh(obj):
 def map_view(store: DataStore):
     """The ``core.village_map`` view: an indicator selector and the map.
 
-    Served, it is drawn after the page has loaded: it needs every village's headline indicators
-    (shared with the village table, also drawn late), and the cards must not wait for them."""
-    from .app import in_server
+    On a page being served it is drawn after the page has loaded, after the village table and
+    the charts have been computed: it is slow to draw, in the browser too (0.2-0.3 s), and a
+    click on the table or a new period must not wait for it."""
+    from .views import after_load, error_card, staged
 
-    if not in_server():
+    if not staged() or pn.state.loaded:
         return map_body(store)
+    box = pn.Column(sizing_mode="stretch_width")
 
-    def later():
-        from .views import error_card
-
+    def fill():
         try:
-            return map_body(store)
+            box.objects = [map_body(store)]
         except Exception as exc:  # as render_view would: an error card, never a broken page
             import logging
 
             logging.getLogger("shequ_sdk.ui").exception("view core.village_map failed")
-            return error_card(store.pick("村庄地图", "Village map"), exc, store.lang)
+            box.objects = [error_card(store.pick("村庄地图", "Village map"), exc, store.lang)]
 
-    return pn.panel(later, defer_load=True, sizing_mode="stretch_width")
+    after_load(fill, last=True)
+    return box
 
 
 def map_body(store: DataStore):
