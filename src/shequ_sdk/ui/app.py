@@ -135,7 +135,7 @@ class App(pn.viewable.Viewer):
         s = self.data_store
         switch = pn.widgets.RadioButtonGroup(options={v: k for k, v in LANGS.items()}, value=s.lang, color="light",
                                              css_classes=["shequ-lang"], margin=(5, 10))
-        switch.link(s, value="lang")
+        switch.param.watch(lambda e: s.choose(lang=e.new), "value")
         s.param.watch(lambda e: setattr(switch, "value", e.new), "lang")
         return switch
 

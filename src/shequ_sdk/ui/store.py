@@ -294,8 +294,22 @@ class DataStore(pn.viewable.Viewer):
                 continue
             applied[name] = value
         if applied:
-            self.param.update(**applied)
+            self.choose(**applied)
         return applied
+
+    def choose(self, **values) -> None:
+        """A choice of the user (``region``, ``period``, ``lang``, ``village``). On a loaded page,
+        whatever it redraws at once (the cards, the address, the breadcrumbs, the 更新中… notes)
+        reaches the browser as one message, which the browser lays out once, not once per part
+        (Panel sends each change of a served page apart)."""
+        doc = pn.state.curdoc
+        if doc is None or doc.session_context is None or not pn.state.loaded:
+            self.param.update(**values)
+            return
+        from panel.io.document import hold
+
+        with hold(doc):
+            self.param.update(**values)
 
     # -- caching ----------------------------------------------------------------------------
     def _cached(self, key: tuple, compute, versioned: bool = True):

@@ -54,7 +54,7 @@ class TownshipDashboard(App):
         if s.region and s.region not in areas.values():
             areas[s.region] = s.region  # a village or a path given in the URL
         area = pn.widgets.Select(label=s.t("area"), options=areas, value=s.region, css_classes=["shequ-area"], width=200)
-        area.link(s, value="region")
+        area.param.watch(lambda e: s.choose(region=e.new), "value")
         kinds = pn.widgets.RadioButtonGroup(options={t(f"kind.{k}", s.lang): k for k in ("year", "quarter", "month")},
                                             value=s.period_kind, color="light", css_classes=["shequ-period-kind"], margin=(5, 10))
         period = pn.widgets.Select(label=s.t("period"), options=s.period_options(), value=s.period, css_classes=["shequ-period"], width=160)
@@ -66,11 +66,11 @@ class TownshipDashboard(App):
 
         def on_kind(event):
             if not updating and event.new != s.period_kind:
-                s.period = s.convert_period(event.new)
+                s.choose(period=s.convert_period(event.new))
 
         def on_period_widget(event):
             if not updating and event.new and event.new != s.period:
-                s.period = event.new
+                s.choose(period=event.new)
 
         def sync_selectors(*_):
             # new options first, then the value: replacing the options alone would select the
@@ -144,7 +144,7 @@ class TownshipDashboard(App):
                 else:
                     button = pn.widgets.Button(label=name, color="light", css_classes=["shequ-crumb"], margin=(0, 0),
                                                stylesheets=[":host .bk-btn{color:#0d47a1;text-decoration:underline;background:none;border:none}"])
-                    button.on_click(lambda _e, link=link: s.param.update(**link))
+                    button.on_click(lambda _e, link=link: s.choose(**link))
                     parts.append(button)
             return pn.Row(*parts, css_classes=["shequ-breadcrumbs"], styles={"flex-wrap": "wrap", "align-items": "center"})
 

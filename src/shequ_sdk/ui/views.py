@@ -451,7 +451,7 @@ class VillageTable(View):
 
         def open_village(event):
             row = table.value.iloc[event.row]
-            s.village = s.ref(int(row["region_id"]))
+            s.choose(village=s.ref(int(row["region_id"])))
 
         table.on_click(open_village, column="region_name")
         return table
@@ -966,7 +966,7 @@ class VillagePage(View):
         regions = v.regions().set_index("id")
         path = " / ".join(x for x in (str(regions.at[region.id, "county_name"]), str(regions.at[region.id, "township_name"])) if x and x != "nan")
         back = pn.widgets.Button(label=s.t("back"), color="primary", css_classes=["shequ-back"])
-        back.on_click(lambda _e: setattr(s, "village", ""))
+        back.on_click(lambda _e: s.choose(village=""))
         head = pn.pane.HTML(f'<h2 class="shequ-village-name" style="margin:0;font-size:28px;font-weight:500">{html.escape(region.name)}</h2>'
                             f'<div style="color:#666">{html.escape(path)} · {html.escape(v.period_obj.label(v.lang))}</div>')
         rest = pn.Column(sizing_mode="stretch_width")

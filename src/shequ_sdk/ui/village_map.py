@@ -225,7 +225,7 @@ def map_body(store: DataStore):
                                css_classes=["shequ-map-indicator"])
 
     def open_village(ref: str) -> None:
-        store.village = ref
+        store.choose(village=ref)
 
     # a true-shaped map is wider than a phone: it scrolls sideways in its own box, never the page
     holder = pn.Column(_to_bokeh(village_map(store, select.value, on_pick=open_village)), sizing_mode="stretch_width",
