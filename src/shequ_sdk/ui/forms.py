@@ -964,8 +964,8 @@ class TableEntry(pn.viewable.Viewer):
             return
         shown, labels = self.shown_records(df)
         table = data_grid(shown, show_index=False, disabled=True, titles=labels, sizing_mode="stretch_width",
-                                     layout="fit_data_table", height=min(400, 40 + 32 * len(shown)), selectable=False,
-                                     hidden_columns=["id"], css_classes=["shequ-existing"])
+                          layout="fit_data_table", height=min(400, 40 + 32 * len(shown)), selectable=False,
+                          hidden_columns=["id"], css_classes=["shequ-existing"])
         table.on_click(lambda e: self.form.load(int(table.value.iloc[e.row]["id"])))
         self.list_holder.objects = [head, table]
 

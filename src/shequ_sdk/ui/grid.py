@@ -127,9 +127,9 @@ class GridEntry(pn.viewable.Viewer):
             editors[c.name] = ({"type": "list", "values": list(c.options), "autocomplete": True, "listOnEmpty": True, "clearable": True,
                                 "allowEmpty": True} if c.options is not None else {"type": "input"})
         self.grid = data_grid(self._blank(self.rows), show_index=False, titles=titles, editors=editors, frozen_columns=[ROW],
-                                         layout="fit_data_fill", widths={ROW: 52, PROBLEMS: 260}, selectable=False, sortable=False,
-                                         sizing_mode="stretch_width", height=self._height(self.rows), header_align="left",
-                                         css_classes=["shequ-grid", f"shequ-grid-{self.table}"], stylesheets=[GRID_CSS])
+                              layout="fit_data_fill", widths={ROW: 52, PROBLEMS: 260}, selectable=False, sortable=False,
+                              sizing_mode="stretch_width", height=self._height(self.rows), header_align="left",
+                              css_classes=["shequ-grid", f"shequ-grid-{self.table}"], stylesheets=[GRID_CSS])
         self.grid.on_click(self._clicked)
 
         def button(label: str, action: Callable[[], Any], *css: str, color: str = "light"):

@@ -78,7 +78,7 @@ def behind_panel(store):
         parts = [pn.pane.HTML(f"<b>{html.escape(head)}</b>", sizing_mode="stretch_width")]
         if found["behind"]:
             table = data_grid(frame, selectable="checkbox", show_index=False, disabled=True, layout="fit_data_table",
-                                         sizing_mode="stretch_width", max_height=360, css_classes=["finance-behind-table"])
+                              sizing_mode="stretch_width", max_height=360, css_classes=["finance-behind-table"])
             state["table"] = table
             parts += [table, pn.FlexBox(note, button, sizing_mode="stretch_width")]
         else:
