@@ -494,6 +494,9 @@ class VillageTable(View):
         def fill():
             box.objects = [self._build()]
 
+        # its figures are read while the browser loads the page's scripts (the server's next
+        # tick), so that the grid is all that is left to build once the page is drawn
+        later(self.frame, first=True)
         after_load(fill, first=True)
         return box
 
