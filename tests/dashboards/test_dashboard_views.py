@@ -137,7 +137,7 @@ def test_a_card_says_updating_while_it_waits_for_its_redraw(demo_sdk, monkeypatc
 
     ticks = []
     monkeypatch.setattr(viewsmod, "staged", lambda: True)
-    monkeypatch.setattr(viewsmod, "later", ticks.append)
+    monkeypatch.setattr(viewsmod, "later", lambda callback, **_: ticks.append(callback))
     store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010")
     chart = PluginView(data_store=store, spec=views_for("chart")[0])
     table = VillageTable(data_store=store)
@@ -155,6 +155,31 @@ def test_a_card_says_updating_while_it_waits_for_its_redraw(demo_sdk, monkeypatc
     store.lang = "en"
     assert all("Updating" in c.pane.object for c in cards)
 
+
+
+def test_a_view_taken_off_the_page_stops_following_the_store(demo_sdk, monkeypatch):
+    """A view no longer on the page (the entry app builds new forms for another quarter, a
+    village page was left) draws nothing at its waiting turn and stops watching the store: no
+    forms nobody sees are drawn at every later change."""
+    from shequ_sdk.ui import views as viewsmod
+
+    ticks = []
+    monkeypatch.setattr(viewsmod, "staged", lambda: True)
+    monkeypatch.setattr(viewsmod, "later", lambda callback, **_: ticks.append(callback))
+    store = DataStore(sdk=demo_sdk, region="茅草街镇", period="2010")
+    chart = PluginView(data_store=store, spec=views_for("chart")[0])
+    page = pn.Column(chart)
+    root = page.get_root(Document())
+    before = chart._body.objects[0].object
+    assert chart._body._models
+    page._cleanup(root)  # the page's layout replaced
+    assert not chart._body._models
+    store.period = "2009"
+    assert len(ticks) == 1
+    ticks.pop()()
+    assert chart._body.objects[0].object == before  # not drawn
+    store.period = "2008"
+    assert ticks == []  # no longer watching
 
 def test_a_chart_of_another_period_is_drawn_into_the_same_figure(demo_sdk):
     """A chart's new period is copied into the figure the browser already has (its data, axis
@@ -256,3 +281,78 @@ def test_a_closed_page_drops_its_waiting_parts():
     finally:
         for d in (gone, open_):
             pn.state._loaded.pop(d, None)
+
+
+def test_a_page_just_written_lets_its_files_go_first():
+    """A page being built or just written (its browser not connected yet) is fetching its
+    scripts and styles: its first waiting part waits for them (``later``); a connected or loaded
+    page's parts do not."""
+    from types import SimpleNamespace
+
+    from shequ_sdk.ui.views import _fetching
+
+    class Doc:
+        def __init__(self, session):
+            self.session_context = SimpleNamespace(_session=session)
+
+    building, written, connected, loaded = (Doc(None), Doc(SimpleNamespace(connection_count=0)),
+                                            Doc(SimpleNamespace(connection_count=1)), Doc(SimpleNamespace(connection_count=0)))
+    pn.state._loaded[loaded] = True  # loaded, and its tab closed since: not fetching
+    try:
+        assert _fetching(building) and _fetching(written)
+        assert not _fetching(connected) and not _fetching(loaded)
+    finally:
+        pn.state._loaded.pop(loaded, None)
+
+
+
+def test_parts_below_the_first_screen_wait_for_the_user_to_pause():
+    """After a choice (an area, a period, a village), its own answer (a part queued first) is
+    drawn at once; the parts in turn or last wait until the user has paused USER_PAUSE_MS, and
+    a run scheduled for them is dropped when a first part comes in meanwhile."""
+    from types import SimpleNamespace
+
+    from panel.io.state import set_curdoc
+
+    from shequ_sdk.ui import views
+
+    class Doc:  # a loaded page with its browser connected
+        def __init__(self):
+            self.session_context = SimpleNamespace(_session=SimpleNamespace(connection_count=1))
+            self.scheduled: list = []  # (ms or None for the next tick, callback)
+
+        def add_next_tick_callback(self, cb):
+            self.scheduled.append((None, cb))
+
+        def add_timeout_callback(self, cb, ms):
+            self.scheduled.append((ms, cb))
+
+        def on_change(self, *_):
+            pass
+
+        def remove_on_change(self, *_):
+            pass
+
+    doc, ran = Doc(), []
+    pn.state._loaded[doc] = True
+    try:
+        with set_curdoc(doc):
+            views.acted()  # the user just chose a period
+            views.later(lambda: ran.append("chart"))
+            assert doc.scheduled[-1][0] is None
+            doc.scheduled.pop()[1]()  # the chart is held: rescheduled for when the user pauses
+            held_ms, held = doc.scheduled.pop()
+            assert ran == [] and 0 < held_ms <= views.USER_PAUSE_MS + 1
+            views.later(lambda: ran.append("table"), first=True)  # the answer to the next choice
+            first = doc.scheduled.pop()
+            held()  # the run scheduled for the chart is dropped
+            assert ran == [] and doc.scheduled == []
+            first[1]()
+            assert ran == ["table"]
+            doc.scheduled.pop()[1]()  # the chart: still held
+            assert ran == ["table"] and doc.scheduled[-1][0] > 0
+            views._ACTED[doc] -= views.USER_PAUSE_MS / 1000  # the user paused
+            doc.scheduled.pop()[1]()
+            assert ran == ["table", "chart"]
+    finally:
+        pn.state._loaded.pop(doc, None)

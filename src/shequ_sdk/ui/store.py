@@ -308,6 +308,9 @@ class DataStore(pn.viewable.Viewer):
             return
         from panel.io.document import hold
 
+        from .views import acted
+
+        acted()  # the parts below the first screen wait until the user pauses
         with hold(doc):
             self.param.update(**values)
 

@@ -156,7 +156,7 @@ class TownshipDashboard(App):
         defer = in_server() if self.defer is None else self.defer
         kpi_title = pn.pane.HTML(pn.bind(lambda lang: f'<h2 style="font-size:18px;margin:8px 0 4px 0">{html.escape(t("kpis", lang))}</h2>', s.param.lang))
         # the views above the table (the disclosure heatmap) come with the first page, like the cards
-        top_views = PluginViews(data_store=s, placement="chart", max_order=TABLE_ORDER, defer=False)
+        top_views = PluginViews(data_store=s, placement="chart", max_order=TABLE_ORDER, defer=False, first=True)
         table_title = pn.pane.HTML(pn.bind(lambda lang: f'<h2 style="font-size:18px;margin:12px 0 4px 0">{html.escape(t("village_table", lang))}</h2>',
                                            s.param.lang))
         table = VillageTable(data_store=s, defer=defer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 import traceback
 import weakref
 from collections import deque
@@ -75,11 +76,33 @@ SPACING_MS = 150
 QUIET_SPACING_MS = 30
 
 
+# ms a page's first waiting part waits while its browser has not connected yet (the page was just
+# written): the browser asks for the page's scripts and styles (3 MB) as soon as it reads the
+# page, and the server answers none of them while it draws. The entry app's forms (0.18 s of
+# drawing, next tick after the page) held them up by as long, and the browser's start with them
+# (``make bench-ui``: entry usable 1.04 s → 0.84 s in the page; 0.95 s with 250 ms, when the forms
+# were not ready for the browser's first request). On a slow network the browser takes longer
+# than this to ask for the page's content anyway.
+ASSETS_MS = 120
+
+# ms a user must have paused since their last choice (an area, a period, a village: acted) before
+# the parts that wait in turn or last are drawn. A choice's own answer (the cards, the heatmap
+# and the table, a village's page: first) is not held. Without the pause, the ten charts of the
+# first view, drawn in one block when the user had just come back from a village, reached the
+# browser with the next period change and held its cards up by the 1 s the browser took to lay
+# the charts out (``make bench-ui``: period change 0.11 s or 1.2-1.5 s, area change 0.2 s or
+# 1.2-1.9 s). A user clicking through the periods gets the charts of the one they stop at.
+USER_PAUSE_MS = 500
+
 # Each served page's callbacks waiting for a tick of their own (see later), in the order they
 # run, each with its rank: -1 first, 0 in turn, 1 last.
 _LATER: "weakref.WeakKeyDictionary[Any, deque]" = weakref.WeakKeyDictionary()
 # The pages whose oldest waiting callback is being run.
 _RUNNING: "weakref.WeakSet[Any]" = weakref.WeakSet()
+# Each page's latest scheduled run of its queue (an earlier one, still pending, is dropped).
+_TICKETS: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
+# When each page's user last made a choice (time.monotonic()).
+_ACTED: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
 
 
 def later(callback, first: bool = False, last: bool = False) -> None:
@@ -96,6 +119,10 @@ def later(callback, first: bool = False, last: bool = False) -> None:
     queued before it (``make bench-ui``: the area changed while the charts of a period change
     are still being drawn: 2.44 s when they ran in one go, 0.74 s one at a time, 0.32 s once each
     part was sent as one message and the map drawn last).
+
+    A page just written, whose browser has not connected yet, waits ``ASSETS_MS`` before its
+    first part: the browser's requests for the page's scripts and styles are answered first.
+    Parts in turn or last wait for the user to pause (``USER_PAUSE_MS`` after their last choice).
 """
     if not staged():
         callback()
@@ -105,8 +132,34 @@ def later(callback, first: bool = False, last: bool = False) -> None:
     if queue is None:
         queue = _LATER[doc] = deque()
     queue_callback(queue, callback, -1 if first else 1 if last else 0, running=doc in _RUNNING)
-    if len(queue) == 1:
-        pn.state.execute(partial(_run_next, doc), schedule=True)
+    if queue[0][0] is callback and doc not in _RUNNING:
+        # the queue was empty, or this part goes ahead of a part that waits for the user to pause
+        _schedule(doc, ASSETS_MS if _fetching(doc) else None)
+
+
+def acted() -> None:
+    """The user of the page being served made a choice (:meth:`DataStore.choose`): the parts
+    that wait in turn or last wait until they pause (``USER_PAUSE_MS``)."""
+    doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:
+        _ACTED[doc] = time.monotonic()
+
+
+def _pause_left_ms(doc) -> int:
+    """ms until the page's user has paused ``USER_PAUSE_MS`` since their last choice (0: paused)."""
+    left = USER_PAUSE_MS - (time.monotonic() - _ACTED.get(doc, float("-inf"))) * 1000
+    return int(left) + 1 if left > 0 else 0
+
+
+def _schedule(doc, ms: Optional[int] = None) -> None:
+    """Run the page's next waiting part after ``ms`` (``None``: on the next tick); a run
+    scheduled before and not yet made is dropped."""
+    ticket = _TICKETS[doc] = _TICKETS.get(doc, 0) + 1
+    run = partial(_run_next, doc, ticket)
+    if ms is None:
+        doc.add_next_tick_callback(run)
+    else:
+        doc.add_timeout_callback(run, ms)
 
 
 def queue_callback(queue: deque, callback, rank: int, running: bool = False) -> None:
@@ -125,13 +178,13 @@ def after_load(callback, first: bool = False, last: bool = False) -> None:
     pn.state.onload(lambda: later(callback, first=first, last=last))
 
 
-def _run_next(doc) -> None:
-    """Run the page's oldest waiting callback, unless a change from the browser waits; the next
-    one gets a tick of its own."""
+def _run_next(doc, ticket: int) -> None:
+    """Run the page's oldest waiting callback, unless a change from the browser waits (or, for
+    a part in turn or last, the user has not paused yet); the next one gets a tick of its own."""
     from panel.io.state import set_curdoc
 
     queue = _LATER.get(doc)
-    if not queue or doc in _RUNNING:
+    if not queue or doc in _RUNNING or ticket != _TICKETS.get(doc):
         return
     if _closed(doc):
         queue.clear()
@@ -139,9 +192,13 @@ def _run_next(doc) -> None:
     if _changes_waiting(doc):
         # the browser sent a change (a new period, a click) that Panel handles after its
         # debounce: it goes first, then the drawing resumes
-        doc.add_timeout_callback(partial(_run_next, doc), _change_debounce_ms() + 10)
+        _schedule(doc, _change_debounce_ms() + 10)
         return
     entry = queue[0]
+    pause = _pause_left_ms(doc) if entry[1] >= 0 else 0
+    if pause:
+        _schedule(doc, pause)
+        return
     _RUNNING.add(doc)
     changed: list = []
 
@@ -162,9 +219,9 @@ def _run_next(doc) -> None:
         if queue and _closed(doc):  # nothing is drawn any more
             queue.clear()
         elif queue and pn.state._loaded.get(doc):
-            doc.add_timeout_callback(partial(_run_next, doc), SPACING_MS if changed else QUIET_SPACING_MS)
+            _schedule(doc, SPACING_MS if changed else QUIET_SPACING_MS)
         elif queue:  # the page is being built: the browser has not got it yet
-            doc.add_next_tick_callback(partial(_run_next, doc))
+            _schedule(doc)
 
 
 def _closed(doc) -> bool:
@@ -176,6 +233,15 @@ def _closed(doc) -> bool:
         return True
     session = getattr(context, "_session", None)
     return bool(pn.state._loaded.get(doc)) and session is not None and getattr(session, "connection_count", 1) == 0
+
+
+def _fetching(doc) -> bool:
+    """Whether the page is being written or was just written, its browser not connected yet
+    (it is fetching the page's scripts and styles)."""
+    if pn.state._loaded.get(doc):
+        return False
+    session = getattr(doc.session_context, "_session", None)
+    return session is None or getattr(session, "connection_count", 0) == 0
 
 
 def _change_debounce_ms() -> int:
@@ -434,7 +500,7 @@ class VillageTable(View):
             finally:
                 self._updating.off()
 
-        later(refresh)
+        later(refresh, first=True)  # the answer to the user's choice, as the cards
 
     def _grid(self, shown: pd.DataFrame):
         s = self.data_store
@@ -706,6 +772,9 @@ class PluginView(View):
 
     spec = param.ClassSelector(class_=ViewSpec, doc="""The registered view (key, labels, render, placement, order).""")
 
+    first = param.Boolean(default=False, doc="""Redrawn after a change ahead of the other waiting parts, as part of the
+        answer to the user's choice (a view of the first screen).""")
+
     def _watched(self) -> list[str]:
         names = list(self._deps())
         if self.spec.placement == "entry":
@@ -723,7 +792,8 @@ class PluginView(View):
         self._waiting = False
         if self.spec.placement == "entry" and staged():
             # a served entry page: the page (pickers, heading) is written at once and the forms
-            # follow on the next tick, built while the browser loads its scripts and connects
+            # follow (later: once the page's scripts are served), built while the browser loads
+            # them and connects
             # (the note is put in the body: the title's 更新中… pane has a model not yet in the page,
             # and changing it now would point the page's shared stylesheets at Panel's CDN)
             self._waiting = True
@@ -731,7 +801,7 @@ class PluginView(View):
             later(self._show_waiting)
         else:
             self._show()
-        self.data_store.param.watch(self._changed, self._watched())
+        self._watcher = self.data_store.param.watch(self._changed, self._watched())
         return self._body
 
     def _changed(self, *_events) -> None:
@@ -742,10 +812,15 @@ class PluginView(View):
             return
         self._waiting = True
         self._updating.on()
-        later(self._show_waiting)
+        later(self._show_waiting, first=self.first)
 
     def _show_waiting(self) -> None:
         self._waiting = False
+        if not self._body._models:
+            # no longer on the page (the entry app built new forms for another quarter): it
+            # stops following the store, instead of drawing forms nobody sees at every change
+            self.data_store.param.unwatch(self._watcher)
+            return
         try:
             self._show()
         finally:
@@ -797,6 +872,9 @@ class PluginViews(View):
 
     max_order = param.Integer(default=None, allow_None=True, doc="""Only views with order < this.""")
 
+    first = param.Boolean(default=False, doc="""The views are on the first screen: redrawn ahead of the other waiting
+        parts after a change (``PluginView.first``).""")
+
     def specs(self) -> list[ViewSpec]:
         out = []
         for v in views_for(self.placement):
@@ -808,7 +886,7 @@ class PluginViews(View):
         return out
 
     def cards(self, views: Optional[list["PluginView"]] = None):
-        views = views if views is not None else [PluginView(data_store=self.data_store, spec=v) for v in self.specs()]
+        views = views if views is not None else [PluginView(data_store=self.data_store, spec=v, first=self.first) for v in self.specs()]
         return pn.FlexBox(*views, sizing_mode="stretch_width", flex_wrap="wrap")
 
     def __panel__(self):
@@ -818,7 +896,7 @@ class PluginViews(View):
         # or a new period waits for one view at most), then all are sent as one block (the
         # browser lays the page out once, not once per view)
         box = pn.Column(sizing_mode="stretch_width")
-        views = [PluginView(data_store=self.data_store, spec=v) for v in self.specs()]
+        views = [PluginView(data_store=self.data_store, spec=v, first=self.first) for v in self.specs()]
 
         def start():
             for view in views:
