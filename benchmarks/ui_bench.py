@@ -196,10 +196,9 @@ class Facts:
 def county_facts(db: Path, year: int) -> Facts:
     """The generated county's names: its first township and the village its table lists first,
     another township of it, the generator's last year and the one before."""
-    import shequ_sdk
     from shequ_sdk.ui import DataStore, VillageTable
 
-    sdk = shequ_sdk.open(str(db))
+    sdk = shequ_open(db)
     try:
         regions = DataStore(sdk=sdk).regions()
         townships = regions[regions["level"] == "township"].sort_values("id")
@@ -213,10 +212,9 @@ def county_facts(db: Path, year: int) -> Facts:
 
 
 def facts(db: Path, wanted: int) -> Facts:
-    import shequ_sdk
     from shequ_sdk.regions import find_region, villages_in
 
-    sdk = shequ_sdk.open(str(db))
+    sdk = shequ_open(db)
     try:
         with sdk.transaction() as s:
             villages = len(villages_in(s, find_region(s, TOWNSHIP)))

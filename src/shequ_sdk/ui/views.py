@@ -178,6 +178,25 @@ def after_load(callback, first: bool = False, last: bool = False) -> None:
     pn.state.onload(lambda: later(callback, first=first, last=last))
 
 
+def filled_after_load(build: Callable[[], Any], first: bool = False, last: bool = False,
+                      failed: Optional[Callable[[BaseException], Any]] = None) -> pn.Column:
+    """A box that ``build()`` fills once the browser has drawn the page (:func:`after_load`,
+    ``first`` or ``last`` among the waiting parts). ``failed(exc)``: what the box shows instead
+    when ``build`` raises (else the error goes to Panel)."""
+    box = pn.Column(sizing_mode="stretch_width")
+
+    def fill():
+        try:
+            box.objects = [build()]
+        except Exception as exc:
+            if failed is None:
+                raise
+            box.objects = [failed(exc)]
+
+    after_load(fill, first=first, last=last)
+    return box
+
+
 def _run_next(doc, ticket: int) -> None:
     """Run the page's oldest waiting callback, unless a change from the browser waits (or, for
     a part in turn or last, the user has not paused yet); the next one gets a tick of its own."""
@@ -553,18 +572,12 @@ class VillageTable(View):
     def __panel__(self):
         if not (self.defer and staged()):
             return self._build()
-        # built once the page is drawn, ahead of the charts waiting too (the table is what a
-        # township user reads and clicks first)
-        box = pn.Column(sizing_mode="stretch_width")
-
-        def fill():
-            box.objects = [self._build()]
-
-        # its figures are read while the browser loads the page's scripts (the server's next
-        # tick), so that the grid is all that is left to build once the page is drawn
-        later(self.frame, first=True)
-        after_load(fill, first=True)
-        return box
+        # its figures are read while the browser loads the page's scripts, so that the grid is
+        # all that is left to build once the page is drawn, ahead of the charts waiting too (the
+        # table is what a township user reads and clicks first)
+        s = self.data_store
+        later(lambda: s.village_indicators(s.headline_keys(), exact=True), first=True)  # cached per area and period
+        return filled_after_load(self._build, first=True)
 
 
 def _missing(value) -> bool:
@@ -895,16 +908,10 @@ class PluginViews(View):
         # built once the page has loaded: each view is rendered on a tick of its own (a click
         # or a new period waits for one view at most), then all are sent as one block (the
         # browser lays the page out once, not once per view)
-        box = pn.Column(sizing_mode="stretch_width")
         views = [PluginView(data_store=self.data_store, spec=v, first=self.first) for v in self.specs()]
-
-        def start():
-            for view in views:
-                later(view.prepare)
-            later(lambda: setattr(box, "objects", [self.cards(views)]))
-
-        after_load(start)
-        return box
+        for view in views:
+            after_load(view.prepare)
+        return filled_after_load(lambda: self.cards(views))
 
 
 SPARK_PERIODS = 5  # a village page's cards: the period and the four before it

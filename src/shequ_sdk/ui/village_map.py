@@ -188,23 +188,18 @@ def map_view(store: DataStore):
     On a page being served it is drawn after the page has loaded, after the village table and
     the charts have been computed: it is slow to draw, in the browser too (0.2-0.3 s), and a
     click on the table or a new period must not wait for it."""
-    from .views import after_load, error_card, staged
+    from .views import error_card, filled_after_load, staged
 
     if not staged() or pn.state.loaded:
         return map_body(store)
-    box = pn.Column(sizing_mode="stretch_width")
 
-    def fill():
-        try:
-            box.objects = [map_body(store)]
-        except Exception as exc:  # as render_view would: an error card, never a broken page
-            import logging
+    def failed(exc):  # as render_view would: an error card, never a broken page
+        import logging
 
-            logging.getLogger("shequ_sdk.ui").exception("view core.village_map failed")
-            box.objects = [error_card(store.pick("村庄地图", "Village map"), exc, store.lang)]
+        logging.getLogger("shequ_sdk.ui").exception("view core.village_map failed")
+        return error_card(store.pick("村庄地图", "Village map"), exc, store.lang)
 
-    after_load(fill, last=True)
-    return box
+    return filled_after_load(lambda: map_body(store), last=True, failed=failed)
 
 
 def map_body(store: DataStore):
