@@ -811,7 +811,7 @@ class PluginView(View):
             # and changing it now would point the page's shared stylesheets at Panel's CDN)
             self._waiting = True
             self._body.objects = [pn.pane.HTML(self._updating.text(), margin=(4, 10), stylesheets=[Updating.STYLE])]
-            later(self._show_waiting)
+            later(self._show_waiting, first=True)  # the page's answer: not held by a pause after Back or Forward
         else:
             self._show()
         self._watcher = self.data_store.param.watch(self._changed, self._watched())
