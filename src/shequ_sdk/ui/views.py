@@ -117,13 +117,12 @@ def later(callback, first: bool = False, last: bool = False) -> None:
     the next one leaves the browser ``SPACING_MS`` to apply what the last one changed. So a click
     or a new period reaches the cards after one chart's drawing at most, not after every chart
     queued before it (``make bench-ui``: the area changed while the charts of a period change
-    are still being drawn: 2.44 s when they ran in one go, 0.74 s one at a time, 0.32 s once each
-    part was sent as one message and the map drawn last).
+    are still being drawn: 2.44 s when they ran in one go, 0.74 s one at a time).
 
     A page just written, whose browser has not connected yet, waits ``ASSETS_MS`` before its
     first part: the browser's requests for the page's scripts and styles are answered first.
     Parts in turn or last wait for the user to pause (``USER_PAUSE_MS`` after their last choice).
-"""
+    """
     if not staged():
         callback()
         return
@@ -247,20 +246,21 @@ def _closed(doc) -> bool:
     """Whether the page's session ended or its browser went away (a loaded page whose last
     connection closed: a tab closed, another page opened). Its waiting redraws are dropped: they
     would only hold up the server's other pages."""
-    context = doc.session_context
-    if context is None:
+    if doc.session_context is None:
         return True
-    session = getattr(context, "_session", None)
-    return bool(pn.state._loaded.get(doc)) and session is not None and getattr(session, "connection_count", 1) == 0
+    return bool(pn.state._loaded.get(doc)) and _connections(doc) == 0
+
+
+def _connections(doc) -> Optional[int]:
+    """How many browser connections the page's session has (``None``: no session yet)."""
+    session = getattr(doc.session_context, "_session", None)
+    return None if session is None else getattr(session, "connection_count", None)
 
 
 def _fetching(doc) -> bool:
     """Whether the page is being written or was just written, its browser not connected yet
     (it is fetching the page's scripts and styles)."""
-    if pn.state._loaded.get(doc):
-        return False
-    session = getattr(doc.session_context, "_session", None)
-    return session is None or getattr(session, "connection_count", 0) == 0
+    return not pn.state._loaded.get(doc) and not _connections(doc)
 
 
 def _change_debounce_ms() -> int:
