@@ -140,3 +140,30 @@ def test_merged_village_keeps_its_history(sdk, places):
     assert sdk.indicator_values("甲镇", "2012Q3", keys=keys)["core.villages"] == 3  # 东村 西村 前进村(new)
     assert sdk.indicator_values("甲镇", "2013", keys=keys)["core.villages"] == 3
     assert sdk.indicator_values("测试县", "2011", keys=keys)["core.villages"] == 5
+
+
+def test_the_regions_frame_is_built_once_for_the_same_rows_and_anew_when_they_change(sdk, places, monkeypatch):
+    """Every page of a server opens with the regions: the frame built from the same rows is
+    reused (a copy each time), and any change to the rows — a region added, or renamed by
+    another process behind the SDK's back — gives a new frame at once."""
+    from sqlalchemy import text
+
+    from shequ_sdk import frames
+
+    with sdk.transaction() as s:
+        p = places(s)
+    built = []
+    real = frames._regions_frame
+    monkeypatch.setattr(frames, "_regions_frame", lambda *a, **k: built.append(1) or real(*a, **k))
+    first = sdk.regions_frame()
+    first.loc[0, "name"] = "改过的副本"  # the caller's copy: the next caller does not see this
+    second = sdk.regions_frame()
+    assert len(built) == 1 and "改过的副本" not in set(second["name"]) and second.attrs["labels"] == first.attrs["labels"]
+    with sdk.transaction() as s:
+        create_region(session=s, name="北村", kind="village", parent=s.get(Region, p["乙镇"].id))
+    assert "北村" in set(sdk.regions_frame()["name"]) and len(built) == 2
+    with sdk.engine.begin() as conn:  # another process renames a village without the SDK
+        conn.execute(text("UPDATE region SET name = '东庄村' WHERE name = '东村'"))
+    names = set(sdk.regions_frame()["name"])
+    assert "东庄村" in names and "东村" not in names and len(built) == 3
+    assert set(sdk.regions_frame(lang="en")["name"]) == names and len(built) == 4  # another language, another frame

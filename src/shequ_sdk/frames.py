@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Optional
@@ -640,6 +642,14 @@ def labelled(df: pd.DataFrame, labels: Optional[dict[str, str]] = None) -> pd.Da
     return df.rename(columns={c: labels[c] for c in df.columns if c in labels})
 
 
+# Frames of regions already built, by their rows: every page of a server opens with the regions
+# (its pickers, the names of the areas), which take a few rows to read and 100× as long to type
+# and label with pandas. The rows are read every time; only the building is skipped.
+REGION_FRAMES_KEPT = 16
+_REGION_FRAMES: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()
+_REGION_FRAMES_LOCK = threading.Lock()
+
+
 def regions_frame(session: Session, within=None, *, lang: str = "zh") -> pd.DataFrame:
     """Every region (or those in ``within``) with its kind, code, township and county names."""
     lang = _check_lang(lang)
@@ -657,6 +667,24 @@ def regions_frame(session: Session, within=None, *, lang: str = "zh") -> pd.Data
     if within is not None:
         stmt = stmt.where(scope_condition(find_region(session, within)))
     keys, rows = fetch_tuples(session, stmt)
+    # the rows themselves are the key: a region added, renamed or closed by any process (the CLI
+    # beside a server, another worker) is a new key, and nothing else can change the frame
+    memo_key = (session.get_bind().dialect.name, lang, tuple(keys), tuple(tuple(r) for r in rows))
+    with _REGION_FRAMES_LOCK:
+        hit = _REGION_FRAMES.get(memo_key)
+        if hit is not None:
+            _REGION_FRAMES.move_to_end(memo_key)
+    if hit is not None:
+        return hit.copy()  # the caller may change its copy (attrs too: pandas copies them deeply)
+    df = _regions_frame(session, stmt, keys, rows, lang)
+    with _REGION_FRAMES_LOCK:
+        _REGION_FRAMES[memo_key] = df.copy()
+        while len(_REGION_FRAMES) > REGION_FRAMES_KEPT:
+            _REGION_FRAMES.popitem(last=False)
+    return df
+
+
+def _regions_frame(session: Session, stmt, keys: list[str], rows: list[tuple], lang: str) -> pd.DataFrame:
     df = pd.DataFrame(columns_frame(rows, keys, stmt, session.get_bind().dialect))
     infos = {i.name: i for i in describe_model(Region)}
     df["level"] = pd.Categorical(df["kind"].map(LEVEL_OF_KIND), categories=list(LEVELS))

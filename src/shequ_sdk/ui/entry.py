@@ -66,7 +66,7 @@ def table_choice_label(rt: RecordTable, lang: str = "zh") -> str:
 
 
 def _inside(store: DataStore, village_id: int, area_id: int) -> bool:
-    regions = store.regions().set_index("id")
+    regions = store._regions_by_id()
     row = regions.loc[village_id]
     return area_id in (village_id, row["township_id"], row["county_id"])
 

@@ -57,23 +57,28 @@ PLUGIN_API = (
 )
 
 
-def region_refs(sdk) -> dict[int, str]:
-    """``{region id: reference}``: the name when no other region in force shares it, else the path."""
-    regions = sdk.regions_frame()
-    current = regions[regions["valid_to"].isna()]
-    counts = Counter(current["name"])
-    by_id = {int(r.id): r for r in regions.itertuples()}
+def region_refs(sdk, regions: Optional[pd.DataFrame] = None) -> dict[int, str]:
+    """``{region id: reference}``: the name when no other region in force shares it, else the path.
+
+    ``regions``: ``sdk.regions_frame()`` when the caller already has it."""
+    regions = sdk.regions_frame() if regions is None else regions
+    # plain lists: a row at a time through pandas costs more than the whole of this
+    ids = [int(i) for i in regions["id"].tolist()]
+    names = regions["name"].tolist()
+    parents = [None if pd.isna(p) else int(p) for p in regions["parent_id"].tolist()]
+    in_force = regions["valid_to"].isna().tolist()
+    counts = Counter(n for n, now in zip(names, in_force) if now)
+    by_id = dict(zip(ids, zip(names, parents)))
     out = {}
-    for r in regions.itertuples():
-        if counts[r.name] == 1 and pd.isna(r.valid_to):
-            out[int(r.id)] = r.name
+    for rid, name, parent, now in zip(ids, names, parents, in_force):
+        if counts[name] == 1 and now:
+            out[rid] = name
             continue
-        parts, parent = [r.name], r.parent_id
-        while parent is not None and not pd.isna(parent):
-            p = by_id[int(parent)]
-            parts.append(p.name)
-            parent = p.parent_id
-        out[int(r.id)] = "/".join(reversed(parts))
+        parts = [name]
+        while parent is not None:
+            name_up, parent = by_id[parent]
+            parts.append(name_up)
+        out[rid] = "/".join(reversed(parts))
     return out
 
 
@@ -143,8 +148,12 @@ class DataStore(pn.viewable.Viewer):
                 self.first_year = span[0]
         if not self.region:
             scope = self.scope_id()
-            counties = [ref for _, ref, kind, _ in self.areas() if kind == "county"]
-            self.region = self.ref(scope) if scope is not None else (counties[0] if counties else "")
+            if scope is not None:
+                self.region = self.ref(scope)
+            else:  # the first county (areas() lists it first)
+                regions = self.regions()
+                counties = regions.loc[regions["level"].astype(str) == "county", "id"]
+                self.region = self.ref(counties.iloc[0]) if len(counties) else ""
         self._check_period()
 
     # -- choices ------------------------------------------------------------------------------
@@ -156,7 +165,7 @@ class DataStore(pn.viewable.Viewer):
 
     def refs(self) -> dict[int, str]:
         if self._refs is None:
-            self._refs = region_refs(self.sdk)
+            self._refs = region_refs(self.sdk, self.regions())
         return self._refs
 
     def ref(self, region_id: int) -> str:
@@ -164,6 +173,9 @@ class DataStore(pn.viewable.Viewer):
 
     def regions(self) -> pd.DataFrame:
         return self._cached(("regions",), lambda: self.sdk.regions_frame(lang="zh"), versioned=False)
+
+    def _regions_by_id(self) -> pd.DataFrame:
+        return self._cached(("regions by id",), lambda: self.regions().set_index("id"), versioned=False)
 
     # -- the signed-in user (``sdk.user``; None: the local single user) -----------------------
     @property
@@ -182,7 +194,7 @@ class DataStore(pn.viewable.Viewer):
         scope = self.scope_id()
         if scope is None:
             return True
-        row = self.regions().set_index("id").loc[int(region_id)]
+        row = self._regions_by_id().loc[int(region_id)]
         return scope in {int(region_id), *(int(v) for v in (row["township_id"], row["county_id"]) if not pd.isna(v))}
 
     def reach(self, ref: str) -> str:
@@ -227,14 +239,16 @@ class DataStore(pn.viewable.Viewer):
 
     def village_choices(self) -> list[tuple[int, str, str]]:
         """Every village and community as ``(id, reference, "乡镇 · 村")``."""
+        return list(self._cached(("village choices",), self._village_choices, versioned=False))
+
+    def _village_choices(self) -> list[tuple[int, str, str]]:
         df = self.regions()
+        df = df[(df["level"].astype(str) == "village") & df["valid_to"].isna()]
         out = []
-        for v in df[df["level"].astype(str) == "village"].itertuples():
-            if not pd.isna(v.valid_to):
-                continue
-            town = v.township_name if isinstance(v.township_name, str) and v.township_name != "nan" else v.county_name
-            if self.in_scope(v.id):
-                out.append((int(v.id), self.ref(v.id), f"{town} · {v.name}"))
+        for vid, name, township, county in zip(df["id"].tolist(), df["name"].tolist(), df["township_name"].tolist(), df["county_name"].tolist()):
+            town = township if isinstance(township, str) and township != "nan" else county
+            if self.in_scope(vid):
+                out.append((int(vid), self.ref(vid), f"{town} · {name}"))
         return out
 
     @property

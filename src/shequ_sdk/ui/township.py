@@ -123,7 +123,7 @@ class TownshipDashboard(App):
         chain = [i for i in (area.county_id, area.township_id) if i and i != area.id] + [area.id]
         if s.village:
             chain.append(s.sdk.region(s.village).id)
-        names = s.regions().set_index("id")["name"]
+        names = s._regions_by_id()["name"]
         out = []
         for n, rid in enumerate(chain):
             last = n == len(chain) - 1

@@ -413,7 +413,7 @@ class VillageTable(View):
         wide = s.village_indicators(keys, exact=True)
         out = pd.DataFrame({"region_id": wide["region_id"].astype("int64"), "region_name": wide["region_name"].astype(str)})
         if s.region_obj.kind == "county":
-            regions = s.regions().set_index("id")
+            regions = s._regions_by_id()
             out["township_name"] = [str(regions.at[r, "township_name"]) for r in out["region_id"]]
         for key in keys:
             ind = s.indicator(key)
@@ -1051,7 +1051,7 @@ class VillagePage(View):
             return pn.Spacer(height=0)
         v = self.store()
         region = v.region_obj
-        regions = v.regions().set_index("id")
+        regions = v._regions_by_id()
         path = " / ".join(x for x in (str(regions.at[region.id, "county_name"]), str(regions.at[region.id, "township_name"])) if x and x != "nan")
         back = pn.widgets.Button(label=s.t("back"), color="primary", css_classes=["shequ-back"])
         back.on_click(lambda _e: s.choose(village=""))
