@@ -86,3 +86,25 @@ def test_the_records_tab_builds_its_form_when_first_asked(demo_sdk):
     other = next(v for v in panel.choice.options.values() if v != panel.table)
     panel.choice.value = other
     assert panel.entry.table == other
+
+
+def test_a_closed_tab_is_built_when_first_opened(demo_sdk):
+    """Only the open tab of the entry page is built with it: another tab is an empty box until
+    the user opens it, then it is built into that box before the tab is drawn."""
+    from shequ_sdk.ui.entry import ImportPanel, LazyTabs
+
+    app = EntryApp(demo_sdk, **session_defaults(demo_sdk))
+    app.data_store.apply({"region": "新尚村社区", "period": "2010Q4"}, [])
+    tabs = app.tabs()
+    assert isinstance(tabs, LazyTabs) and tabs.active == 0 and "shequ-view-finance-boards_entry" in tabs.objects[0].css_classes
+    assert all(isinstance(o, pn.Column) and o.objects == [] for o in tabs.objects[1:])
+    assert app._records_panel is None and app._import_panel is None
+    last = len(tabs.objects) - 1  # 表格导入
+    tabs.active = last
+    assert isinstance(app.import_panel, ImportPanel) and app.import_panel.report in tabs.objects[last].objects[0].objects
+    tabs.active = last - 1  # 录入记录: the panel a notebook or a test reaches is the one shown
+    assert app.records_panel.choice in tabs.objects[last - 1].objects[0].objects and len(tabs.unbuilt) == len(tabs.objects) - 3
+    shown = tabs.objects[last].objects[0]
+    tabs.active = 0
+    tabs.active = last
+    assert tabs.objects[last].objects == [shown]  # built once

@@ -23,7 +23,7 @@ import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import panel as pn
 import param
@@ -285,6 +285,23 @@ class ImportPanel(pn.viewable.Viewer):
         )
 
 
+class LazyTabs(pn.Tabs):
+    """Tabs (``dynamic``: only the open one is drawn) whose closed tabs are built when first
+    opened: ``unbuilt`` maps a tab's index to its empty column and the function making its content."""
+
+    def __init__(self, *objects, **params):
+        self.unbuilt: dict[int, tuple[pn.Column, Callable[[], object]]] = {}
+        super().__init__(*objects, **params)
+
+    def _update_active(self, *events):
+        # before the tab opened is drawn, so it is drawn once, with its content
+        for event in events:
+            if event.name == "active" and event.new in self.unbuilt:
+                holder, make = self.unbuilt.pop(event.new)
+                holder.objects = [make()]
+        super()._update_active(*events)
+
+
 class EntryApp(App):
     """村务录入: pick a village and a quarter, then enter boards, records or a spreadsheet."""
 
@@ -308,11 +325,27 @@ class EntryApp(App):
         self._reverting = False
         self._guarded: list = []
         self.leave_prompt = self._leave_prompt()
-        self.records_panel: Optional[RecordsPanel] = None
-        self.import_panel: Optional[ImportPanel] = None
+        self._has_tabs = False  # the page shows the tabs of a village and quarter
+        self._records_panel: Optional[RecordsPanel] = None
+        self._import_panel: Optional[ImportPanel] = None
         self.request_box: Optional[ExceptionRequestBox] = None
         # the app works by quarter: a year or month (from a link) becomes its quarter
         s.param.watch(lambda e: setattr(s, "period", s.convert_period("quarter")) if s.period_kind != "quarter" else None, "period")
+
+    # kept on the app (one per session) so a notebook or a test can reach the forms of the page
+    @property
+    def records_panel(self) -> Optional[RecordsPanel]:
+        """The 录入记录 tab of the page shown (``None`` before the page is built, or without a village and quarter)."""
+        if self._records_panel is None and self._has_tabs:
+            self._records_panel = RecordsPanel(store=self.data_store)
+        return self._records_panel
+
+    @property
+    def import_panel(self) -> Optional[ImportPanel]:
+        """The 表格导入 tab of the page shown (``None`` before the page is built, or without a village and quarter)."""
+        if self._import_panel is None and self._has_tabs:
+            self._import_panel = ImportPanel(store=self.data_store)
+        return self._import_panel
 
     def newest_open_quarter(self) -> str:
         """The newest quarter (up to today's) of the chosen village whose forms this session's
@@ -460,20 +493,23 @@ class EntryApp(App):
     def tabs(self, **_):
         s = self.data_store
         s.forms = []  # the forms of the page being built (unsaved input belongs to one village and quarter)
-        if Period.parse(s.period).kind != "quarter" or s.region_obj.kind not in ("village", "community"):
+        self._records_panel = self._import_panel = None  # this village and quarter's, made when first asked for
+        self._has_tabs = Period.parse(s.period).kind == "quarter" and s.region_obj.kind in ("village", "community")
+        if not self._has_tabs:
             return pn.pane.HTML(html.escape(s.t("entry.pick")))
         notice = self.lock_notice()  # first: the forms below read store.readonly
-        items = []
-        for spec in views_for("entry"):
-            items.append((spec.label(s.lang), PluginView(data_store=s, spec=spec)))
-        # kept on the app (one per session) so a notebook or a test can reach the forms
-        self.records_panel = RecordsPanel(store=s)
-        self.import_panel = ImportPanel(store=s)
-        items.append((s.t("entry.records"), self.records_panel))
-        items.append((s.t("entry.import"), self.import_panel))
-        tabs = pn.Tabs(*items, active=min(self._tab, len(items) - 1), sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"],
-                       stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;} "
-                                    f":host .bk-header .bk-tab:focus-visible {{{FOCUS_RING}}}"])
+        items = [(spec.label(s.lang), lambda spec=spec: PluginView(data_store=s, spec=spec)) for spec in views_for("entry")]
+        items.append((s.t("entry.records"), lambda: self.records_panel))
+        items.append((s.t("entry.import"), lambda: self.import_panel))
+        active = min(self._tab, len(items) - 1)
+        # only the open tab is built with the page; another is built when it is first opened (an
+        # empty column until then: the tabs draw only the open one)
+        unbuilt = {i: (pn.Column(sizing_mode="stretch_width"), make) for i, (_, make) in enumerate(items) if i != active}
+        tabs = LazyTabs(*[(label, unbuilt[i][0] if i in unbuilt else make()) for i, (label, make) in enumerate(items)], active=active,
+                        sizing_mode="stretch_width", dynamic=True, css_classes=["shequ-entry-tabs"],
+                        stylesheets=[":host .bk-header .bk-tab {min-height: 40px; padding: 10px 12px; box-sizing: border-box;} "
+                                     f":host .bk-header .bk-tab:focus-visible {{{FOCUS_RING}}}"])
+        tabs.unbuilt = unbuilt
         tabs.param.watch(lambda e: setattr(self, "_tab", e.new), "active")
         if notice is None:
             self.request_box = None

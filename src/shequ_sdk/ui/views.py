@@ -867,7 +867,8 @@ class PluginView(View):
 
         # an entry view is built when its tab is first shown: a tab not opened costs nothing (the
         # dashboards' views are all on the page, drawn at once)
-        body = pn.param.ParamFunction(build, defer_load=self.defer, lazy=self.spec.placement == "entry", sizing_mode="stretch_width")
+        lazy = self.spec.placement == "entry"
+        body = pn.param.ParamFunction(build, defer_load=self.defer, lazy=lazy, sizing_mode="stretch_width") if lazy or self.defer else build()
         return pn.Column(title, body, sizing_mode="stretch_width", css_classes=["shequ-view", f"shequ-view-{spec.key.replace('.', '-')}"],
                          styles={"border": "1px solid #e0e0e0", "border-radius": "4px", "background": "#fff", "flex": "1 1 460px",
                                  "min-width": "0", "max-width": "100%"},
