@@ -6,7 +6,9 @@ app's figures)."""
 from __future__ import annotations
 
 import panel as pn
+from bokeh.core.templates import MACROS
 from bokeh.document import Document
+from panel.io.resources import BASE_TEMPLATE
 
 from shequ_sdk.ui import DataStore, EntryApp, RecordForm
 from shequ_sdk.ui.entry import RecordsPanel
@@ -108,3 +110,22 @@ def test_a_closed_tab_is_built_when_first_opened(demo_sdk):
     tabs.active = 0
     tabs.active = last
     assert tabs.objects[last].objects == [shown]  # built once
+
+
+def test_the_entry_page_is_served_in_the_light_shell(demo_sdk):
+    """No template framework around the entry app's page: the shell's header bar with the title
+    (which the language switch retitles), the banner for an unreachable database first."""
+    from shequ_sdk.ui.app import ShellPage, shell_template
+
+    app = EntryApp(demo_sdk, **session_defaults(demo_sdk))
+    guard = PageGuard(demo_sdk, None, app, app.template())
+    assert isinstance(guard.page, ShellPage) and guard.page.objects[0] is guard.banner  # shown when the database is unreachable
+    assert "shequ-app" in guard.page.objects[1].css_classes  # then the app
+    doc = Document()
+    guard.page.server_doc(doc)
+    assert doc.template is shell_template() and doc.template_variables["shell_title"] == "村务录入"
+    html = shell_template().render(base=BASE_TEMPLATE, macros=MACROS, docs=[], title="村务录入", dist_url="static/extensions/panel/",
+                                   plot_script="", **doc.template_variables)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert '<header id="header"><div class="app-header"><a class="title" href="">&nbsp;村务录入</a>' in html
+    assert 'href="static/extensions/panel/bundled/bootstrap5/css/bootstrap.min.css"' in html and "bootstrap.bundle" not in html

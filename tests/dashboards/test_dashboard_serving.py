@@ -56,10 +56,14 @@ def test_served_pages_reference_only_the_server(demo_sdk):
         assert lines and f"{base}/" in lines[0] and "乡镇看板" in lines[0]
         index = _get(f"{base}/")
         assert "乡镇看板 · Township dashboard" in index and "村务录入 · Village data entry" in index
-        for page in (index, _get(f"{base}/township"), _get(f"{base}/entry")):
+        township, entry = _get(f"{base}/township"), _get(f"{base}/entry")
+        for page in (index, township, entry):
             remote = re.findall(r'(?:src|href)="(https?://[^"]+)"', page)
             assert not remote, remote
             assert "fonts.googleapis" not in page and "cdn." not in page
+        # the entry app in the light shell (its header, for phones), the dashboard in its template
+        assert '<header id="header">' in entry and 'name="viewport"' in entry and "bootstrap.bundle" not in entry
+        assert "bootstrap.bundle" in township and 'name="viewport"' in township
     finally:
         server.stop()
         server.join(10)

@@ -9,6 +9,7 @@ townships often work on closed networks.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import panel as pn
 import param
@@ -97,10 +98,46 @@ class PageTitle(JSComponent):
     """
 
 
+SHELL_FILE = Path(__file__).with_name("templates") / "shell.html"
+HEADER_BACKGROUND = "#0d47a1"
+_SHELL: list = []  # the compiled shell.html, once per process
+
+
+def shell_template():
+    """``templates/shell.html`` compiled (it extends the bare page Panel passes it as ``base``)."""
+    if not _SHELL:
+        import jinja2
+
+        _SHELL.append(jinja2.Environment(autoescape=True).from_string(SHELL_FILE.read_text(encoding="utf-8")))
+    return _SHELL[0]
+
+
+class ShellPage(pn.Column):
+    """A served page in the light shell (``templates/shell.html``): a header bar with the title,
+    then the page, drawn by Panel's bare page in the Bootstrap look of :class:`LightBootstrap`.
+
+    A Panel template (``BootstrapTemplate``) draws its header, sidebar and modal as parts of their
+    own and has the browser lay out its framework around them: on the entry app's page that was a
+    sixth of the time from the address to the first field (docs/performance.md). The shell keeps
+    the header, the title the language switch changes (:class:`PageTitle`) and the print rules."""
+
+    title = param.String(default="", doc="""The header's title.""")
+
+    _rename = {**pn.Column._rename, "title": None}  # the page's, not the layout model's
+
+    def server_doc(self, doc=None, title=None, location=True):
+        doc = super().server_doc(doc, title, location)
+        doc.template = shell_template()
+        doc.template_variables.update(shell_title=self.title, shell_header_background=HEADER_BACKGROUND)
+        return doc
+
+
 class App(pn.viewable.Viewer):
     """A dashboard page: title, language switch, the subclass's controls and main area."""
 
     title_key = "township.title"
+
+    shell = False  # served in the light ShellPage rather than a BootstrapTemplate
 
     data_store = param.ClassSelector(class_=DataStore, doc="""The session's data: database, area, period, language.""")
 
@@ -229,7 +266,8 @@ class App(pn.viewable.Viewer):
         return cards
 
     def template(self):
-        """The served page: a BootstrapTemplate, every file of it served by this server."""
+        """The served page: a BootstrapTemplate (or the light :class:`ShellPage` when ``shell``),
+        every file of it served by this server."""
         if self._template is None:
             if pn.state.location is not None and self.url_params():
                 # before the page is built: a linked (or reloaded) page opens on what its address says
@@ -237,19 +275,19 @@ class App(pn.viewable.Viewer):
 
                 given = parse_query(pn.state.location.search)
                 self.data_store.apply({p: given[q] for p, q in self.url_params().items() if q in given}, self._link_problems)
-            tpl = pn.template.BootstrapTemplate(title=t(self.title_key, self.data_store.lang), header_background="#0d47a1", design=LightBootstrap,
-                                                meta_viewport="width=device-width, initial-scale=1",  # phones: no 980 px desktop page
-                                                raw_css=[PRINT_CSS])
             # the address component first: its watcher then runs before the views redraw, so the
             # address changes as soon as the choice is made
             state = self.url_state() if self.url_params() else None
-            for card in self.link_problem_cards():
-                tpl.main.append(card)
-            tpl.main.append(self.layout())
-            if state is not None:
-                tpl.main.append(state)
-            tpl.main.append(self.page_title())
-            self._template = tpl
+            parts = [*self.link_problem_cards(), self.layout(), *([state] if state is not None else []), self.page_title()]
+            if self.shell:
+                self._template = ShellPage(*parts, title=self.title(), design=LightBootstrap, sizing_mode="stretch_width")
+            else:
+                tpl = pn.template.BootstrapTemplate(title=self.title(), header_background=HEADER_BACKGROUND, design=LightBootstrap,
+                                                    meta_viewport="width=device-width, initial-scale=1",  # phones: no 980 px desktop page
+                                                    raw_css=[PRINT_CSS])
+                for part in parts:
+                    tpl.main.append(part)
+                self._template = tpl
         return self._template
 
     def __panel__(self):

@@ -307,6 +307,8 @@ class EntryApp(App):
 
     title_key = "entry.title"
 
+    shell = True  # phones first: the light page, without a template framework to load and lay out
+
     def __init__(self, sdk=None, **params):
         super().__init__(sdk=sdk, **params)
         s = self.data_store

@@ -240,8 +240,13 @@ class PageGuard:
         self.banner.visible = False
         self.down = False
         self._last = 0.0
+        from .app import ShellPage
+
         if isinstance(view, BaseTemplate):
             view.main.insert(0, self.banner)
+            self.page = view
+        elif isinstance(view, ShellPage):
+            view.insert(0, self.banner)
             self.page = view
         else:
             self.page = pn.Column(self.banner, view, sizing_mode="stretch_width")
