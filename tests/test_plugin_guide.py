@@ -205,8 +205,8 @@ def test_the_store_reference_matches_the_store():
 
 
 def test_the_entry_forms_reference_matches_the_forms_module():
-    """'## Entry views' documents names of shequ_sdk.ui.forms that exist, and the parameters it
-    gives for RecordForm and BatchForm are theirs."""
+    """'## Entry views' documents names of shequ_sdk.ui.forms that exist (and methods of them that
+    exist), and the parameters it gives for RecordForm and BatchForm are theirs."""
     import param
 
     from shequ_sdk.ui import forms
@@ -215,10 +215,13 @@ def test_the_entry_forms_reference_matches_the_forms_module():
     rows = [line.split("|")[1].strip() for line in section.text.splitlines() if line.startswith("| `")]
     assert rows, "the entry forms reference lists nothing"
     for cell in rows:
-        m = re.match(r"^`(?P<name>\w+)(?:\((?P<params>[^`]*)\))?`$", cell)
+        m = re.match(r"^`(?P<name>\w+)(?:\.(?P<attr>\w+))?(?:\((?P<params>[^`]*)\))?`$", cell)
         assert m, f"entry forms reference: cannot read {cell!r}"
         member = getattr(forms, m.group("name"), None)
         assert member is not None, f"shequ_sdk.ui.forms has no {m.group('name')}"
+        if m.group("attr"):  # a method a subclass overrides (BatchForm.footer)
+            member = getattr(member, m.group("attr"), None)
+            assert callable(member), f"shequ_sdk.ui.forms.{m.group('name')} has no method {m.group('attr')}"
         if m.group("params") is None:
             continue
         named = re.findall(r"(\w+)=", m.group("params"))

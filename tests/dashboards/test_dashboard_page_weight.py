@@ -129,3 +129,31 @@ def test_the_entry_page_is_served_in_the_light_shell(demo_sdk):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert '<header id="header"><div class="app-header"><a class="title" href="">&nbsp;村务录入</a>' in html
     assert 'href="static/extensions/panel/bundled/bootstrap5/css/bootstrap.min.css"' in html and "bootstrap.bundle" not in html
+
+
+def test_a_batch_of_forms_sends_its_first_form_with_the_page_and_the_rest_once_it_is_drawn(demo_sdk, monkeypatch):
+    """On a served page a BatchForm's first form comes with the page; the others, the save button
+    and the footer (the finance boards' workflow buttons) follow once the browser has drawn it.
+    In a notebook all are there at once."""
+    from shequ_sdk.ui import views as viewsmod
+    from shequ_sdk.ui.views import views_for
+
+    store = DataStore(sdk=demo_sdk, region="新尚村社区", period="2011Q1")
+    spec = next(v for v in views_for("entry") if v.key == "finance.boards_entry")
+    at_once = spec.render(store).__panel__()
+    whole = at_once.objects[-1].objects[0]  # not served: filled at once
+    assert len(at_once.objects) == 4 and len(whole.objects) == 5  # heading, problems, 1st form, rest | 2nd, 3rd, save, workflow, extras
+
+    drawn = []
+    monkeypatch.setattr(viewsmod, "after_load", lambda callback, **_: drawn.append(callback))
+    batch = spec.render(store)
+    page = batch.__panel__()
+    box = page.objects[-1]
+    def form_ids(parts):
+        return [c.split("shequ-form-")[1] for p in parts for c in p.css_classes if c.startswith("shequ-form-")]
+
+    assert form_ids(page.objects) == [batch.forms[0].form_id] and box.objects == [] and len(drawn) == 1
+    drawn.pop()()
+    rest = box.objects[0].objects
+    assert form_ids(rest) == [f.form_id for f in batch.forms[1:]] and batch.workflow in rest and batch.workflow.extras in rest
+    assert any(batch.button in getattr(p, "objects", []) for p in rest)  # the save button

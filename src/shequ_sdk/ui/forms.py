@@ -854,11 +854,26 @@ class BatchForm(pn.viewable.Viewer):
                 fi.disabled = True
         self.message.object = f'<div class="shequ-readonly" style="color:#bf360c">{html.escape(note)}</div>'
 
+    def footer(self) -> list:
+        """What is shown under the save button (nothing; a subclass adds its own, such as a
+        workflow's buttons)."""
+        return []
+
     def __panel__(self):
+        from .views import filled_after_load
+
         head = pn.pane.HTML(f'<h3 style="margin:4px 0;font-size:24px;font-weight:500">{html.escape(self.title)}</h3>') if self.title else None
-        parts = [p for p in (head, self.summary, *self.forms, pn.FlexBox(self.button, self.message, align_items="center", sizing_mode="stretch_width"))
-                 if p is not None]
-        return pn.Column(*parts, sizing_mode="stretch_width", css_classes=["shequ-batch-form", f"shequ-batch-{self.css_name}"])
+
+        def rest():
+            return pn.Column(*self.forms[1:], pn.FlexBox(self.button, self.message, align_items="center", sizing_mode="stretch_width"),
+                             *self.footer(), sizing_mode="stretch_width", margin=0)
+
+        # the first form is on the page at once; the others, the save button and the footer
+        # follow once the browser has drawn it (at once in a notebook): a clerk starts typing
+        # while the rest of a long page arrives (docs/performance.md, the entry app's figures)
+        parts = [p for p in (head, self.summary, *self.forms[:1]) if p is not None]
+        return pn.Column(*parts, filled_after_load(rest, first=True), sizing_mode="stretch_width",
+                         css_classes=["shequ-batch-form", f"shequ-batch-{self.css_name}"])
 
 
 class TableEntry(pn.viewable.Viewer):

@@ -196,8 +196,6 @@ def _boards_batch_class():
     global BoardsBatch
     if "BoardsBatch" in globals():
         return BoardsBatch
-    import panel as pn
-
     from shequ_sdk.ui.forms import BatchForm
 
     class BoardsBatch(BatchForm):
@@ -209,8 +207,8 @@ def _boards_batch_class():
                 self.workflow.refresh()  # 复制上季度 is offered only while the quarter has no boards
             return written
 
-        def __panel__(self):
-            return pn.Column(super().__panel__(), self.workflow, self.workflow.extras, sizing_mode="stretch_width")
+        def footer(self) -> list:
+            return [self.workflow, self.workflow.extras]
 
     globals()["BoardsBatch"] = BoardsBatch
     return BoardsBatch
