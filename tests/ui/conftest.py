@@ -206,10 +206,11 @@ def set_date(page, css: str, day: str) -> None:
         field.fill(day)
 
 
-def save_screenshot(page, name: str) -> Path:
+def save_screenshot(page, name: str, full_page: bool = True) -> Path:
+    """The page (``full_page``) or what its screen shows now, as ``test-artifacts/<name>``."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -30,8 +30,8 @@ def test_three_lines_pasted_from_excel_are_saved_from_the_grid_on_a_phone(browse
                     ".shequ-entry-mode button"):
             assert page.locator(css).first.bounding_box()["height"] >= 40, css  # finger-sized
         page.locator(".shequ-grid-paste-message").evaluate("e => e.scrollIntoView({block: 'start'})")  # the message, the pasted rows below
-        path = ui.save_screenshot(page, "entry-grid.png")
-        ui.copy_to_docs(path, "entry-grid.png")
+        ui.save_screenshot(page, "entry-grid.png")
+        ui.copy_to_docs(ui.save_screenshot(page, "entry-grid-screen.png", full_page=False), "entry-grid.png")  # the README's: the screen
         # a cell typed into, then the page reloaded: the unsaved rows come back from the server
         grid.locator(".tabulator-cell[tabulator-field=households_served]").nth(2).click()
         page.keyboard.press("Control+A")

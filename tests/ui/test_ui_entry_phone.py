@@ -141,7 +141,8 @@ def test_one_save_with_five_mistakes_shows_five_messages_and_the_count_says_five
     assert len(served.sdk.frame("finance_ledger_entry", region="新尚村社区")) == ledger_before
     if page.device == "phone":
         summary.scroll_into_view_if_needed()
-        ui.copy_to_docs(ui.save_screenshot(page, "entry-phone.png"), "entry-phone.png")  # the README's phone screenshot
+        ui.save_screenshot(page, "entry-phone.png")
+        ui.copy_to_docs(ui.save_screenshot(page, "entry-phone-screen.png", full_page=False), "entry-phone.png")  # the README's: the screen
     # each line of the list jumps to its field
     summary.locator(".shequ-jump[data-field='reviewer_name']").click()
     expect(page.locator(f"{form}-reviewer_name input")).to_be_focused()
