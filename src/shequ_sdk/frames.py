@@ -645,7 +645,7 @@ def labelled(df: pd.DataFrame, labels: Optional[dict[str, str]] = None) -> pd.Da
 # Frames of regions already built, by their rows: every page of a server opens with the regions
 # (its pickers, the names of the areas), which take a few rows to read and 100× as long to type
 # and label with pandas. The rows are read every time; only the building is skipped.
-REGION_FRAMES_KEPT = 16
+REGION_FRAMES_KEPT = 8
 _REGION_FRAMES: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()
 _REGION_FRAMES_LOCK = threading.Lock()
 
@@ -667,9 +667,10 @@ def regions_frame(session: Session, within=None, *, lang: str = "zh") -> pd.Data
     if within is not None:
         stmt = stmt.where(scope_condition(find_region(session, within)))
     keys, rows = fetch_tuples(session, stmt)
-    # the rows themselves are the key: a region added, renamed or closed by any process (the CLI
-    # beside a server, another worker) is a new key, and nothing else can change the frame
-    memo_key = (session.get_bind().dialect.name, lang, tuple(keys), tuple(tuple(r) for r in rows))
+    # the rows themselves are the key (their hash: a province's rows are tens of megabytes of
+    # Python objects): a region added, renamed or closed by any process (the CLI beside a server,
+    # another worker) is a new key, and nothing else can change the frame
+    memo_key = (session.get_bind().dialect.name, lang, tuple(keys), len(rows), hash(tuple(tuple(r) for r in rows)))
     with _REGION_FRAMES_LOCK:
         hit = _REGION_FRAMES.get(memo_key)
         if hit is not None:
