@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from sqlalchemy import func, select, text
 
 from shequ_sdk import Period, analytics, indicators
@@ -250,6 +252,123 @@ def test_the_servers_refresher_stores_a_write_within_seconds(demo):
     assert analytics.refresh_if_stale(demo.engine) is None  # nothing left to do
     cached, live = both(demo, VILLAGE, "2010Q3")
     assert cached == live
+
+
+def patrol(village, day: str) -> dict:
+    return {"region_id": village.id, "patrol_date": day, "team": "联防队", "participants": 4, "hours": 2.0}
+
+
+def patrols_in(demo, period: str) -> int:
+    village = demo.region(VILLAGE)
+    cached, live = both(demo, VILLAGE, period)
+    assert cached == live
+    for region in (TOWNSHIP, COUNTY):
+        assert both(demo, region, period)[0] == both(demo, region, period)[1]
+    return cached[village.id]["stability.patrols"][0] or 0
+
+
+def count_marks(demo) -> int:
+    with demo.reading() as s:
+        return s.execute(select(func.count()).select_from(IndicatorDirty)).scalar_one()
+
+
+def test_a_refresh_that_commits_between_groups_keeps_a_write_made_meanwhile(demo):
+    """A refresh may commit between its groups (the server's does, to let a clerk's save in):
+    a save made there is seen at once, its marks outlive the refresh, the next one stores it."""
+    village = demo.region(VILLAGE)
+    before = patrols_in(demo, "2010Q4")
+    demo.write("stability_patrol", [patrol(village, "2010-11-20")])
+    pauses = []
+
+    with demo.transaction() as s:
+        def pause():
+            pauses.append(1)
+            if len(pauses) == 2:  # after the first group: commit, and a clerk saves
+                s.commit()
+                demo.write("stability_patrol", [patrol(village, "2010-11-21")])
+
+        done = analytics.refresh(s, pause=pause)
+    assert len(pauses) > 2 and done["marks"] > 0
+    assert count_marks(demo) > 0  # the second save's marks: the refresh began before it
+    assert patrols_in(demo, "2010Q4") == before + 2
+    demo.refresh_analytics()
+    assert count_marks(demo) == 0
+    with demo.reading() as s:
+        assert analytics.check(s, sample=None) == []
+    assert patrols_in(demo, "2010Q4") == before + 2
+
+
+def test_a_refresh_cut_short_after_a_commit_is_done_again_whole(demo):
+    village = demo.region(VILLAGE)
+    before = patrols_in(demo, "2010-11")
+    demo.write("stability_patrol", [patrol(village, "2010-11-20")])
+    marks = count_marks(demo)
+    pauses = []
+
+    class Killed(Exception):
+        pass
+
+    try:
+        with demo.transaction() as s:
+            def pause():
+                pauses.append(1)
+                if len(pauses) == 3:
+                    s.commit()  # two groups' cells kept
+                elif len(pauses) == 5:
+                    raise Killed  # the third and fourth groups' rolled back
+
+            analytics.refresh(s, pause=pause)
+    except Killed:
+        pass
+    assert len(pauses) == 5
+    assert count_marks(demo) == marks  # every read still computes the marked parts live
+    assert patrols_in(demo, "2010-11") == before + 1
+    assert demo.refresh_analytics()["marks"] == marks
+    with demo.reading() as s:
+        assert analytics.check(s, sample=None) == []
+
+
+def test_the_servers_refresh_lets_a_save_in_between_its_groups(demo, monkeypatch):
+    """SQLite has one writer at a time: the server's refresh holds the write lock for a group of
+    work at a time (``hold``), then leaves it free, so a clerk's save waits for one group of the
+    refresh, not all of it. (PostgreSQL writers never wait for the refresh: it takes an advisory
+    lock, not the tables'.)"""
+    import sqlite3
+
+    if demo.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single writer only: on PostgreSQL the refresh holds no lock a save needs")
+    path = demo.engine.url.database
+
+    def try_to_write() -> bool:
+        conn = sqlite3.connect(path, timeout=0, isolation_level=None)  # does not wait at all
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+            return False
+        finally:
+            conn.close()
+
+    seen = {"locked": [], "free": []}
+    lock = analytics._WriterTurns.lock
+
+    def locked(self):
+        lock(self)
+        seen["locked"].append(try_to_write())
+
+    monkeypatch.setattr(analytics._WriterTurns, "lock", locked)
+    monkeypatch.setattr(analytics._WriterTurns, "let_writers_in", lambda self: seen["free"].append(try_to_write()))
+    monkeypatch.setattr(analytics._WriterTurns, "hold", 0.0)  # a turn after every group
+    demo.write("stability_patrol", [patrol(demo.region(VILLAGE), "2010-11-20")])
+    done = analytics.refresh_if_stale(demo.engine)
+    assert done and done["marks"] > 0
+    assert len(seen["free"]) >= 2 and all(seen["free"])  # a save got in between the groups
+    assert len(seen["locked"]) == len(seen["free"]) + 1 and not any(seen["locked"])  # and not during one
+    assert count_marks(demo) == 0
+    with demo.reading() as s:
+        assert analytics.check(s, sample=None) == []
 
 
 def test_a_migration_marks_every_stored_part_stale(demo):

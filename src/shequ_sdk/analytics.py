@@ -48,6 +48,7 @@ import datetime as dt
 import hashlib
 import random
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from decimal import Decimal
@@ -623,14 +624,21 @@ def outdated(session, as_of: Optional[dt.date] = None) -> list[tuple[str, str]]:
 
 
 def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Callable[[int, int], None]] = None,
-            roll: bool = True, roll_periods: Optional[int] = None) -> dict:
+            roll: bool = True, roll_periods: Optional[int] = None,
+            pause: Optional[Callable[[], None]] = None) -> dict:
     """Recompute the dirty cells (in ``session``; the caller commits): for each dirty part, the
     regions concerned (a whole county when marked "every region" or more than 20 regions, or when
     the part's cells of that period were built for another day) in every period it was built for.
     Marks made meanwhile stay for the next run.
 
     ``roll``: also bring the :func:`outdated` parts in step (at most ``roll_periods`` periods of
-    them per call; ``left`` in the result counts the parts still to do)."""
+    them per call; ``left`` in the result counts the parts still to do).
+
+    ``pause()``: called before each group of work (one period of one area), the groups before it
+    and the tables their parts read written. It may commit there, and takes any lock the group
+    needs: the marks are deleted only at the end, so until then every read computes the marked
+    parts live, and a refresh cut short is done again whole by the next one
+    (:func:`refresh_if_stale` lets SQLite writers in there)."""
     from .models import Region
     from .plugins import registry
     from .regions import scope_condition
@@ -697,6 +705,9 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
     reads: dict[str, set[str]] = {}
     areas = _areas(session)
     for n, ((per, rid), parts) in enumerate(sorted(work.items()), 1):
+        if pause is not None:
+            _record_tables(session, reads)  # before a commit: a later write to a table a part now reads marks it
+            pause()
         period, scope = period_of(per), regions[rid]
         area = select(Region.id).where(scope_condition(scope))
         touched = {a for r in session.execute(area).scalars() for a in areas.get(r, ())}
@@ -834,7 +845,8 @@ def refresh_if_stale(engine, as_of: Optional[dt.date] = None, roll: bool = False
                      roll_periods: Optional[int] = None) -> Optional[dict]:
     """One refresh in its own transaction when some cells are stale (``roll``: or :func:`outdated`,
     ``roll_periods`` periods of them at a time); ``None`` when none are, or when another process
-    is refreshing (PostgreSQL: an advisory lock; SQLite: the write lock)."""
+    is refreshing (PostgreSQL: an advisory lock) or has just done it. On SQLite the work is
+    committed in turns of the write lock (:class:`_WriterTurns`)."""
     from .db import transaction
 
     with Session(engine) as peek:
@@ -843,22 +855,54 @@ def refresh_if_stale(engine, as_of: Optional[dt.date] = None, roll: bool = False
         if peek.execute(select(IndicatorDirty.id).limit(1)).first() is None and not (roll and outdated(peek, as_of)):
             return None
     with transaction(engine) as session:
+        pause = None
         if engine.dialect.name == "postgresql":
             got = session.execute(select(func.pg_try_advisory_xact_lock(0x5E0C_E11))).scalar_one()
             if not got:
                 return None
         elif engine.dialect.name == "sqlite":
-            from .audit import lock
-
-            lock(session)  # the write lock first (BEGIN IMMEDIATE): what it reads stays current until it commits
-        done = refresh(session, as_of=as_of, roll=roll, roll_periods=roll_periods)
+            pause = _WriterTurns(session)  # the write lock from the first group's reads on, in turns
+        done = refresh(session, as_of=as_of, roll=roll, roll_periods=roll_periods, pause=pause)
         return done if done["marks"] or done["outdated"] else None  # another process did it meanwhile
+
+
+class _WriterTurns:
+    """A SQLite refresh's pauses: the write lock is held at most ``hold`` seconds (and one group
+    of work) at a time, then the work so far is committed and the lock left free for ``gap``
+    seconds, so a clerk's save waits a fraction of a second, not the whole refresh.
+
+    SQLite's writer lock is not queued: a waiting writer sleeps and retries (its busy handler
+    polls every 25-100 ms), so the gap is as long as its longest sleep."""
+
+    hold, gap = 0.05, 0.1
+
+    def __init__(self, session):
+        self.session = session
+        self.since: Optional[float] = None  # when the lock was taken
+
+    def lock(self) -> None:
+        from .audit import lock
+
+        lock(self.session)  # BEGIN IMMEDIATE: what the group reads stays current until it commits
+        self.since = time.monotonic()
+
+    def __call__(self) -> None:
+        if self.since is not None:
+            if time.monotonic() - self.since < self.hold:
+                return
+            self.session.commit()
+            self.let_writers_in()
+        self.lock()
+
+    def let_writers_in(self) -> None:
+        time.sleep(self.gap)
 
 
 class Refresher(threading.Thread):
     """``shequ serve``'s background refresh: every ``every`` seconds, the stale cells are
     recomputed (:func:`refresh_if_stale`), so a figure written a moment ago is read from the
-    cells again within seconds. Reads in between compute those parts live, so nothing waits.
+    cells again within seconds. Reads in between compute those parts live, so no read waits, and
+    on SQLite a save waits for one group of the refresh at most (:class:`_WriterTurns`).
 
     Once a day (and at start) it also rebuilds the parts that compare with "today"
     (:func:`outdated`), ``roll_periods`` periods per transaction so writers wait seconds at most."""
