@@ -76,11 +76,12 @@ with create_engine("sqlite:///" + {db!r}).connect() as c:
 
 
 def demo_db(path: str = DEMO_DB) -> str:
-    """The demo database (built once with ``shequ demo``, as ``benchmarks/ui_bench.py`` does)."""
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        subprocess.run(SHEQU + ["demo", "--db", path], check=True, stdout=subprocess.DEVNULL)
-    return path
+    """The demo database (built with ``shequ demo`` when absent or older than the schema)."""
+    from pathlib import Path
+
+    from ui_bench import ensure_demo
+
+    return str(ensure_demo(Path(path)))
 
 
 def measure_indicators(runs: int, env: dict, db: str) -> dict:

@@ -148,7 +148,14 @@ else:
 # -- the data ----------------------------------------------------------------------------------------
 
 def ensure_demo(db: Path, log=print) -> Path:
-    """The demo database at ``db``, built once with ``shequ demo`` when it is absent."""
+    """The demo database at ``db``, built with ``shequ demo`` when it is absent or was built by
+    a version whose schema is older than the code's."""
+    from county_bench import schema_current
+
+    if db.exists() and not schema_current(f"sqlite:///{db}"):
+        log(f"{db} was built by an older version of the schema: built again")
+        for old in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            old.unlink(missing_ok=True)
     if not db.exists():
         db.parent.mkdir(parents=True, exist_ok=True)
         log(f"building the demo database into {db} (shequ demo) …")
