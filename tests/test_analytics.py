@@ -328,6 +328,32 @@ def test_a_refresh_cut_short_after_a_commit_is_done_again_whole(demo):
         assert analytics.check(s, sample=None) == []
 
 
+def test_a_save_made_after_another_refresh_emptied_the_marks_keeps_its_marks(demo):
+    """Two refreshes at once: the server's, in turns, and ``shequ analytics refresh``, which runs
+    whole in one of its turns and deletes every mark. A clerk then saves, and the first refresh
+    finishes: the save's marks are kept (ids are never handed out twice), and stored on the next."""
+    village = demo.region(VILLAGE)
+    before = patrols_in(demo, "2010-11")
+    demo.write("stability_patrol", [patrol(village, "2010-11-20")])
+    pauses = []
+
+    with demo.transaction() as s:
+        def pause():
+            pauses.append(1)
+            if len(pauses) == 2:
+                s.commit()
+                assert demo.refresh_analytics()["marks"] > 0 and count_marks(demo) == 0
+                demo.write("stability_patrol", [patrol(village, "2010-11-21")])  # the same parts' marks again
+
+        analytics.refresh(s, pause=pause)
+    assert count_marks(demo) > 0
+    assert patrols_in(demo, "2010-11") == before + 2
+    demo.refresh_analytics()
+    assert count_marks(demo) == 0
+    with demo.reading() as s:
+        assert analytics.check(s, sample=None) == []
+
+
 def test_the_servers_refresh_lets_a_save_in_between_its_groups(demo, monkeypatch):
     """SQLite has one writer at a time: the server's refresh holds the write lock for a group of
     work at a time (``hold``), then leaves it free, so a clerk's save waits for one group of the

@@ -191,6 +191,27 @@ def test_the_migrations_alone_build_the_models_schema(backend_url):
     assert {a.revision for a in result.applied} == {s.revision for s in migrations.script().walk_revisions()}
     assert _differences(backend_url) == []
     assert migrations.reached(_versions(backend_url)) >= set(migrations.heads())
+    if backend_url.startswith("sqlite"):  # table options the comparison above does not see
+        assert "AUTOINCREMENT" in _table_sql(backend_url, "indicator_dirty")
+
+
+def test_a_new_sqlite_database_has_the_models_table_options(tmp_path):
+    import shequ_sdk
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    shequ_sdk.open(url, create=True).close()
+    assert "AUTOINCREMENT" in _table_sql(url, "indicator_dirty")
+
+
+def _table_sql(url: str, table: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def test_plugins_installed_later_are_added_by_init_or_migrate(backend_url, plugin_sandbox, cli):

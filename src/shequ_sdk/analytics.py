@@ -95,9 +95,14 @@ class IndicatorBuilt(SQLModel, table=True):
 
 
 class IndicatorDirty(SQLModel, table=True):
-    """A part whose cells of ``region_id`` (0: every region) are stale, in every period."""
+    """A part whose cells of ``region_id`` (0: every region) are stale, in every period.
+
+    A refresh deletes the marks it read, by id, when it is done: ids are never handed out twice
+    (SQLite: ``AUTOINCREMENT``; PostgreSQL: a sequence), so a mark made during the refresh, even
+    after another refresh emptied the table, is never taken for one it read."""
 
     __tablename__ = "indicator_dirty"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Optional[int] = Field(default=None, primary_key=True)
     part: str = Field(max_length=200, index=True)
     region_id: int = Field(index=True)
@@ -656,7 +661,6 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
         old = [(per, part) for per, part in old if per in keep]
     if not marks and not old:
         return {"parts": 0, "cells": 0, "marks": 0, "outdated": 0, "left": left}
-    top = max((m[0] for m in marks), default=0)
     by_part: dict[str, set[int]] = {}
     for _, part, rid in marks:
         by_part.setdefault(part, set()).add(rid)
@@ -736,8 +740,9 @@ def refresh(session, *, as_of: Optional[dt.date] = None, progress: Optional[Call
             reads.setdefault(part, set()).update(p.tables)
         if progress is not None:
             progress(n, len(work))
-    if marks:
-        session.execute(delete(IndicatorDirty).where(IndicatorDirty.id <= top))
+    ids = sorted(m[0] for m in marks)
+    for i in range(0, len(ids), 500):  # exactly the marks read: on PostgreSQL a lower id may commit later
+        session.execute(delete(IndicatorDirty).where(IndicatorDirty.id.in_(ids[i:i + 500])))
     _record_tables(session, reads)
     return {"parts": len(set(by_part) | {part for _, part in old}), "cells": cells, "marks": len(marks),
             "outdated": len(old), "left": left}
