@@ -34,6 +34,8 @@ $(DEMO_DB): | .venv/.synced
 
 # builds the demo database if it is absent, then serves the dashboards (Ctrl-C stops them)
 demo: $(DEMO_DB)
+	@# a demo database kept from an earlier version is brought up to the schema (backed up first)
+	$(UV) run --no-sync shequ migrate --db $(DEMO_DB)
 	$(UV) run --no-sync shequ indicators --db $(DEMO_DB) --region 新尚村社区 --period 2010Q4
 	@echo "乡镇看板 / township dashboard:  http://127.0.0.1:$(PORT)/township"
 	@echo "村务录入 / village data entry:  http://127.0.0.1:$(PORT)/entry"
