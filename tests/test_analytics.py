@@ -263,7 +263,8 @@ def patrols_in(demo, period: str) -> int:
     cached, live = both(demo, VILLAGE, period)
     assert cached == live
     for region in (TOWNSHIP, COUNTY):
-        assert both(demo, region, period)[0] == both(demo, region, period)[1]
+        area_cached, area_live = both(demo, region, period)
+        assert area_cached == area_live
     return cached[village.id]["stability.patrols"][0] or 0
 
 
